@@ -1,0 +1,1 @@
+"""Command-line entry point, output formatting, the single error funnel, exit codes."""

@@ -1,0 +1,1 @@
+"""Pure builders: argv tuples for docker, git, the proxy, locks and audit lines."""

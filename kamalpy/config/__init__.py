@@ -1,0 +1,1 @@
+"""Read deploy.yml (+ deploy.<dest>.yml), validate, resolve into frozen objects."""

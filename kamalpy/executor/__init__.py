@@ -1,0 +1,1 @@
+"""The only place that runs processes: local, ssh (ControlMaster), retries, fan-out."""

@@ -1,0 +1,1 @@
+"""Discover services, compute their inputs and digests, decide what changed and why."""

@@ -1,0 +1,1 @@
+"""Encrypted secrets store: format, crypto (pure bytes in/out), identities, editing."""
