@@ -125,6 +125,7 @@ def dockerd_argv(host: Host, hdir: Path, data: Path) -> list[str]:
     """dockerd with its own roots, socket, bridge, address pool and cgroup parent."""
     etc_docker = data / host.name / "etc-docker"
     etc_docker.mkdir(parents=True, exist_ok=True)
+    Path("/etc/docker").mkdir(exist_ok=True)  # the bind mount target
     # A private mount namespace keeps the engine's overlay mounts out of the root one; its own
     # /etc/docker gives it its own key.json (engine ID) and no daemon.json of the root engine.
     setup = 'hostname "$1" && mount --bind "$2" /etc/docker && shift 2 && exec "$@"'
