@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.testbed import cleanup, lifecycle, proc
+from tests.testbed import BedSpec, cleanup, lifecycle, proc
 from tests.testbed.spec import run_dir
 from tests.testbed.state import all_states
 
@@ -74,7 +74,7 @@ def test_killed_bed_is_removed_by_the_next_bring_up() -> None:
     _finish(child)
     assert any(item.startswith("process") for item in cleanup.leftovers(dead))
     try:
-        lifecycle.up(lifecycle.BedSpec(prefix=fresh, hosts=1), owner_pid=os.getpid())
+        lifecycle.up(BedSpec(prefix=fresh, hosts=1), owner_pid=os.getpid())
         assert cleanup.leftovers(dead) == []
         assert fresh in {state.prefix for state in all_states()}
     finally:
