@@ -59,12 +59,15 @@ def do_up(args: argparse.Namespace) -> int:
 
 def do_status(args: argparse.Namespace) -> int:
     """Print every bed on this machine, and leftovers of `--prefix`."""
-    for state in all_states():
+    states = all_states()
+    if not states:
+        print("no test beds on this machine")
+    for state in states:
         bed = state.running_bed()
         owner = f"owned by pid {state.owner_pid}" if state.owner_pid else "kept until down"
         print(bed.describe() if bed else f"bed {state.prefix}: not fully up", f"({owner})")
     rest = cleanup.leftovers(args.prefix)
-    if rest and not any(s.prefix == args.prefix for s in all_states()):
+    if rest and not any(s.prefix == args.prefix for s in states):
         print(f"leftovers of {args.prefix}:", *rest, sep="\n  ")
     return 0
 
