@@ -16,6 +16,9 @@ from tests.testbed.state import all_states
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Repeats are ignored: a second ^C must not cut the teardown short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -74,6 +77,7 @@ def do_status(args: argparse.Namespace) -> int:
 
 def main(argv: list[str]) -> int:
     """Dispatch; ^C and SIGTERM during `up` tear down what was made."""
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         args = parse(argv)
