@@ -54,9 +54,9 @@ def bed() -> Iterator[Bed]:
     """Three real hosts (h1..h3) and an authenticated registry; see docs/testbed.md."""
     spec = BedSpec(prefix=session_prefix(os.getpid()), hosts=3)
     started = time.monotonic()
-    running = lifecycle.up(spec, owner_pid=os.getpid())
-    TIMINGS["bed up"] = time.monotonic() - started
-    try:
+    try:  # from before `up`: a signal right after it returns must still tear down
+        running = lifecycle.up(spec, owner_pid=os.getpid())
+        TIMINGS["bed up"] = time.monotonic() - started
         yield running
     finally:
         started = time.monotonic()

@@ -44,9 +44,9 @@ def do_up(args: argparse.Namespace) -> int:
     """Bring the bed up and leave it running."""
     started = time.monotonic()
     spec = BedSpec(prefix=args.prefix, hosts=args.hosts, index=args.index)
-    bed = lifecycle.up(spec, owner_pid=os.getpid() if args.foreground else None)
-    print(f"up in {time.monotonic() - started:.1f}s", file=sys.stderr)
-    try:
+    try:  # from before `up`: a signal right after it returns must still tear down
+        bed = lifecycle.up(spec, owner_pid=os.getpid() if args.foreground else None)
+        print(f"up in {time.monotonic() - started:.1f}s", file=sys.stderr)
         if args.images:
             refs = images.publish_app_images(bed)
             print("images: " + " ".join(refs.values()))
