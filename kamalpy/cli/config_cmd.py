@@ -1,4 +1,4 @@
-"""`kamalpy config` (the resolved configuration) and `kamalpy docs` (the configuration reference)."""
+"""`kamalpy config` (the resolved configuration) and `kamalpy docs` (the deploy.yml reference)."""
 
 from __future__ import annotations
 
