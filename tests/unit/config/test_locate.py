@@ -22,7 +22,7 @@ def test_config_file_option_wins(tmp_path: Path) -> None:
 
 
 def test_missing_config_file_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="nope.yml: no such configuration file"):
+    with pytest.raises(UsageError, match=r"nope\.yml: no such configuration file"):
         locate_config(config_file="nope.yml", service=None, cwd=tmp_path)
 
 
@@ -63,13 +63,13 @@ def test_the_service_you_are_in_is_picked(tmp_path: Path) -> None:
 def test_several_services_need_a_choice(tmp_path: Path) -> None:
     _service(tmp_path, "api")
     _service(tmp_path, "web")
-    with pytest.raises(UsageError, match="several services, pick one with -s NAME: api, web"):
+    with pytest.raises(UsageError, match=r"several services, pick one with -s NAME: api, web"):
         locate_config(config_file=None, service=None, cwd=tmp_path)
 
 
 def test_nothing_found_explains_the_layouts(tmp_path: Path) -> None:
     (tmp_path / ".git").mkdir()
-    with pytest.raises(UsageError, match="expected services/<name>/deploy.yml"):
+    with pytest.raises(UsageError, match=r"expected services/<name>/deploy\.yml"):
         locate_config(config_file=None, service=None, cwd=tmp_path)
 
 
