@@ -53,7 +53,11 @@ def test_supported_expressions_evaluate_like_ruby(
 
 
 def test_if_elsif_else_picks_the_first_true_branch() -> None:
-    template = '<% if ENV["A"] == "1" -%>\none\n<% elsif ENV["B"] -%>\ntwo\n<% else -%>\nthree\n<% end -%>\n'
+    template = (
+        '<% if ENV["A"] == "1" -%>\none\n'
+        '<% elsif ENV["B"] -%>\ntwo\n'
+        "<% else -%>\nthree\n<% end -%>\n"
+    )
     assert _render(template, {"A": "1"}) == "one\n"
     assert _render(template, {"B": ""}) == "two\n"
     assert _render(template, {}) == "three\n"
