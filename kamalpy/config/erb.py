@@ -2,7 +2,8 @@
 
 Supported: `<%= expr %>`, `<% if/elsif/unless cond %> ... <% else %> ... <% end %>`, `<%# %>`,
 `-%>` / `<%-` trimming and `<%%`. Expressions (see `erbexpr`): `ENV["X"]`,
-`ENV.fetch("X"[, d])`, `ENV.fetch("X") { d }`, literals, `a || b`, `a && b`, `!a`, `==`, `!=`, `.strip`/`.chomp`/`.to_i`/`.present?`,
+`ENV.fetch("X"[, d])`, `ENV.fetch("X") { d }`, literals, `a || b`, `a && b`, `!a`, `==`, `!=`,
+`.strip`/`.chomp`/`.to_i`/`.present?`,
 `File.read("path")` and the backticks `git rev-parse [--short] HEAD`.
 """
 
