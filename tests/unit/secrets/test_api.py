@@ -102,3 +102,8 @@ def test_find_root_walks_up_to_the_folder_with_secrets(repo: Repo) -> None:
     deep = repo.root / "services" / "web"
     deep.mkdir(parents=True)
     assert find_root(deep) == repo.root
+
+
+def test_a_value_that_is_not_unicode_text_is_refused_naming_the_secret(repo: Repo) -> None:
+    with pytest.raises(SecretsError, match="secret BAD: the value is not valid Unicode"):
+        api.set_secrets(repo.root, "web", None, {"BAD": "\udcff"}, repo.alice)
