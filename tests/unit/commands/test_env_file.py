@@ -42,3 +42,13 @@ def test_longest_line_docker_accepts_is_allowed() -> None:
 def test_names_that_are_not_env_names_are_refused() -> None:
     with pytest.raises(SecretsError, match="A B"):
         render_env_file({"A B": Sensitive("x")})
+
+
+def test_select_env_maps_aliases_to_their_secrets() -> None:
+    from kamalpy.commands.env_file import select_env
+
+    resolved = {"MAIN_DB_PASSWORD": Sensitive("pw"), "TOKEN": Sensitive("t")}
+    env = select_env([("DB_PASSWORD", "MAIN_DB_PASSWORD"), ("TOKEN", "TOKEN")], resolved)
+    assert render_env_file(env) == b"DB_PASSWORD=pw\nTOKEN=t\n"
+    with pytest.raises(SecretsError, match="env X: secret MISSING"):
+        select_env([("X", "MISSING")], resolved)
