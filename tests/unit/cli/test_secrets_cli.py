@@ -4,6 +4,8 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kamalpy.cli.main import main
 from kamalpy.errors import ExitCode
@@ -92,3 +94,21 @@ def test_recipients_remove_warns_to_change_the_real_secrets(
 def test_bad_recipient_key_is_a_clear_error(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["secrets", "recipients", "add", "bob", "age1nope"]) == ExitCode.BAD_INPUT
     assert "recipient bob" in capsys.readouterr().err
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(value=st.text(st.characters(exclude_categories=("Cs",)), max_size=300))
+def test_any_value_round_trips_through_cli_set_and_get(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    value: str,
+) -> None:
+    assert set_value(monkeypatch, value.encode("utf-8"), "--keep-newline") == ExitCode.OK
+    capsys.readouterr()
+    assert main(["secrets", "get", "web", "TOKEN", "-d", "prod"]) == ExitCode.OK
+    assert capsys.readouterr().out == value
