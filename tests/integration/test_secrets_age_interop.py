@@ -44,14 +44,11 @@ def test_age_cli_recovers_the_data_key_kamalpy_wrapped(tmp_path: Path) -> None:
     who = Identity((key,), "age-keygen")
     members.init(tmp_path, "ops", key.recipient())
     api.set_secrets(tmp_path, "web", "prod", {"DB": "postgres://x"}, who)
-    text = (tmp_path / "secrets/web/prod.secrets").read_text()
-    # the disaster-recovery recipe from docs/secrets.md: cut out the block, `age -d` it
-    recovered = subprocess.run(
-        ["age", "-d", "-i", str(identity_file)],
-        input=key_block(text).encode(),
-        capture_output=True,
-        check=True,
-    ).stdout
+    secrets_file = tmp_path / "secrets/web/prod.secrets"
+    assert key_block(secrets_file.read_text())
+    # the disaster-recovery recipe from docs/secrets.md, verbatim
+    recipe = f"sed -n '/BEGIN AGE/,/END AGE/p' {secrets_file} | age -d -i {identity_file}"
+    recovered = subprocess.run(["sh", "-c", recipe], capture_output=True, check=True).stdout
     opened = api.open_file(tmp_path, FileIdentity("web", "prod"), who)
     assert recovered == opened.data_key and len(recovered) == 32
 
