@@ -197,3 +197,17 @@ def test_verify_without_identity_catches_structural_edits(
     monkeypatch.setenv("HOME", str(tampered_repo.root / "nohome"))
     assert main(["secrets", "-C", str(tampered_repo.root), "verify"]) == ExitCode.BAD_INPUT
     assert "lists 3 recipient(s)" in capsys.readouterr().err
+
+
+def test_dropping_or_duplicating_any_single_line_is_refused(
+    tampered_repo: Repo, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tampered_repo.file("web", "prod")
+    lines = path.read_text().splitlines()
+    for index in range(len(lines)):
+        for edited in (
+            lines[:index] + lines[index + 1 :],
+            lines[: index + 1] + lines[index:],
+        ):
+            path.write_text("\n".join(edited) + "\n")
+            assert_refused(tampered_repo, tampered_repo.alice.keys[0], "", capsys, monkeypatch)
