@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import pytest
+
+from kamalpy.commands.docker_build import BuildSpec
+from kamalpy.config.model import Credential, Registry
+from kamalpy.deploy.build import (
+    build_and_push,
+    build_image,
+    deliver_over_ssh,
+    has_buildx,
+    pull_on_hosts,
+)
+from kamalpy.deploy.registry import credential_value, login, logout, uses_registry
+from kamalpy.errors import DeployFailed, UsageError
+from kamalpy.executor.base import LOCAL, Target
+from kamalpy.executor.fanout import HostsFailed
+from kamalpy.executor.recording import Recorded, RecordingExecutor
+from kamalpy.sensitive import Sensitive
+
+SPEC = BuildSpec("app", ("r:5000/app:v1", "r:5000/app:latest"), "/c", "/c/Dockerfile")
+HOSTS = [Target("h1"), Target("h2")]
+INSPECT_ID = ("docker", "image", "inspect", "--format", "{{.Id}}", "r:5000/app:v1")
+INSPECT_LABEL = (
+    "docker", "image", "inspect", "--format", '{{index .Config.Labels "service"}}', "r:5000/app:v1",
+)  # fmt: skip
+REGISTRY = Registry("r:5000", Credential(secret="USER"), Credential(secret="PASS"))
+SECRETS = {"USER": Sensitive("bob"), "PASS": Sensitive("pa$$ word")}
+
+
+def test_buildx_is_detected_by_its_version_command() -> None:
+    executor = RecordingExecutor()
+    executor.respond(["docker", "buildx"], exit_status=1)
+    assert has_buildx(executor) is False
+    assert executor.calls == [Recorded("local", ("docker", "buildx", "version"))]
+
+
+def test_classic_build_then_push_of_each_tag() -> None:
+    executor = RecordingExecutor()
+    build_and_push(executor, SPEC, {}, buildx=False)
+    assert executor.commands_for("local") == [
+        ("docker", "build", "--tag", "r:5000/app:v1", "--tag", "r:5000/app:latest",
+         "--label", "service=app", "--file", "/c/Dockerfile", "/c"),
+        ("docker", "push", "r:5000/app:v1"),
+        ("docker", "push", "r:5000/app:latest"),
+    ]  # fmt: skip
+
+
+def test_buildx_pushes_in_the_build_and_never_puts_secret_values_in_argv() -> None:
+    spec = BuildSpec("app", ("i:1",), "/c", "/c/D", secrets=("TOKEN",))
+    executor = RecordingExecutor()
+    build_and_push(executor, spec, {"TOKEN": Sensitive("s3cr3t")}, buildx=True)
+    [call] = executor.calls
+    assert call.argv[-4:] == ("--secret", "id=TOKEN,env=TOKEN", "--push", "/c")
+    assert "s3cr3t" not in repr(executor.calls)
+
+
+def test_missing_build_secret_is_a_usage_error_naming_it() -> None:
+    spec = BuildSpec("app", ("i:1",), "/c", "/c/D", secrets=("TOKEN",))
+    with pytest.raises(UsageError, match="TOKEN"):
+        build_image(RecordingExecutor(), spec, {}, buildx=True)
+
+
+def test_pull_checks_the_service_label_on_every_host() -> None:
+    executor = RecordingExecutor()
+    executor.respond(INSPECT_LABEL, stdout="app\n", target="h1")
+    executor.respond(INSPECT_LABEL, stdout="other\n", target="h2")
+    results = pull_on_hosts(executor, HOSTS, SPEC)
+    assert results.succeeded == ["h1"]
+    assert isinstance(results.errors["h2"], DeployFailed)
+    assert "h2: image r:5000/app:v1 has label service='other'" in results.errors["h2"].render()
+    assert executor.commands_for("h1") == [("docker", "pull", "r:5000/app:v1"), INSPECT_LABEL]
+
+
+def test_deliver_streams_only_to_hosts_lacking_the_image() -> None:
+    executor = RecordingExecutor()
+    executor.respond(INSPECT_ID, stdout="sha256:abc\n", target="local")
+    executor.respond(INSPECT_ID, stdout="sha256:abc\n", target="h1")
+    executor.respond(INSPECT_ID, exit_status=1, target="h2", times=1)
+    executor.respond(INSPECT_ID, stdout="sha256:abc\n", target="h2")
+    results = deliver_over_ssh(executor, HOSTS, SPEC)
+    assert results.ok
+    assert [results[h].sent for h in ("h1", "h2")] == [False, True]
+    assert executor.commands_for("h1") == [INSPECT_ID]
+    assert executor.commands_for("h2") == [INSPECT_ID, ("docker", "load"), INSPECT_ID]
+    assert ("docker", "save", "r:5000/app:v1", "r:5000/app:latest") in executor.commands_for(
+        "local"
+    )
+
+
+def test_deliver_without_a_local_image_fails_before_touching_hosts() -> None:
+    executor = RecordingExecutor()
+    executor.respond(INSPECT_ID, exit_status=1, target="local")
+    with pytest.raises(DeployFailed, match="local: image r:5000/app:v1 not found"):
+        deliver_over_ssh(executor, HOSTS, SPEC)
+    assert executor.commands_for("h1") == []
+
+
+def test_login_sends_the_password_on_stdin_to_every_target() -> None:
+    executor = RecordingExecutor()
+    results = login(executor, [LOCAL, *HOSTS], REGISTRY, SECRETS)
+    assert results.ok
+    expected = ("docker", "login", "r:5000", "--username", "bob", "--password-stdin")
+    assert sorted(executor.calls, key=lambda c: c.target) == [
+        Recorded(name, expected, len("pa$$ word")) for name in ("h1", "h2", "local")
+    ]
+
+
+def test_login_failure_on_one_host_names_it() -> None:
+    executor = RecordingExecutor()
+    executor.respond(["docker", "login"], exit_status=1, stderr="denied", target="h2")
+    results = login(executor, HOSTS, REGISTRY, SECRETS)
+    with pytest.raises(HostsFailed, match="h2: command exited 1"):
+        results.raise_for_failures()
+
+
+def test_logout_everywhere() -> None:
+    executor = RecordingExecutor()
+    logout(executor, HOSTS, REGISTRY).raise_for_failures()
+    assert executor.commands_for("h2") == [("docker", "logout", "r:5000")]
+
+
+@pytest.mark.parametrize(
+    ("credential", "expected"),
+    [(Credential(secret="PASS"), "pa$$ word"), (Credential(literal=Sensitive("lit")), "lit")],
+)
+def test_credentials_come_from_secrets_or_literals(credential: Credential, expected: str) -> None:
+    assert credential_value(credential, SECRETS, "password").reveal() == expected
+
+
+@pytest.mark.parametrize("credential", [None, Credential(secret="NOPE")])
+def test_missing_credential_is_a_usage_error(credential: Credential | None) -> None:
+    with pytest.raises(UsageError, match=r"registry\.password"):
+        credential_value(credential, SECRETS, "password")
+
+
+@pytest.mark.parametrize(
+    ("registry", "expected"),
+    [(Registry(), False), (Registry("r:5000"), True), (Registry(username=Credential("U")), True)],
+)
+def test_no_server_and_no_user_means_images_go_over_ssh(registry: Registry, expected: bool) -> None:
+    assert uses_registry(registry) is expected
