@@ -1,0 +1,92 @@
+"""Shared by `build` and `registry`: options, config loading, targets, secrets, the executor.
+
+Mirrors the option names of the deploy-flow commands (-c, -s, -d, --version, -H, -r,
+--dry-run) so both can move to one shared module without changing a flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from kamalpy.cli.output import Console
+from kamalpy.commands.ssh import settings_from_config
+from kamalpy.config import load_config
+from kamalpy.config.model import Configuration
+from kamalpy.errors import UsageError
+from kamalpy.executor.base import Executor, Target
+from kamalpy.executor.recording import RecordingExecutor
+from kamalpy.executor.routing import RoutingExecutor
+from kamalpy.sensitive import Sensitive
+
+
+def add_options(parser: argparse.ArgumentParser, *, hosts: bool = True) -> None:
+    """Config selection, host selection and --dry-run."""
+    parser.add_argument("-c", "--config-file", help="path to deploy.yml")
+    parser.add_argument("-s", "--service", help="service name in a monorepo (services/<name>/)")
+    parser.add_argument("-d", "--destination", help="destination (deploy.<dest>.yml overlay)")
+    parser.add_argument("--version", dest="app_version", help="image version (default: git HEAD)")
+    if hosts:
+        parser.add_argument("-H", "--hosts", help="comma-separated hosts (default: all)")
+        parser.add_argument("-r", "--roles", help="comma-separated roles (default: all)")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print the exact commands per host, change nothing"
+    )
+
+
+def load(args: argparse.Namespace, environ: Mapping[str, str]) -> Configuration:
+    """Load and validate the configuration the options point at."""
+    if args.config_file:
+        path = Path(args.config_file)
+    elif args.service:
+        path = Path("services") / args.service / "deploy.yml"
+    else:
+        path = Path("config/deploy.yml")
+    if not path.is_file():
+        raise UsageError(
+            f"{path}: no such configuration file",
+            hint="pass -c PATH or -s SERVICE (services/<service>/deploy.yml)",
+        )
+    return load_config(
+        path, destination=args.destination, environ=environ, version=args.app_version
+    )
+
+
+def _listed(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def app_targets(config: Configuration, args: argparse.Namespace) -> tuple[Target, ...]:
+    """Targets of the app hosts, narrowed by -H and -r; unknown names are an error."""
+    roles = _listed(getattr(args, "roles", None))
+    hosts = _listed(getattr(args, "hosts", None))
+    unknown_roles = sorted(set(roles or ()) - set(config.role_names))
+    if unknown_roles:
+        raise UsageError(f"unknown role(s): {', '.join(unknown_roles)}",
+                         hint=f"roles: {', '.join(config.role_names)}")  # fmt: skip
+    chosen = [h for r in config.roles if roles is None or r.name in roles for h in r.hosts]
+    unknown_hosts = sorted(set(hosts or ()) - set(config.app_hosts))
+    if unknown_hosts:
+        raise UsageError(f"unknown host(s): {', '.join(unknown_hosts)}",
+                         hint=f"hosts: {', '.join(config.app_hosts)}")  # fmt: skip
+    selected = [h for h in dict.fromkeys(chosen) if hosts is None or h in hosts]
+    settings = settings_from_config(config.ssh)
+    return tuple(Target(host, settings) for host in selected)
+
+
+def secrets_named(names: Sequence[str], environ: Mapping[str, str]) -> dict[str, Sensitive]:
+    """Values for secret names: the encrypted store when it is wired in, else the environment."""
+    return {name: Sensitive(environ[name]) for name in names if name in environ}
+
+
+def make_executor(args: argparse.Namespace, console: Console) -> Executor:
+    """RecordingExecutor for --dry-run (prints `host: command`), else local + ssh."""
+
+    def show(host: str, argv: tuple[str, ...]) -> None:
+        console.detail(f"  {host}$ {shlex.join(argv)}")
+
+    if getattr(args, "dry_run", False):
+        return RecordingExecutor(emit=lambda line: console.result(f"  {line}"))
+    return RoutingExecutor(on_command=show)
