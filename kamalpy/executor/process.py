@@ -74,6 +74,8 @@ def run_pipeline(
     dest_argv: Sequence[str],
     *,
     timeout: float | None = None,
+    source_env: Mapping[str, str] | None = None,
+    dest_env: Mapping[str, str] | None = None,
 ) -> tuple[ProcessResult, ProcessResult]:
     """Run `source | dest` with one OS pipe between them (no bytes pass through Python)."""
     # subprocess, not sh: sh copies piped data through Python threads; this is a kernel pipe.

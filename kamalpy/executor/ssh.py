@@ -94,6 +94,10 @@ class SshExecutor(ExecutorBase):
         settings = target.ssh or _NO_SETTINGS
         return ssh_argv(settings, target.name, argv, control_dir=self._control_dir)
 
+    def process_env(self, target: Target) -> dict[str, str] | None:
+        """The ssh client needs no extra environment."""
+        return None
+
     def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
         """Exit 255 with a dead master is a lost connection; with a live one it is the command's."""
         if exit_status == SSH_FAILURE and not self._master_alive(target):
