@@ -1,7 +1,7 @@
 """Shared by `build` and `registry`: options, config loading, targets, secrets, the executor.
 
-Mirrors the option names of the deploy-flow commands (-c, -s, -d, --version, -H, -r,
---dry-run) so both can move to one shared module without changing a flag.
+Config options come from `kamalpy.cli.common`; -H/-r/--dry-run mirror the deploy-flow commands
+so both can move to one shared module without changing a flag.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import shlex
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
+from kamalpy.cli.common import add_config_options, load_from_args
 from kamalpy.cli.output import Console
 from kamalpy.commands.ssh import settings_from_config
-from kamalpy.config import load_config
 from kamalpy.config.model import Configuration
 from kamalpy.errors import UsageError
 from kamalpy.executor.base import Executor, Target
@@ -23,11 +22,8 @@ from kamalpy.sensitive import Sensitive
 
 
 def add_options(parser: argparse.ArgumentParser, *, hosts: bool = True) -> None:
-    """Config selection, host selection and --dry-run."""
-    parser.add_argument("-c", "--config-file", help="path to deploy.yml")
-    parser.add_argument("-s", "--service", help="service name in a monorepo (services/<name>/)")
-    parser.add_argument("-d", "--destination", help="destination (deploy.<dest>.yml overlay)")
-    parser.add_argument("--version", dest="app_version", help="image version (default: git HEAD)")
+    """The shared config options, host selection and --dry-run."""
+    add_config_options(parser)
     if hosts:
         parser.add_argument("-H", "--hosts", help="comma-separated hosts (default: all)")
         parser.add_argument("-r", "--roles", help="comma-separated roles (default: all)")
@@ -38,20 +34,7 @@ def add_options(parser: argparse.ArgumentParser, *, hosts: bool = True) -> None:
 
 def load(args: argparse.Namespace, environ: Mapping[str, str]) -> Configuration:
     """Load and validate the configuration the options point at."""
-    if args.config_file:
-        path = Path(args.config_file)
-    elif args.service:
-        path = Path("services") / args.service / "deploy.yml"
-    else:
-        path = Path("config/deploy.yml")
-    if not path.is_file():
-        raise UsageError(
-            f"{path}: no such configuration file",
-            hint="pass -c PATH or -s SERVICE (services/<service>/deploy.yml)",
-        )
-    return load_config(
-        path, destination=args.destination, environ=environ, version=args.app_version
-    )
+    return load_from_args(args, environ)
 
 
 def _listed(value: str | None) -> list[str] | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from kamalpy.cli import build_support
 from kamalpy.cli.output import Console
-from kamalpy.deploy.registry import login, logout
+from kamalpy.deploy.registry import login, logout, uses_registry
 from kamalpy.errors import ExitCode
 from kamalpy.executor.base import LOCAL, Completed, Target
 from kamalpy.executor.fanout import HostResults
@@ -41,6 +41,11 @@ def run_login(args: argparse.Namespace, console: Console, environ: Mapping[str, 
     """Log in everywhere; the password comes from the secrets store or the environment."""
     config = build_support.load(args, environ)
     registry = config.registry
+    if not uses_registry(registry):
+        console.info(
+            f"{registry.server}: local registry form, images go over ssh; nothing to log in"
+        )
+        return ExitCode.OK
     names = [c.secret for c in (registry.username, registry.password) if c and c.secret]
     secrets = build_support.secrets_named(names, environ)
     targets = _targets(args, build_support.app_targets(config, args))
@@ -52,6 +57,9 @@ def run_login(args: argparse.Namespace, console: Console, environ: Mapping[str, 
 def run_logout(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Log out everywhere."""
     config = build_support.load(args, environ)
+    if not uses_registry(config.registry):
+        console.info(f"{config.registry.server}: local registry form; nothing to log out of")
+        return ExitCode.OK
     targets = _targets(args, build_support.app_targets(config, args))
     with build_support.make_executor(args, console) as executor:
         results = logout(executor, targets, config.registry)

@@ -13,8 +13,12 @@ from kamalpy.sensitive import Sensitive
 
 
 def uses_registry(registry: Registry) -> bool:
-    """False when deploy.yml names no registry server and no user: images then go over ssh."""
-    return registry.server is not None or registry.username is not None
+    """False for Kamal's local-registry form (`server: localhost:PORT`, no credentials).
+
+    Kamal runs a registry here and forwards it over ssh; kamalpy streams the image over ssh
+    instead (`docker save | docker load`), keeping the same image names on the hosts.
+    """
+    return not (registry.local and registry.username is None)
 
 
 def credential_value(

@@ -136,7 +136,15 @@ def test_missing_credential_is_a_usage_error(credential: Credential | None) -> N
 
 @pytest.mark.parametrize(
     ("registry", "expected"),
-    [(Registry(), False), (Registry("r:5000"), True), (Registry(username=Credential("U")), True)],
+    [
+        (Registry("localhost:5555"), False),
+        (Registry("127.0.0.1:5555"), False),
+        (Registry("127.0.0.1:5000", Credential("U"), Credential("P")), True),
+        (Registry("r:5000", Credential("U"), Credential("P")), True),
+        (Registry(None, Credential("U"), Credential("P")), True),
+    ],
 )
-def test_no_server_and_no_user_means_images_go_over_ssh(registry: Registry, expected: bool) -> None:
+def test_local_registry_without_credentials_means_images_go_over_ssh(
+    registry: Registry, expected: bool
+) -> None:
     assert uses_registry(registry) is expected
