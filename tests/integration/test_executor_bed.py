@@ -141,3 +141,18 @@ def test_registry_less_delivery_streams_only_where_missing(
     assert [first[h].sent for h in ("h1", "h2")] == [True, True]
     assert [second[h].sent for h in HOSTS] == [False, False, True]
     assert latest == [local_id] * 3
+
+
+def test_unreachable_bed_host_is_named_and_others_still_answer(bed: Bed) -> None:
+    from kamalpy.errors import HostUnreachable
+    from kamalpy.executor.retry import RetryPolicy
+
+    dead = Target("h2", SshSettings(config_file=bed.ssh_config, port=2222, connect_timeout=3))
+    live = targets(bed)[0]
+    with RoutingExecutor(retry=RetryPolicy(attempts=2, initial_wait=0.1)) as executor:
+        results = on_hosts([live, dead], lambda t: executor.run(t, ["hostname"]))
+    assert results.succeeded == ["h1"]
+    error = results.errors["h2"]
+    assert isinstance(error, HostUnreachable)
+    assert error.render().startswith("h2: unreachable over ssh:")
+    assert "Connection refused" in error.render()
