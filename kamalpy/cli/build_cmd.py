@@ -76,7 +76,7 @@ def _build(
     *,
     push: bool,
 ) -> None:
-    secrets = build_support.secrets_named(spec.secrets, environ)
+    secrets = build_support.secrets_named(config, spec.secrets, environ)
     # Probing for buildx is read-only, so it runs for real even in a dry run.
     buildx = has_buildx(LocalExecutor())
     start = time.monotonic()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import shlex
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from kamalpy.cli.common import add_config_options, load_from_args
 from kamalpy.cli.output import Console
@@ -18,6 +19,7 @@ from kamalpy.errors import UsageError
 from kamalpy.executor.base import Executor, Target
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.executor.routing import RoutingExecutor
+from kamalpy.secrets import find_root, list_names, load_identity, resolve_secrets, search_path
 from kamalpy.sensitive import Sensitive
 
 
@@ -59,9 +61,25 @@ def app_targets(config: Configuration, args: argparse.Namespace) -> tuple[Target
     return tuple(Target(host, settings) for host in selected)
 
 
-def secrets_named(names: Sequence[str], environ: Mapping[str, str]) -> dict[str, Sensitive]:
-    """Values for secret names: the encrypted store when it is wired in, else the environment."""
-    return {name: Sensitive(environ[name]) for name in names if name in environ}
+def secrets_named(
+    config: Configuration, names: Sequence[str], environ: Mapping[str, str]
+) -> dict[str, Sensitive]:
+    """Values for secret names: the encrypted store first, else the environment (e.g. CI)."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    root = find_root(Path(config.root).resolve())
+    stored: set[str] = set()
+    for path in search_path(root, config.service, config.destination):
+        if path.exists():
+            stored.update(list_names(root, path.parent.name, config.destination))
+    from_store = [name for name in wanted if name in stored]
+    values = {name: Sensitive(environ[name]) for name in wanted if name in environ}
+    if from_store:
+        identity = load_identity(environ, Path(environ.get("HOME") or Path.home()))
+        found = resolve_secrets(root, config.service, config.destination, from_store, identity)
+        values.update(found)
+    return values
 
 
 def make_executor(args: argparse.Namespace, console: Console) -> Executor:

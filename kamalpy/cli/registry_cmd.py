@@ -47,7 +47,7 @@ def run_login(args: argparse.Namespace, console: Console, environ: Mapping[str, 
         )
         return ExitCode.OK
     names = [c.secret for c in (registry.username, registry.password) if c and c.secret]
-    secrets = build_support.secrets_named(names, environ)
+    secrets = build_support.secrets_named(config, names, environ)
     targets = _targets(args, build_support.app_targets(config, args))
     with build_support.make_executor(args, console) as executor:
         results = login(executor, targets, registry, secrets)

@@ -112,3 +112,26 @@ def test_unknown_host_is_a_usage_error_listing_the_known_ones(
     code, _, err = run(monkeypatch, capsys, "build", "pull", "-c", config, "-H", "h9")
     assert code == ExitCode.BAD_INPUT
     assert "unknown host(s): h9" in err and "hosts: h1, h2" in err
+
+
+def test_registry_password_comes_from_the_encrypted_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kamalpy.secrets import members, set_secrets
+    from kamalpy.secrets.age import AgeIdentity
+    from kamalpy.secrets.identity import Identity
+
+    key = AgeIdentity.generate()
+    alice = Identity((key,), "alice")
+    members.init(tmp_path, "alice", alice.recipients()[0])
+    set_secrets(tmp_path, "app", None, {"REG_PASS": "from-the-store"}, alice)
+    service = tmp_path / "services" / "app"
+    service.mkdir(parents=True)
+    (service / "deploy.yml").write_text(WITH_REGISTRY)
+    monkeypatch.setenv("KAMALPY_IDENTITY", key.encode())
+    monkeypatch.delenv("REG_PASS", raising=False)
+    code = main(["registry", "login", "-c", str(service / "deploy.yml"), "-R", "--version", "v9",
+                 "--dry-run"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == ExitCode.OK
+    assert "--password-stdin  # 14 bytes on stdin" in out and "from-the-store" not in out
