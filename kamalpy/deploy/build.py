@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kamalpy.commands.docker_build import (
     BuildSpec,
+    all_image_ids_argv,
     build_argv,
     buildx_probe_argv,
+    cat_argv,
     image_id_argv,
     image_label_argv,
+    image_layers_argv,
     load_argv,
     pull_argv,
     push_argv,
     save_argv,
     secret_env,
+    shared_leading_layers,
+    tag_argv,
 )
 from kamalpy.errors import DeployFailed
 from kamalpy.executor.base import LOCAL, Completed, Executor, Target
 from kamalpy.executor.fanout import HostResults, on_hosts
+from kamalpy.executor.imagetar import ImageArchive
 from kamalpy.sensitive import Sensitive
 
 
@@ -94,6 +101,7 @@ class Delivery:
     sent: bool  # False: the host already had this exact image
     image_id: str
     seconds: float
+    layers_skipped: int = 0  # leading layers the host already had, left out of the stream
 
 
 def image_id(executor: Executor, target: Target, reference: str) -> str | None:
@@ -102,27 +110,56 @@ def image_id(executor: Executor, target: Target, reference: str) -> str | None:
     return result.stdout.strip() if result.ok and result.stdout.strip() else None
 
 
+def image_layers(executor: Executor, target: Target, *references: str) -> list[list[str]]:
+    """The layer diff ids of each image (none when `references` is empty)."""
+    if not references:
+        return []
+    out = executor.run(target, image_layers_argv(*references), check=False).stdout
+    return [json.loads(line) for line in out.splitlines() if line.startswith("[")]
+
+
 def deliver_over_ssh(
     executor: Executor, targets: Sequence[Target], spec: BuildSpec, *, limit: int | None = None
 ) -> HostResults[Delivery]:
-    """Stream `docker save` here into `docker load` on each host that lacks the image id."""
+    """Stream the image to each host lacking it, leaving out the leading layers it already has."""
     local_id = image_id(executor, LOCAL, spec.image)
     if local_id is None:
         raise DeployFailed(
             f"local: image {spec.image} not found; build it first",
             hint="run `kamalpy build push` (or deliver) to build it",
         )
+    ours = (image_layers(executor, LOCAL, spec.image) or [[]])[0]
+    # Only the version is sent (`latest` may already name a newer build here); hosts tag it.
+    with ImageArchive(executor, (spec.image,)) as archive:
 
-    def deliver(target: Target) -> Delivery:
-        present = image_id(executor, target, spec.image)
-        if present == local_id:
-            return Delivery(target.name, False, local_id, 0.0)
-        streamed = executor.pipe(LOCAL, save_argv(*spec.tags), target, load_argv())
-        loaded = image_id(executor, target, spec.image)
-        if loaded != local_id:
-            raise DeployFailed(
-                f"{target.name}: after docker load, {spec.image} is {loaded} instead of {local_id}"
-            )
-        return Delivery(target.name, True, local_id, streamed.seconds)
+        def deliver(target: Target) -> Delivery:
+            if image_id(executor, target, spec.image) == local_id:
+                return Delivery(target.name, False, local_id, 0.0)
+            skipped, seconds = _stream(executor, archive, target, spec, ours)
+            for tag in spec.tags[1:]:
+                executor.run(target, tag_argv(spec.image, tag))
+            loaded = image_id(executor, target, spec.image)
+            if loaded != local_id:
+                raise DeployFailed(
+                    f"{target.name}: after docker load, {spec.image} is {loaded} "
+                    f"instead of {local_id}"
+                )
+            return Delivery(target.name, True, local_id, seconds, skipped)
 
-    return on_hosts(targets, deliver, limit=limit)
+        return on_hosts(targets, deliver, limit=limit)
+
+
+def _stream(
+    executor: Executor, archive: ImageArchive, target: Target, spec: BuildSpec, ours: list[str]
+) -> tuple[int, float]:
+    """Send the image; returns (layers left out, seconds). A thin tar that fails falls back."""
+    ids = executor.run(target, all_image_ids_argv(), check=False).stdout.split()
+    shared = shared_leading_layers(ours, image_layers(executor, target, *dict.fromkeys(ids)))
+    if shared:
+        path = str(archive.thin(shared))
+        thin = executor.pipe(LOCAL, cat_argv(path), target, load_argv(), check=False)
+        if thin.ok:
+            return shared, thin.seconds
+        # `docker load` is safe to repeat: fall back to the whole image.
+    full = executor.pipe(LOCAL, save_argv(spec.image), target, load_argv())
+    return 0, full.seconds

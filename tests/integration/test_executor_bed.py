@@ -156,3 +156,29 @@ def test_unreachable_bed_host_is_named_and_others_still_answer(bed: Bed) -> None
     assert isinstance(error, HostUnreachable)
     assert error.render().startswith("h2: unreachable over ssh:")
     assert "Connection refused" in error.render()
+
+
+def test_registry_less_delivery_sends_only_the_layers_a_host_lacks(
+    bed: Bed, stream_spec: BuildSpec, context_dir: Path
+) -> None:
+    (context_dir / "Dockerfile.v2").write_text(
+        f'FROM {stream_spec.image}\nRUN ["/bin/busybox", "sh", "-c", "echo two > /two"]\n'
+    )
+    config = make_config(service="kpstream", image="kpstream", version="v2", root=context_dir,
+                         builder=Builder(arch=("amd64",), dockerfile="Dockerfile.v2"))  # fmt: skip
+    v2 = build_spec(config)
+    try:
+        with RoutingExecutor() as executor:
+            build_image(executor, stream_spec, {}, buildx=False)
+            build_image(executor, v2, {}, buildx=False)
+            deliver_over_ssh(executor, targets(bed)[:1], stream_spec).raise_for_failures()
+            second = deliver_over_ssh(executor, targets(bed)[:2], v2)
+            second.raise_for_failures()
+            two = executor.run(targets(bed)[0], ["docker", "run", "--rm", v2.image,
+                                                 "/bin/busybox", "cat", "/two"])  # fmt: skip
+    finally:
+        _remove_local(*v2.tags)
+    # v1 is one layer (COPY busybox); v2 adds one: h1 holds v1, so only the new layer travels.
+    assert second["h1"].sent and second["h1"].layers_skipped == 1
+    assert second["h2"].sent and second["h2"].layers_skipped in (0, 1)
+    assert two.stdout == "two\n"

@@ -130,7 +130,9 @@ def _delete_network(state: State) -> list[str]:
     for link in [*state.links, bridge_name(state.prefix)]:
         if Path("/sys/class/net", link).exists():
             proc.run(["ip", "link", "delete", link], check=False)
-    problems += [f"namespace {ns} stays" for ns in state.namespaces if Path("/run/netns", ns).exists()]
+    problems += [
+        f"namespace {ns} stays" for ns in state.namespaces if Path("/run/netns", ns).exists()
+    ]
     return problems
 
 

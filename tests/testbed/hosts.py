@@ -147,9 +147,13 @@ def dockerd_argv(host: Host, hdir: Path, data: Path) -> list[str]:
 def wait_ready(host: Host, run: Path, timeout: float = 40) -> None:
     """Wait for this host's sshd (tcp/22) and dockerd (/_ping) to answer."""
     if not proc.wait_until(lambda: _tcp_open(host.ip, 22), timeout):
-        raise proc.BedError(f"sshd on {host.name} ({host.ip}) did not come up:\n{_log(run, host, 'sshd')}")
+        raise proc.BedError(
+            f"sshd on {host.name} ({host.ip}) did not come up:\n{_log(run, host, 'sshd')}"
+        )
     if not proc.wait_until(lambda: _docker_pings(host.docker_socket), timeout):
-        raise proc.BedError(f"dockerd on {host.name} did not come up:\n{_log(run, host, 'dockerd')}")
+        raise proc.BedError(
+            f"dockerd on {host.name} did not come up:\n{_log(run, host, 'dockerd')}"
+        )
 
 
 def _log(run: Path, host: Host, what: str) -> str:

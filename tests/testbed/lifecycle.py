@@ -81,7 +81,9 @@ def _bring_up(spec: BedSpec, state: State) -> Bed:
         state.note("dirs", str(directory))
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = run / "id_ed25519"
-    proc.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kamalpy-testbed", "-f", str(key)])
+    proc.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kamalpy-testbed", "-f", str(key)]
+    )
     _say(f"starting registry for bed {spec.prefix} (index {state.index})")
     address, password = registry.start(state, run, data)
     hosts.make_bridge(state)

@@ -141,7 +141,9 @@ class Bed:
             timeout=120,
         )
 
-    def in_netns(self, host: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def in_netns(
+        self, host: str, *argv: str, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         """Run `argv` inside `host`'s network namespace (no ssh) and capture its output."""
         return subprocess.run(
             self.host(host).netns_argv(argv),

@@ -99,8 +99,11 @@ def test_local_registry_form_streams_the_image_over_ssh(
     image = "localhost:5555/team/app:v9"
     assert lines == [
         f"local: docker image inspect --format '{{{{.Id}}}}' {image}",
+        f"local: docker image inspect --format '{{{{json .RootFS.Layers}}}}' {image}",
         f"h2: docker image inspect --format '{{{{.Id}}}}' {image}",
-        f"local: docker save {image} localhost:5555/team/app:latest | h2: docker load",
+        "h2: docker image ls --all --quiet --no-trunc",
+        f"local: docker save {image} | h2: docker load",
+        f"h2: docker tag {image} localhost:5555/team/app:latest",
         f"h2: docker image inspect --format '{{{{.Id}}}}' {image}",
     ]
 

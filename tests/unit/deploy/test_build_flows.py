@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from kamalpy.commands.docker_build import BuildSpec
+from kamalpy.commands.docker_build import BuildSpec, shared_leading_layers
 from kamalpy.config.model import Credential, Registry
 from kamalpy.deploy.build import (
     build_and_push,
@@ -23,6 +25,9 @@ HOSTS = [Target("h1"), Target("h2")]
 INSPECT_ID = ("docker", "image", "inspect", "--format", "{{.Id}}", "r:5000/app:v1")
 INSPECT_LABEL = (
     "docker", "image", "inspect", "--format", '{{index .Config.Labels "service"}}', "r:5000/app:v1",
+)  # fmt: skip
+INSPECT_LAYERS = (
+    "docker", "image", "inspect", "--format", "{{json .RootFS.Layers}}", "r:5000/app:v1",
 )  # fmt: skip
 REGISTRY = Registry("r:5000", Credential(secret="USER"), Credential(secret="PASS"))
 SECRETS = {"USER": Sensitive("bob"), "PASS": Sensitive("pa$$ word")}
@@ -82,10 +87,14 @@ def test_deliver_streams_only_to_hosts_lacking_the_image() -> None:
     assert results.ok
     assert [results[h].sent for h in ("h1", "h2")] == [False, True]
     assert executor.commands_for("h1") == [INSPECT_ID]
-    assert executor.commands_for("h2") == [INSPECT_ID, ("docker", "load"), INSPECT_ID]
-    assert ("docker", "save", "r:5000/app:v1", "r:5000/app:latest") in executor.commands_for(
-        "local"
-    )
+    assert executor.commands_for("h2") == [
+        INSPECT_ID,
+        ("docker", "image", "ls", "--all", "--quiet", "--no-trunc"),
+        ("docker", "load"),
+        ("docker", "tag", "r:5000/app:v1", "r:5000/app:latest"),
+        INSPECT_ID,
+    ]
+    assert ("docker", "save", "r:5000/app:v1") in executor.commands_for("local")
 
 
 def test_deliver_without_a_local_image_fails_before_touching_hosts() -> None:
@@ -148,3 +157,39 @@ def test_local_registry_without_credentials_means_images_go_over_ssh(
     registry: Registry, expected: bool
 ) -> None:
     assert uses_registry(registry) is expected
+
+
+def test_deliver_sends_a_thin_tar_when_the_host_shares_leading_layers(tmp_path: Path) -> None:
+    executor = RecordingExecutor()
+    layers = '["sha256:a","sha256:b","sha256:c"]'
+    executor.respond(INSPECT_ID, stdout="sha256:new\n", target="local")
+    executor.respond(INSPECT_LAYERS, stdout=layers + "\n", target="local")
+    executor.respond(INSPECT_ID, exit_status=1, target="h1", times=1)
+    executor.respond(INSPECT_ID, stdout="sha256:new\n", target="h1")
+    executor.respond(["docker", "image", "ls"], stdout="sha256:old\nsha256:base\n", target="h1")
+    executor.respond(
+        ["docker", "image", "inspect", "--format", "{{json .RootFS.Layers}}"],
+        stdout='["sha256:a","sha256:b","sha256:x"]\n["sha256:a"]\n',
+        target="h1",
+    )
+    # The recording executor writes no file, so the thin tar fails to build: prove we got there.
+    with pytest.raises(HostsFailed) as failure:
+        deliver_over_ssh(executor, HOSTS[:1], SPEC).raise_for_failures()
+    assert "FileNotFoundError" in failure.value.render() or "No such file" in failure.value.render()
+    save = [c.argv for c in executor.calls if c.argv[:3] == ("docker", "save", "--output")]
+    assert save and save[0][-1] == SPEC.image
+
+
+@pytest.mark.parametrize(
+    ("theirs", "expected"),
+    [
+        ([], 0),
+        ([["a", "b", "x"], ["a"]], 2),
+        ([["a", "b", "c", "d"]], 3),
+        ([["z", "a", "b"]], 0),
+    ],
+)
+def test_shared_leading_layers_counts_the_longest_common_prefix(
+    theirs: list[list[str]], expected: int
+) -> None:
+    assert shared_leading_layers(["a", "b", "c"], theirs) == expected
