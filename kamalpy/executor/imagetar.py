@@ -70,4 +70,3 @@ def _layer_files(archive: tarfile.TarFile) -> list[str]:
     if len(manifest) != 1:
         raise ValueError(f"expected one image in the tar, found {len(manifest)}")
     return [str(layer) for layer in manifest[0]["Layers"]]
-

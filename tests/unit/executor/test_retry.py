@@ -96,3 +96,15 @@ def test_poll_exceptions_propagate() -> None:
 
     with pytest.raises(KeyError):
         poll_until(broken, interval=0.01, timeout=1)
+
+
+def test_permanent_connection_failures_are_not_retried() -> None:
+    calls: list[int] = []
+
+    def connect() -> None:
+        calls.append(1)
+        raise ConnectionAttemptFailed("Permission denied (publickey).", transient=False)
+
+    with pytest.raises(ConnectionAttemptFailed):
+        retry_connection(connect, RetryPolicy(attempts=5), sleep=lambda s: None)
+    assert calls == [1]
