@@ -15,7 +15,12 @@ from kamalpy.cli.output import Console
 from kamalpy.errors import ExitCode, KamalpyError
 
 # Each module registers its subcommands; adding a command is adding a name here.
-COMMAND_MODULES: tuple[str, ...] = ("kamalpy.cli.config_cmd", "kamalpy.cli.secrets_cmd")
+COMMAND_MODULES: tuple[str, ...] = (
+    "kamalpy.cli.config_cmd",
+    "kamalpy.cli.secrets_cmd",
+    "kamalpy.cli.build_cmd",
+    "kamalpy.cli.registry_cmd",
+)
 
 
 class _Registrar(Protocol):
