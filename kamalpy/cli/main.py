@@ -41,22 +41,35 @@ def build_parser() -> argparse.ArgumentParser:
 def add_output_options(parser: argparse.ArgumentParser) -> None:
     """Options every command shares: verbosity, colour, tracebacks."""
     group = parser.add_argument_group("output")
-    group.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
-                       help="only errors and the command's result")
-    group.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                       help="show the exact commands (secrets redacted)")
-    group.add_argument("--no-color", action="store_true", default=argparse.SUPPRESS,
-                       help="never colour output")
-    group.add_argument("--traceback", action="store_true", default=argparse.SUPPRESS,
-                       help="show Python tracebacks for internal errors")
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="only errors and the command's result",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the exact commands (secrets redacted)",
+    )
+    group.add_argument(
+        "--no-color", action="store_true", default=argparse.SUPPRESS, help="never colour output"
+    )
+    group.add_argument(
+        "--traceback",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show Python tracebacks for internal errors",
+    )
 
 
 def make_console(args: argparse.Namespace, environ: dict[str, str]) -> Console:
     """A console configured from the flags, the tty and NO_COLOR."""
     colour = (
-        sys.stdout.isatty()
-        and not getattr(args, "no_color", False)
-        and "NO_COLOR" not in environ
+        sys.stdout.isatty() and not getattr(args, "no_color", False) and "NO_COLOR" not in environ
     )
     return Console(
         colour=colour,
