@@ -261,7 +261,7 @@ def network_create_argv() -> Argv:
 
 
 def prune_containers_argv(service: str, role: str, destination: str | None, keep: int) -> Argv:
-    """Remove stopped containers of the role beyond the newest `keep` (docker ps is newest-first)."""
+    """Remove stopped containers of the role beyond the newest `keep` (ps lists newest first)."""
     script = (
         'docker ps --all --filter "label=service=$1" --filter "label=destination=$2" '
         '--filter "label=role=$3" --filter status=created --filter status=exited '

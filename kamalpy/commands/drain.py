@@ -13,16 +13,17 @@ Argv = tuple[str, ...]
 
 ESTABLISHED = "01"
 
+_AWK = "substr($2, length($2) - 4) == p && $4 == st { n++ } END { print n + 0 }"
 _COUNT = r"""port=$(printf '%04X' "$1"); shift; total=0
 for name in "$@"; do
   pid=$(docker inspect --format '{{.State.Pid}}' "$name" 2>/dev/null) || continue
   [ "${pid:-0}" -gt 0 ] || continue
   n=$(cat "/proc/$pid/net/tcp" "/proc/$pid/net/tcp6" 2>/dev/null |
-      awk -v p=":$port" -v st=01 'substr($2, length($2) - 4) == p && $4 == st { n++ } END { print n + 0 }')
+      awk -v p=":$port" -v st=01 '@AWK@')
   total=$((total + n))
 done
 echo "$total"
-"""
+""".replace("@AWK@", _AWK)
 
 
 def in_flight_argv(containers: Sequence[str], app_port: int) -> Argv:

@@ -9,19 +9,26 @@ from __future__ import annotations
 Argv = tuple[str, ...]
 
 # Values arrive as positional parameters, never interpolated into the script text.
-_HTTP_GET = r"""exec 3<>"/dev/tcp/$1/$2" || exit 7
-printf 'GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: kamalpy\r\nConnection: close\r\n\r\n' "$3" "$1" >&3
-cat <&3"""
+_REQUEST = r"printf 'GET %s HTTP/1.0\r\nHost: %s\r\nConnection: close\r\n\r\n'"
+_STATE_FORMAT = (
+    '{{.State.Status}} {{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}{{end}}'
+)
 
-_HEALTH = r"""state=$(docker inspect --format '{{.State.Status}} {{with index .NetworkSettings.Networks "kamal"}}{{.IPAddress}}{{end}}' "$1") || exit 3
+_HTTP_GET = r"""exec 3<>"/dev/tcp/$1/$2" || exit 7
+@REQUEST@ "$3" "$1" >&3
+cat <&3""".replace("@REQUEST@", _REQUEST)
+
+_HEALTH = r"""state=$(docker inspect --format '@FORMAT@' "$1") || exit 3
 set -- $state "$2" "$3"
 [ "$1" = running ] || { echo "container is $1"; exit 4; }
 [ -n "$2" ] || { echo "container has no address on network kamal"; exit 5; }
 exec 3<>"/dev/tcp/$2/$3" || { echo "connection to $2:$3 refused"; exit 6; }
-printf 'GET %s HTTP/1.0\r\nHost: %s\r\nUser-Agent: kamalpy-healthcheck\r\nConnection: close\r\n\r\n' "$4" "$2" >&3
+@REQUEST@ "$4" "$2" >&3
 IFS=' ' read -r proto code rest <&3 || { echo "no response from $2:$3"; exit 8; }
 echo "$proto $code ${rest%$'\r'}"
-case "$code" in 2??) exit 0 ;; *) exit 1 ;; esac"""
+case "$code" in 2??) exit 0 ;; *) exit 1 ;; esac""".replace("@REQUEST@", _REQUEST).replace(
+    "@FORMAT@", _STATE_FORMAT
+)
 
 TOOL_CHECK: Argv = ("bash", "-c", "command -v docker >/dev/null && echo ok")
 
