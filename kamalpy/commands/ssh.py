@@ -1,0 +1,112 @@
+"""Pure builders for the system `ssh` client: settings -> `-o` options -> argv."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Kamal's ssh.log_level names (net-ssh levels) mapped to OpenSSH's LogLevel values.
+_LOG_LEVELS = {
+    "debug": "DEBUG",
+    "info": "INFO",
+    "warn": "ERROR",
+    "error": "ERROR",
+    "fatal": "FATAL",
+}
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    """How to reach a host over ssh; None means "leave it to the user's ~/.ssh/config"."""
+
+    user: str | None = None
+    port: int | None = None
+    proxy: str | None = None  # jump host: [user@]host[:port], becomes ProxyJump
+    proxy_command: str | None = None
+    keys: tuple[str, ...] = ()
+    keys_only: bool = False
+    config_file: str | None = None  # -F path; None reads the user's default config
+    use_config: bool = True  # False ignores ~/.ssh/config entirely (-F /dev/null)
+    log_level: str | None = None
+    connect_timeout: int | None = 30
+    control_persist: int = 300  # seconds an idle multiplexed connection stays up
+    options: tuple[tuple[str, str], ...] = ()  # extra `-o Key=Value`, they win over ours
+
+
+def ssh_options(settings: SshSettings, control_dir: str | None = None) -> tuple[str, ...]:
+    """The ssh command-line options for these settings (first value of an option wins in ssh)."""
+    args: list[str] = []
+    if not settings.use_config:
+        args += ["-F", "/dev/null"]
+    elif settings.config_file:
+        args += ["-F", settings.config_file]
+    for key, value in settings.options:
+        args += ["-o", f"{key}={value}"]
+    if settings.user:
+        args += ["-o", f"User={settings.user}"]
+    if settings.port:
+        args += ["-o", f"Port={settings.port}"]
+    if settings.proxy_command:
+        args += ["-o", f"ProxyCommand={settings.proxy_command}"]
+    elif settings.proxy:
+        args += ["-o", f"ProxyJump={settings.proxy}"]
+    for key in settings.keys:
+        args += ["-i", key]
+    if settings.keys_only:
+        args += ["-o", "IdentitiesOnly=yes"]
+    args += _automation_options(settings)
+    if control_dir:
+        args += _multiplexing_options(settings, control_dir)
+    return tuple(args)
+
+
+def _automation_options(settings: SshSettings) -> list[str]:
+    """Options that make ssh fit unattended use: no prompts, quiet, bounded connect."""
+    level = _LOG_LEVELS.get((settings.log_level or "error").lower(), "ERROR")
+    args = ["-o", "BatchMode=yes", "-o", f"LogLevel={level}"]
+    if settings.connect_timeout:
+        args += ["-o", f"ConnectTimeout={settings.connect_timeout}"]
+    # Keep-alives let a dead host surface as exit 255 instead of a hang.
+    args += ["-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"]
+    return args
+
+
+def _multiplexing_options(settings: SshSettings, control_dir: str) -> list[str]:
+    """One master connection per host, shared by every command of the run."""
+    return [
+        "-o",
+        "ControlMaster=auto",
+        "-o",
+        f"ControlPath={control_dir}/%C",
+        "-o",
+        f"ControlPersist={settings.control_persist}",
+    ]
+
+
+def remote_command(remote_argv: Sequence[str]) -> str:
+    """The one place argv becomes a shell string: sshd runs it with the user's shell."""
+    if not remote_argv:
+        raise ValueError("a remote command needs at least one token")
+    return shlex.join(remote_argv)
+
+
+def ssh_argv(
+    settings: SshSettings,
+    host: str,
+    remote_argv: Sequence[str],
+    *,
+    control_dir: str | None = None,
+) -> tuple[str, ...]:
+    """Full argv to run `remote_argv` on `host`, quoted exactly once."""
+    options = ssh_options(settings, control_dir)
+    return ("ssh", *options, "--", host, remote_command(remote_argv))
+
+
+def ssh_control_argv(
+    settings: SshSettings, host: str, operation: str, *, control_dir: str
+) -> tuple[str, ...]:
+    """Argv to ask the master connection for `host` to `check` or `exit`."""
+    if operation not in {"check", "exit", "stop"}:
+        raise ValueError(f"unknown ssh control operation {operation!r}")
+    return ("ssh", *ssh_options(settings, control_dir), "-O", operation, "--", host)

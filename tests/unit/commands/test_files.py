@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import pytest
+
+from kamalpy.commands.files import install_from_stdin_argv
+
+
+@pytest.mark.parametrize(
+    ("path", "mode", "expected"),
+    [
+        (".kamal/apps/a/env/roles/web.env", "600",
+         ("install", "-D", "-m", "600", "/dev/stdin", ".kamal/apps/a/env/roles/web.env")),
+        ("/etc/x y", "0644", ("install", "-D", "-m", "0644", "/dev/stdin", "/etc/x y")),
+    ],
+)  # fmt: skip
+def test_install_reads_content_from_stdin_never_argv(
+    path: str, mode: str, expected: tuple[str, ...]
+) -> None:
+    assert install_from_stdin_argv(path, mode) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "mode"), [("a", "rw"), ("a", "6000 "), ("", "600"), ("d/", "600")]
+)
+def test_install_rejects_bad_modes_and_directory_paths(path: str, mode: str) -> None:
+    with pytest.raises(ValueError):
+        install_from_stdin_argv(path, mode)

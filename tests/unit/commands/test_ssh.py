@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import pytest
+
+from kamalpy.commands.ssh import (
+    SshSettings,
+    remote_command,
+    ssh_argv,
+    ssh_control_argv,
+    ssh_options,
+)
+
+AUTOMATION = (
+    "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30",
+    "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected_head"),
+    [
+        (SshSettings(), ()),
+        (SshSettings(user="deploy"), ("-o", "User=deploy")),
+        (SshSettings(port=2222), ("-o", "Port=2222")),
+        (SshSettings(proxy="root@bastion:2200"), ("-o", "ProxyJump=root@bastion:2200")),
+        (
+            SshSettings(proxy="bastion", proxy_command="nc -X connect %h %p"),
+            ("-o", "ProxyCommand=nc -X connect %h %p"),
+        ),
+        (
+            SshSettings(keys=("~/.ssh/a", "/k/b"), keys_only=True),
+            ("-i", "~/.ssh/a", "-i", "/k/b", "-o", "IdentitiesOnly=yes"),
+        ),
+        (SshSettings(config_file="/etc/kp/ssh_config"), ("-F", "/etc/kp/ssh_config")),
+        (SshSettings(use_config=False, config_file="/x"), ("-F", "/dev/null")),
+        (
+            SshSettings(options=(("StrictHostKeyChecking", "no"),), user="u"),
+            ("-o", "StrictHostKeyChecking=no", "-o", "User=u"),
+        ),
+    ],
+)
+def test_settings_map_to_ssh_options_before_the_automation_defaults(
+    settings: SshSettings, expected_head: tuple[str, ...]
+) -> None:
+    assert ssh_options(settings) == (*expected_head, *AUTOMATION)
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [("debug", "DEBUG"), ("info", "INFO"), ("warn", "ERROR"), ("FATAL", "FATAL"), (None, "ERROR")],
+)
+def test_kamal_log_levels_map_to_openssh_levels(level: str | None, expected: str) -> None:
+    options = ssh_options(SshSettings(log_level=level))
+    assert f"LogLevel={expected}" in options
+
+
+def test_no_connect_timeout_leaves_the_option_out() -> None:
+    options = ssh_options(SshSettings(connect_timeout=None))
+    assert not any(option.startswith("ConnectTimeout") for option in options)
+
+
+def test_control_dir_adds_one_multiplexed_master_per_host() -> None:
+    options = ssh_options(SshSettings(control_persist=60), "/tmp/kp-x")
+    assert options[-6:] == (
+        "-o", "ControlMaster=auto", "-o", "ControlPath=/tmp/kp-x/%C", "-o", "ControlPersist=60",
+    )  # fmt: skip
+
+
+def test_ssh_argv_quotes_the_remote_command_once_after_the_destination() -> None:
+    argv = ssh_argv(SshSettings(user="root"), "10.0.0.1", ["echo", "a b", "$(id)", "it's"])
+    assert argv == (
+        "ssh", "-o", "User=root", *AUTOMATION, "--", "10.0.0.1",
+        "echo 'a b' '$(id)' 'it'\"'\"'s'",
+    )  # fmt: skip
+
+
+def test_a_host_that_looks_like_an_option_stays_a_destination() -> None:
+    argv = ssh_argv(SshSettings(), "-oProxyCommand=evil", ["true"])
+    assert argv[-3:] == ("--", "-oProxyCommand=evil", "true")
+
+
+def test_remote_command_refuses_an_empty_argv() -> None:
+    with pytest.raises(ValueError, match="at least one token"):
+        remote_command([])
+
+
+@pytest.mark.parametrize("operation", ["check", "exit"])
+def test_control_argv_talks_to_the_master(operation: str) -> None:
+    argv = ssh_control_argv(SshSettings(), "h1", operation, control_dir="/d")
+    assert argv[0] == "ssh"
+    assert argv[-4:] == ("-O", operation, "--", "h1")
+    assert "ControlPath=/d/%C" in argv
+
+
+def test_control_argv_rejects_unknown_operations() -> None:
+    with pytest.raises(ValueError, match="unknown ssh control operation"):
+        ssh_control_argv(SshSettings(), "h1", "forward", control_dir="/d")
