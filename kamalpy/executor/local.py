@@ -1,0 +1,70 @@
+"""Runs commands on the machine kamalpy runs on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from kamalpy.commands.files import install_from_stdin_argv
+from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
+from kamalpy.executor.pipes import pipe_between
+from kamalpy.executor.process import run_process
+
+
+class LocalExecutor(ExecutorBase):
+    """Executor for the "local" target: argv straight to the OS, no shell."""
+
+    def __init__(self, *, on_command: OnCommand | None = None) -> None:
+        self._on_command = on_command
+
+    def run(
+        self,
+        target: Target,
+        argv: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        check: bool = True,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed:
+        """Run argv locally; `env` adds variables to the child only (e.g. build secrets)."""
+        argv = tuple(argv)
+        if self._on_command:
+            self._on_command(target.name, argv)
+        raw = run_process(argv, stdin=stdin, timeout=timeout, env=env)
+        result = Completed(
+            target.name,
+            argv,
+            raw.exit_status,
+            raw.stdout.decode(errors="replace"),
+            raw.stderr.decode(errors="replace"),
+            raw.seconds,
+        )
+        return check_completed(result) if check else result
+
+    def upload(
+        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
+    ) -> Completed:
+        """Write content to a local path with mode, through the child's stdin."""
+        return self.run(target, install_from_stdin_argv(remote_path, mode), stdin=content)
+
+    def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
+        """The local process that runs argv: argv itself."""
+        return tuple(argv)
+
+    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
+        """A local exit status is just a status."""
+
+    def pipe(
+        self,
+        source: Target,
+        source_argv: Sequence[str],
+        dest: Target,
+        dest_argv: Sequence[str],
+        *,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> Completed:
+        """Stream one local command into another."""
+        return pipe_between(
+            (self, source, source_argv), (self, dest, dest_argv), check, timeout, self._on_command
+        )

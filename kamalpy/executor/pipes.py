@@ -1,0 +1,61 @@
+"""`a | b` across targets: e.g. `docker save` here streamed into `docker load` on a host."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
+from kamalpy.executor.process import ProcessResult, run_pipeline
+
+SIGPIPE_STATUS = 141
+
+
+class Spawner(Protocol):
+    """Knows the local process that runs argv on a target, and how to read its exit."""
+
+    def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
+        """The local argv that runs `argv` on `target` (ssh for hosts)."""
+        ...
+
+    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
+        """Raise HostUnreachable if this exit means the connection was lost."""
+        ...
+
+
+Side = tuple[Spawner, Target, Sequence[str]]
+
+
+def pipe_between(
+    source: Side, dest: Side, check: bool, timeout: float | None, on_command: OnCommand | None
+) -> Completed:
+    """Run source's stdout into dest's stdin; report dest, or source if only source failed."""
+    (src_spawner, src_target, src_argv), (dst_spawner, dst_target, dst_argv) = source, dest
+    src_cmd, dst_cmd = tuple(src_argv), tuple(dst_argv)
+    if on_command:
+        on_command(src_target.name, src_cmd)
+        on_command(dst_target.name, dst_cmd)
+    src_raw, dst_raw = run_pipeline(
+        src_spawner.process_argv(src_target, src_cmd),
+        dst_spawner.process_argv(dst_target, dst_cmd),
+        timeout=timeout,
+    )
+    src, dst = _completed(src_target, src_cmd, src_raw), _completed(dst_target, dst_cmd, dst_raw)
+    dst_spawner.after_exit(dst_target, dst.exit_status, dst.stderr)
+    src_spawner.after_exit(src_target, src.exit_status, src.stderr)
+    # A dest failure explains a SIGPIPE at the source, so the dest is reported first.
+    failed = dst if not dst.ok else (src if src.exit_status not in (0, SIGPIPE_STATUS) else None)
+    if failed is None:
+        return dst
+    return check_completed(failed) if check else failed
+
+
+def _completed(target: Target, argv: tuple[str, ...], raw: ProcessResult) -> Completed:
+    return Completed(
+        target.name,
+        argv,
+        raw.exit_status,
+        raw.stdout.decode(errors="replace"),
+        raw.stderr.decode(errors="replace"),
+        raw.seconds,
+    )

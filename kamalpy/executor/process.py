@@ -1,0 +1,127 @@
+"""Spawning local processes: single commands through `sh`, two-process streams through OS pipes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import IO
+
+import sh
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """Raw outcome of one local process (the ssh client counts as local here)."""
+
+    exit_status: int
+    stdout: bytes
+    stderr: bytes
+    seconds: float
+    timed_out: bool = False
+
+
+NOT_FOUND = 127
+TIMED_OUT = 124
+
+
+def run_process(
+    argv: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ProcessResult:
+    """Run argv without a shell; stdin bytes are written to the child, never put in argv."""
+    start = time.monotonic()
+    try:
+        command = sh.Command(argv[0])
+    except sh.CommandNotFound:
+        message = f"{argv[0]}: command not found\n".encode()
+        return ProcessResult(NOT_FOUND, b"", message, time.monotonic() - start)
+    try:
+        done = command(
+            *argv[1:],
+            _in=stdin if stdin is not None else b"",  # never the terminal: ssh would read it
+            _tty_out=False,
+            _return_cmd=True,
+            _ok_code=list(range(256)),
+            _timeout=timeout,
+            _env=_child_env(env),
+        )
+    except sh.TimeoutException:
+        message = f"timed out after {timeout}s\n".encode()
+        return ProcessResult(TIMED_OUT, b"", message, time.monotonic() - start, timed_out=True)
+    except sh.SignalException as error:
+        status = 128 + abs(error.exit_code)
+        return ProcessResult(status, error.stdout, error.stderr, time.monotonic() - start)
+    return ProcessResult(done.exit_code, done.stdout, done.stderr, time.monotonic() - start)
+
+
+def _child_env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
+    """The child's environment: ours plus `extra` (e.g. build secrets kept out of argv)."""
+    if extra is None:
+        return None
+    return {**os.environ, **extra}
+
+
+def run_pipeline(
+    source_argv: Sequence[str],
+    dest_argv: Sequence[str],
+    *,
+    timeout: float | None = None,
+) -> tuple[ProcessResult, ProcessResult]:
+    """Run `source | dest` with one OS pipe between them (no bytes pass through Python)."""
+    # subprocess, not sh: sh copies piped data through Python threads; this is a kernel pipe.
+    start = time.monotonic()
+    with _spool() as src_err, _spool() as dst_out, _spool() as dst_err:
+        source = subprocess.Popen(
+            list(source_argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=src_err
+        )
+        assert source.stdout is not None
+        dest = subprocess.Popen(
+            list(dest_argv), stdin=source.stdout, stdout=dst_out, stderr=dst_err
+        )
+        source.stdout.close()  # dest holds the read end; source gets SIGPIPE if dest dies
+        timed_out = _wait_both(source, dest, timeout)
+        seconds = time.monotonic() - start
+        src = ProcessResult(_status(source, timed_out), b"", _read(src_err), seconds, timed_out)
+        dst = ProcessResult(
+            _status(dest, timed_out), _read(dst_out), _read(dst_err), seconds, timed_out
+        )
+    return src, dst
+
+
+def _wait_both(
+    source: subprocess.Popen[bytes], dest: subprocess.Popen[bytes], timeout: float | None
+) -> bool:
+    """Wait for both ends; on timeout kill both and say so."""
+    try:
+        dest.wait(timeout=timeout)
+        source.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        for process in (source, dest):
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        return True
+    return False
+
+
+def _status(process: subprocess.Popen[bytes], timed_out: bool) -> int:
+    code = process.returncode
+    if timed_out:
+        return TIMED_OUT
+    return 128 - code if code < 0 else code
+
+
+def _spool() -> IO[bytes]:
+    return tempfile.TemporaryFile()
+
+
+def _read(handle: IO[bytes]) -> bytes:
+    handle.seek(0)
+    return handle.read()

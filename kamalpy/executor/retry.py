@@ -1,0 +1,97 @@
+"""Retries, only where repeating is known to be safe: ssh connection set-up and health polls."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_exponential,
+    wait_fixed,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often to retry an ssh connection that failed before any command ran."""
+
+    attempts: int = 3
+    initial_wait: float = 0.5
+    max_wait: float = 4.0
+
+
+class ConnectionAttemptFailed(Exception):
+    """One failed attempt to open a connection (ssh exited 255 running `true`)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def retry_connection(
+    attempt: Callable[[], T],
+    policy: RetryPolicy,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Call `attempt` until it stops raising ConnectionAttemptFailed; re-raise the last failure."""
+    retrying = Retrying(
+        retry=retry_if_exception_type(ConnectionAttemptFailed),
+        stop=stop_after_attempt(policy.attempts),
+        wait=wait_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
+        sleep=sleep,
+        reraise=True,
+    )
+    return retrying(attempt)
+
+
+def poll_until(
+    check: Callable[[], bool],
+    *,
+    interval: float,
+    timeout: float,
+    attempt_timeout: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> bool:
+    """Call `check` every `interval` s until it returns True (-> True) or `timeout` s pass.
+
+    Returns False on timeout. An attempt slower than `attempt_timeout` counts as a failure;
+    exceptions from `check` propagate.
+    """
+    probe = check if attempt_timeout is None else _bounded(check, attempt_timeout)
+    retrying = Retrying(
+        retry=retry_if_result(lambda healthy: healthy is not True),
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(interval),
+        sleep=sleep,
+        retry_error_callback=lambda _state: False,
+    )
+    result: bool = retrying(probe)
+    return result
+
+
+def _bounded(check: Callable[[], bool], seconds: float) -> Callable[[], bool]:
+    """Wrap `check` so one attempt gives up (counts as False) after `seconds`."""
+
+    def attempt() -> bool:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kamalpy-poll")
+        future = pool.submit(check)
+        try:
+            return future.result(timeout=seconds)
+        except FutureTimeout:
+            return False
+        finally:
+            pool.shutdown(wait=False)  # a stuck probe is abandoned, never waited on
+
+    return attempt

@@ -1,0 +1,67 @@
+"""The executor the flows use: "local" runs here, every other target over ssh."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target
+from kamalpy.executor.local import LocalExecutor
+from kamalpy.executor.pipes import Spawner, pipe_between
+from kamalpy.executor.retry import RetryPolicy
+from kamalpy.executor.ssh import SshExecutor
+
+
+class RoutingExecutor(ExecutorBase):
+    """Sends the "local" target to a LocalExecutor and hosts to one shared SshExecutor."""
+
+    def __init__(
+        self, *, on_command: OnCommand | None = None, retry: RetryPolicy | None = None
+    ) -> None:
+        self._on_command = on_command
+        self.local = LocalExecutor(on_command=on_command)
+        self.ssh = SshExecutor(on_command=on_command, retry=retry)
+
+    def _for(self, target: Target) -> LocalExecutor | SshExecutor:
+        return self.local if target.is_local else self.ssh
+
+    def run(
+        self,
+        target: Target,
+        argv: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        check: bool = True,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed:
+        """Run argv on target (locally or over ssh)."""
+        return self._for(target).run(
+            target, argv, stdin=stdin, check=check, timeout=timeout, env=env
+        )
+
+    def upload(
+        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
+    ) -> Completed:
+        """Write content to a path on target through stdin."""
+        return self._for(target).upload(target, remote_path, content, mode=mode)
+
+    def pipe(
+        self,
+        source: Target,
+        source_argv: Sequence[str],
+        dest: Target,
+        dest_argv: Sequence[str],
+        *,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> Completed:
+        """Stream source_argv on source into dest_argv on dest."""
+        src: Spawner = self._for(source)
+        dst: Spawner = self._for(dest)
+        return pipe_between(
+            (src, source, source_argv), (dst, dest, dest_argv), check, timeout, self._on_command
+        )
+
+    def close(self) -> None:
+        """Close ssh masters."""
+        self.ssh.close()

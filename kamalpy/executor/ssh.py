@@ -1,0 +1,145 @@
+"""Runs commands on hosts through the system `ssh`: one multiplexed connection per host per run."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Mapping, Sequence
+
+from kamalpy.commands.files import install_from_stdin_argv
+from kamalpy.commands.ssh import SshSettings, ssh_argv, ssh_control_argv
+from kamalpy.errors import HostUnreachable
+from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
+from kamalpy.executor.pipes import pipe_between
+from kamalpy.executor.process import run_process
+from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
+
+SSH_FAILURE = 255
+_NO_SETTINGS = SshSettings()
+
+
+class SshExecutor(ExecutorBase):
+    """Executor for hosts; honours ~/.ssh/config, the agent and jump hosts (it is plain `ssh`)."""
+
+    def __init__(
+        self,
+        *,
+        on_command: OnCommand | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self._on_command = on_command
+        self._retry = retry or RetryPolicy()
+        # Sockets live in a private 0700 dir; short path because unix sockets cap at ~108 bytes.
+        self._control_dir = tempfile.mkdtemp(prefix="kp-ssh-", dir="/tmp")
+        self._masters: dict[Target, threading.Lock] = {}
+        self._connected: set[Target] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def control_dir(self) -> str:
+        """Where the master sockets live (tests look at it)."""
+        return self._control_dir
+
+    def run(
+        self,
+        target: Target,
+        argv: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        check: bool = True,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed:
+        """Run argv on the host; ssh exit 255 with the connection gone raises HostUnreachable."""
+        if env is not None:
+            raise ValueError("env cannot cross ssh safely; upload an env file and use --env-file")
+        argv = tuple(argv)
+        full = self.process_argv(target, argv)
+        if self._on_command:
+            self._on_command(target.name, argv)
+        raw = run_process(full, stdin=stdin, timeout=timeout)
+        stderr = raw.stderr.decode(errors="replace")
+        self.after_exit(target, raw.exit_status, stderr)
+        result = Completed(
+            target.name, argv, raw.exit_status, raw.stdout.decode(errors="replace"), stderr,
+            raw.seconds,
+        )  # fmt: skip
+        return check_completed(result) if check else result
+
+    def upload(
+        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
+    ) -> Completed:
+        """Write content to remote_path through ssh's stdin (`install -D -m MODE /dev/stdin`)."""
+        return self.run(target, install_from_stdin_argv(remote_path, mode), stdin=content)
+
+    def pipe(
+        self,
+        source: Target,
+        source_argv: Sequence[str],
+        dest: Target,
+        dest_argv: Sequence[str],
+        *,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> Completed:
+        """Stream a command on one host into a command on another (through this machine)."""
+        return pipe_between(
+            (self, source, source_argv), (self, dest, dest_argv), check, timeout, self._on_command
+        )
+
+    def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
+        """The local `ssh …` argv for argv on target, connecting first if needed."""
+        self.connect(target)
+        settings = target.ssh or _NO_SETTINGS
+        return ssh_argv(settings, target.name, argv, control_dir=self._control_dir)
+
+    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
+        """Exit 255 with a dead master is a lost connection; with a live one it is the command's."""
+        if exit_status == SSH_FAILURE and not self._master_alive(target):
+            with self._lock:
+                self._connected.discard(target)
+            # Not retried: the command may have started before the connection dropped.
+            raise HostUnreachable(target.name, stderr or "connection lost")
+
+    def connect(self, target: Target) -> None:
+        """Open the host's master connection once, retrying ssh failures (nothing has run yet)."""
+        with self._lock:
+            host_lock = self._masters.setdefault(target, threading.Lock())
+        with host_lock:
+            if target in self._connected:
+                return
+            try:
+                retry_connection(lambda: self._open_master(target), self._retry)
+            except ConnectionAttemptFailed as failure:
+                raise HostUnreachable(target.name, failure.detail) from None
+            with self._lock:
+                self._connected.add(target)
+
+    def _open_master(self, target: Target) -> None:
+        settings = target.ssh or _NO_SETTINGS
+        argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
+        raw = run_process(argv, timeout=_connect_budget(settings))
+        if raw.exit_status != 0:
+            detail = raw.stderr.decode(errors="replace").strip()
+            raise ConnectionAttemptFailed(detail or f"ssh exited {raw.exit_status}")
+
+    def _master_alive(self, target: Target) -> bool:
+        settings = target.ssh or _NO_SETTINGS
+        argv = ssh_control_argv(settings, target.name, "check", control_dir=self._control_dir)
+        return run_process(argv, timeout=10).exit_status == 0
+
+    def close(self) -> None:
+        """Stop every master connection and remove the socket dir."""
+        with self._lock:
+            connected, self._connected = list(self._connected), set()
+        for target in connected:
+            settings = target.ssh or _NO_SETTINGS
+            argv = ssh_control_argv(settings, target.name, "exit", control_dir=self._control_dir)
+            run_process(argv, timeout=10)
+        shutil.rmtree(self._control_dir, ignore_errors=True)
+
+
+def _connect_budget(settings: SshSettings) -> float:
+    """How long one connection attempt may take before it counts as failed."""
+    return float(settings.connect_timeout or 30) + 5.0

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kamalpy.commands.ssh import SshSettings
+from kamalpy.errors import CommandFailed, HostUnreachable
+from kamalpy.executor.base import LOCAL, Target
+from kamalpy.executor.fanout import on_hosts
+from kamalpy.executor.retry import RetryPolicy
+from kamalpy.executor.routing import RoutingExecutor
+from kamalpy.executor.ssh import SshExecutor
+from tests.integration.executor.conftest import LocalSshd
+
+pytestmark = pytest.mark.integration
+
+FAST_RETRY = RetryPolicy(attempts=2, initial_wait=0.1, max_wait=0.2)
+
+
+def test_many_commands_share_one_ssh_connection_per_host(sshd: LocalSshd) -> None:
+    before = {name: sshd.accepted_connections(name) for name in ("h1", "h2")}
+    with SshExecutor() as executor:
+        for _ in range(20):
+            for name in ("h1", "h2"):
+                assert executor.run(sshd.target(name), ["echo", "hi"]).stdout == "hi\n"
+        masters = os.listdir(executor.control_dir)
+    opened = {name: sshd.accepted_connections(name) - before[name] for name in ("h1", "h2")}
+    assert opened == {"h1": 1, "h2": 1}
+    assert len(masters) == 2
+
+
+def test_close_stops_the_masters_and_removes_the_socket_dir(sshd: LocalSshd) -> None:
+    executor = SshExecutor()
+    executor.run(sshd.target("h1"), ["true"])
+    directory = executor.control_dir
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    executor.close()
+    assert not os.path.exists(directory)
+
+
+def test_hostile_tokens_arrive_byte_exact(sshd: LocalSshd) -> None:
+    tokens = ["a b", "'", '"', "$(touch /tmp/kp-pwned)", "`id`", "x\ny", "é😀", "*", ";", "&&"]
+    with SshExecutor() as executor:
+        out = executor.run(sshd.target("h1"), ["printf", "%s\\0", *tokens]).stdout
+    assert out.split("\0")[:-1] == tokens
+    assert not Path("/tmp/kp-pwned").exists()
+
+
+def test_upload_writes_stdin_to_a_file_with_mode_600(sshd: LocalSshd, tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "dir" / "web.env"
+    content = b"SECRET=$(not run)\x00\xff\n"
+    seen: list[tuple[str, tuple[str, ...]]] = []
+    with SshExecutor(on_command=lambda t, a: seen.append((t, a))) as executor:
+        executor.upload(sshd.target("h2"), str(path), content)
+        mode = executor.run(sshd.target("h2"), ["stat", "-c", "%a", str(path)]).stdout.strip()
+    assert mode == "600"
+    assert path.read_bytes() == content
+    assert all(b"SECRET" not in " ".join(argv).encode() for _, argv in seen)
+
+
+def test_remote_failure_raises_command_failed_with_host_and_output(sshd: LocalSshd) -> None:
+    with SshExecutor() as executor:
+        with pytest.raises(CommandFailed) as failure:
+            executor.run(sshd.target("h3"), ["sh", "-c", "echo boom >&2; exit 3"])
+        unchecked = executor.run(sshd.target("h3"), ["sh", "-c", "exit 255"], check=False)
+    assert failure.value.host == "h3" and failure.value.exit_status == 3
+    assert "boom" in failure.value.render()
+    assert unchecked.exit_status == 255  # the command's own 255, connection still alive
+
+
+def test_unreachable_host_is_named_after_retries(sshd: LocalSshd) -> None:
+    settings = SshSettings(config_file=sshd.settings.config_file, port=1, connect_timeout=2)
+    with (
+        SshExecutor(retry=FAST_RETRY) as executor,
+        pytest.raises(HostUnreachable, match=r"^h1: unreachable over ssh") as failure,
+    ):
+        executor.run(Target("h1", settings), ["true"])
+    assert failure.value.host == "h1"
+
+
+def test_lost_connection_mid_command_is_host_unreachable_not_retried(sshd: LocalSshd) -> None:
+    with SshExecutor() as executor:
+        target = sshd.target("h1")
+        executor.run(target, ["true"])
+        # Kill this session's sshd (parent of our shell): the connection drops under the command.
+        script = "kill -9 $PPID; sleep 5"
+        with pytest.raises(HostUnreachable, match=r"^h1:"):
+            executor.run(target, ["sh", "-c", script], timeout=30)
+
+
+def test_fan_out_reports_each_host(sshd: LocalSshd) -> None:
+    targets = [sshd.target("h1"), sshd.target("h2"), sshd.target("h3")]
+    with SshExecutor() as executor:
+        results = on_hosts(
+            targets,
+            lambda t: executor.run(t, ["sh", "-c", f"test {t.name} != h2 && echo {t.name}"]),
+            limit=2,
+        )
+    assert sorted(results.succeeded) == ["h1", "h3"]
+    assert results["h1"].stdout == "h1\n"
+    assert isinstance(results.errors["h2"], CommandFailed)
+
+
+def test_routing_streams_a_local_command_into_a_host(sshd: LocalSshd, tmp_path: Path) -> None:
+    dest = tmp_path / "streamed"
+    with RoutingExecutor() as executor:
+        result = executor.pipe(
+            LOCAL, ["head", "-c", "3000000", "/dev/urandom"],
+            sshd.target("h1"), ["sh", "-c", f"cat > {dest}; wc -c < {dest}"],
+        )  # fmt: skip
+        local = executor.run(LOCAL, ["echo", "$HOME"])
+    assert result.stdout.strip() == "3000000"
+    assert local.stdout == "$HOME\n"
+
+
+def test_local_env_reaches_the_child_only() -> None:
+    with RoutingExecutor() as executor:
+        out = executor.run(LOCAL, ["sh", "-c", 'printf %s "$KP_SECRET"'], env={"KP_SECRET": "s3"})
+    assert out.stdout == "s3"
+    assert "KP_SECRET" not in os.environ
+
+
+def test_plain_ssh_agrees_with_the_client_config(sshd: LocalSshd) -> None:
+    config = str(sshd.settings.config_file)
+    done = subprocess.run(
+        ["ssh", "-F", config, "h1", "echo", "ok"], capture_output=True, timeout=20
+    )
+    assert done.stdout == b"ok\n"
