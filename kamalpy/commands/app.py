@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 Argv = tuple[str, ...]
 
 ACTIVE_STATUSES: tuple[str, ...] = ("running", "restarting")
-DEFAULT_LOG_OPTIONS: Mapping[str, str] = {"max-size": "10m"}
 
 
 def container_prefix(service: str, role: str, destination: str | None) -> str:
@@ -92,9 +91,8 @@ class AppContainer:
     env_file: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     volumes: tuple[str, ...] = ()
-    options: Mapping[str, object] = field(default_factory=dict)
-    log_driver: str | None = None
-    log_options: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LOG_OPTIONS))
+    options: tuple[str, ...] = ()
+    logging: tuple[str, ...] = ("--log-opt", "max-size=10m")
     cmd: tuple[str, ...] = ()
     init: bool = False
 
@@ -118,14 +116,6 @@ def _env_args(spec: AppContainer) -> Argv:
     return tuple(args)
 
 
-def _logging_args(spec: AppContainer) -> Argv:
-    args: list[str] = []
-    if spec.log_driver:
-        args += ["--log-driver", spec.log_driver]
-    args += [t for k, v in spec.log_options.items() for t in ("--log-opt", f"{k}={v}")]
-    return tuple(args)
-
-
 def run_argv(spec: AppContainer) -> Argv:
     """`docker run` for a new app container, detached, on the `kamal` network."""
     head: Argv = ("docker", "run", "--detach", "--restart", "unless-stopped")
@@ -137,10 +127,10 @@ def run_argv(spec: AppContainer) -> Argv:
     return (
         head
         + _env_args(spec)
-        + _logging_args(spec)
+        + spec.logging
         + volumes
         + labels
-        + option_args(spec.options)
+        + spec.options
         + (spec.image, *spec.cmd)
     )
 
@@ -282,3 +272,48 @@ def prune_images_argv(service: str) -> Argv:
         "--filter",
         f"label=service={service}",
     )
+
+
+_OTHERS = (
+    'docker ps --filter "label=service=$1" --filter "label=destination=$2" '
+    '--filter "label=role=$3" --filter status=running --filter status=restarting '
+    '--format "{{.Names}}" | grep -vxF -- "$4"'
+)
+
+
+def running_others_argv(service: str, role: str, destination: str | None, keep: str) -> Argv:
+    """Names of the role's running containers other than `keep` (the new one)."""
+    return (
+        "sh",
+        "-c",
+        _OTHERS + " || true",
+        "kamalpy-others",
+        service,
+        destination or "",
+        role,
+        keep,
+    )
+
+
+def stop_others_argv(
+    service: str, role: str, destination: str | None, keep: str, timeout: int | None
+) -> Argv:
+    """Stop every running container of the role except `keep`, waiting `timeout` s each."""
+    wait = f' -t "{timeout}"' if timeout is not None else ""
+    script = f"{_OTHERS} | xargs -r docker stop{wait} >/dev/null; true"
+    return ("sh", "-c", script, "kamalpy-stop-old", service, destination or "", role, keep)
+
+
+_PREPARE = """state=$(docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null) || state=absent
+case "$state:$2" in
+  running:*) echo reuse ;;
+  absent:*) echo boot ;;
+  *:start) docker start "$1" >/dev/null && echo started ;;
+  *) docker rm --force "$1" >/dev/null && echo boot ;;
+esac"""
+
+
+def prepare_argv(name: str, *, start_existing: bool) -> Argv:
+    """Say `reuse` (already running), `started` (rollback) or `boot` (a fresh run is needed)."""
+    mode = "start" if start_existing else "replace"
+    return ("sh", "-c", _PREPARE, "kamalpy-prepare", name, mode)

@@ -31,6 +31,31 @@ def in_flight_argv(containers: Sequence[str], app_port: int) -> Argv:
     return ("bash", "-c", _COUNT, "kamalpy-drain", str(app_port), *containers)
 
 
+_OTHERS_COUNT = (
+    'port=$1 keep=$5; set -- $(docker ps --filter "label=service=$2" '
+    '--filter "label=destination=$3" --filter "label=role=$4" --filter status=running '
+    '--format "{{.Names}}" | grep -vxF -- "$keep"); set -- "$port" "$@"\n'
+)
+
+
+def in_flight_old_argv(
+    service: str, role: str, destination: str | None, keep: str, app_port: int
+) -> Argv:
+    """Requests in flight to the role's running containers other than `keep` (the new one)."""
+    script = _OTHERS_COUNT + _COUNT
+    return (
+        "bash",
+        "-c",
+        script,
+        "kamalpy-drain",
+        str(app_port),
+        service,
+        destination or "",
+        role,
+        keep,
+    )
+
+
 def count_established(proc_net_tcp: str, port: int) -> int:
     """Python twin of the awk filter, for tests: established sockets with local port `port`."""
     wanted = f":{port:04X}"

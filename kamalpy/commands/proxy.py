@@ -169,13 +169,16 @@ def _escape_rule_value(value: str) -> str:
     return value
 
 
-def router_rule(hosts: Sequence[str], path_prefix: str | None) -> str:
-    """Traefik rule from proxy hosts and path prefix; every request when neither is set."""
+def router_rule(hosts: Sequence[str], path_prefixes: Sequence[str]) -> str:
+    """Traefik rule from proxy hosts and path prefixes; every request when neither is set."""
     parts = []
     if hosts:
         parts.append("Host(" + ", ".join(f"`{_escape_rule_value(h)}`" for h in hosts) + ")")
-    if path_prefix and path_prefix != "/":
-        parts.append(f"PathPrefix(`{_escape_rule_value(path_prefix)}`)")
+    prefixes = [p for p in path_prefixes if p and p != "/"]
+    if prefixes:
+        alternatives = [f"PathPrefix(`{_escape_rule_value(p)}`)" for p in prefixes]
+        joined = " || ".join(alternatives)
+        parts.append(f"({joined})" if len(alternatives) > 1 else joined)
     return " && ".join(parts) if parts else "PathPrefix(`/`)"
 
 
@@ -185,12 +188,12 @@ class Route:
 
     name: str
     hosts: tuple[str, ...]
-    path_prefix: str | None
+    path_prefixes: tuple[str, ...]
     backend: str
     app_port: int
     ssl: bool = False
     response_timeout: int = 30
-    forward_headers: bool = True
+    strip_path_prefix: bool = True
 
 
 def backend_url(route: Route) -> str:
@@ -201,7 +204,7 @@ def backend_url(route: Route) -> str:
 def dynamic_config(route: Route) -> dict[str, object]:
     """The dynamic configuration mapping for one role (routers, service, servers transport)."""
     router: dict[str, object] = {
-        "rule": router_rule(route.hosts, route.path_prefix),
+        "rule": router_rule(route.hosts, route.path_prefixes),
         "service": route.name,
         "entryPoints": ["websecure"] if route.ssl else ["web"],
     }
@@ -209,6 +212,11 @@ def dynamic_config(route: Route) -> dict[str, object]:
         router["tls"] = {"certResolver": CERT_RESOLVER}
     routers: dict[str, object] = {route.name: router}
     middlewares: dict[str, object] = {}
+    prefixes = [p for p in route.path_prefixes if p and p != "/"]
+    if prefixes and route.strip_path_prefix:
+        strip = f"{route.name}-strip-prefix"
+        middlewares[strip] = {"stripPrefix": {"prefixes": prefixes}}
+        router["middlewares"] = [strip]
     if route.ssl:
         redirect = f"{route.name}-https-redirect"
         middlewares[redirect] = {"redirectScheme": {"scheme": "https", "permanent": True}}

@@ -66,8 +66,8 @@ def test_run_argv_full_keeps_hostile_values_as_single_tokens() -> None:
             env_file=".kamal/apps/hey-prod/env/roles/web.env",
             labels={"team": hostile, "service": "spoofed"},
             volumes=("/data:/data",),
-            options={"memory": "1g", "cap-add": True, "add-host": ["a:1.1.1.1", "b:2.2.2.2"]},
-            log_driver="json-file",
+            options=("--memory", "1g", "--cap-add", "--add-host", "a:1.1.1.1"),
+            logging=("--log-driver", "json-file", "--log-opt", "max-size=10m"),
             cmd=("bin/run", hostile),
             init=True,
         )
@@ -85,7 +85,7 @@ def test_run_argv_full_keeps_hostile_values_as_single_tokens() -> None:
         "--volume", "/data:/data",
         "--label", f"team={hostile}", "--label", "service=hey",
         "--label", "role=web", "--label", "destination=prod",
-        "--memory", "1g", "--cap-add", "--add-host", "a:1.1.1.1", "--add-host", "b:2.2.2.2",
+        "--memory", "1g", "--cap-add", "--add-host", "a:1.1.1.1",
         "127.0.0.1:5000/hey:abc123", "bin/run", hostile,
     )  # fmt: skip
 

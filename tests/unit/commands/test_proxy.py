@@ -9,24 +9,24 @@ from kamalpy.commands import proxy
 @pytest.mark.parametrize(
     ("hosts", "prefix", "rule"),
     [
-        ((), None, "PathPrefix(`/`)"),
-        (("a.test",), None, "Host(`a.test`)"),
-        (("a.test", "b.test"), "/api", "Host(`a.test`, `b.test`) && PathPrefix(`/api`)"),
-        ((), "/api", "PathPrefix(`/api`)"),
-        ((), "/", "PathPrefix(`/`)"),
+        ((), (), "PathPrefix(`/`)"),
+        (("a.test",), (), "Host(`a.test`)"),
+        (("a.test", "b.test"), ("/api",), "Host(`a.test`, `b.test`) && PathPrefix(`/api`)"),
+        ((), ("/api", "/v2"), "(PathPrefix(`/api`) || PathPrefix(`/v2`))"),
+        ((), ("/",), "PathPrefix(`/`)"),
     ],
 )
-def test_router_rule(hosts: tuple[str, ...], prefix: str | None, rule: str) -> None:
+def test_router_rule(hosts: tuple[str, ...], prefix: tuple[str, ...], rule: str) -> None:
     assert proxy.router_rule(hosts, prefix) == rule
 
 
 def test_router_rule_refuses_backticks() -> None:
     with pytest.raises(ValueError, match="backtick"):
-        proxy.router_rule(("a`) || Host(`b",), None)
+        proxy.router_rule(("a`) || Host(`b",), ())
 
 
 def test_dynamic_config_points_at_container_with_short_idle_timeout() -> None:
-    route = proxy.Route("hey-web", ("a.test",), None, "hey-web-v2", 3000)
+    route = proxy.Route("hey-web", ("a.test",), (), "hey-web-v2", 3000)
     content = proxy.render_dynamic_config(route, version="v2")
     assert content.startswith(b"# kamalpy: hey-web -> hey-web-v2 (version v2)\n")
     assert yaml.safe_load(content) == {
@@ -57,7 +57,7 @@ def test_dynamic_config_points_at_container_with_short_idle_timeout() -> None:
 
 
 def test_ssl_route_uses_websecure_resolver_and_redirects_http() -> None:
-    route = proxy.Route("hey-web", ("a.test",), None, "hey-web-v2", 80, ssl=True)
+    route = proxy.Route("hey-web", ("a.test",), (), "hey-web-v2", 80, ssl=True)
     http = proxy.dynamic_config(route)["http"]
     assert isinstance(http, dict)
     assert http["routers"]["hey-web"]["tls"] == {"certResolver": "letsencrypt"}
@@ -95,3 +95,11 @@ def test_proxy_ssl_flags_store_certificates_on_volume() -> None:
     assert "--certificatesresolvers.letsencrypt.acme.httpchallenge.entrypoint=web" in flags
     assert "--certificatesresolvers.letsencrypt.acme.storage=/etc/traefik/acme/acme.json" in flags
     assert "--certificatesresolvers.letsencrypt.acme.email=ops@a.test" in flags
+
+
+def test_path_prefix_is_stripped_by_default_like_kamal() -> None:
+    route = proxy.Route("hey-web", (), ("/api",), "hey-web-v2", 80)
+    http = proxy.dynamic_config(route)["http"]
+    assert isinstance(http, dict)
+    assert http["routers"]["hey-web"]["middlewares"] == ["hey-web-strip-prefix"]
+    assert http["middlewares"] == {"hey-web-strip-prefix": {"stripPrefix": {"prefixes": ["/api"]}}}
