@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from kamalpy.config.gitinfo import GitInfo
+from kamalpy.config.erb import render
+from kamalpy.config.erbexpr import ErbContext
+from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.model import Configuration
+from kamalpy.config.resolve import Origin, build_configuration
+from kamalpy.config.rules import check_rules
+from kamalpy.config.validate import Problem, validate_document
+from kamalpy.config.yamlmarks import Marks, deep_merge, merge_marks, parse_yaml
+from kamalpy.errors import ConfigError, Location
 
 
 def load_config(
@@ -23,4 +31,72 @@ def load_config(
     backticks (default: read from `.git` files, never dirty). Raises ConfigError listing
     every problem with file, line, column and key path.
     """
-    raise NotImplementedError("loader lands in the next commit")
+    root = config_root(path)
+    git = git or git_info_from_files(root)
+    context = ErbContext(environ, lambda: git.head, lambda name: _read(root / name))
+    data, marks = read_document(path, context)
+    if destination:
+        overlay_path = destination_path(path, destination)
+        overlay, overlay_marks = read_document(overlay_path, context)
+        data, marks = deep_merge(data, overlay), merge_marks(marks, overlay_marks)
+    problems = validate_document(data)
+    if not problems:
+        problems = check_rules(data, destination)
+    if problems:
+        raise ConfigError(_locate(problems, marks, str(path)))
+    chosen = resolve_version(version, environ, git, data.get("builder") or {})
+    origin = Origin(path=path, root=root, destination=destination, version=chosen)
+    return build_configuration(data, origin)
+
+
+def config_root(path: Path) -> Path:
+    """Directory relative paths in the file refer to: the app root for config/deploy.yml."""
+    parent = path.parent
+    return parent.parent if parent.name == "config" else parent
+
+
+def destination_path(path: Path, destination: str) -> Path:
+    """`deploy.yml` -> `deploy.<destination>.yml` next to it."""
+    return path.with_name(f"{path.stem}.{destination}{path.suffix}")
+
+
+def _read(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def read_document(path: Path, context: ErbContext) -> tuple[dict[str, Any], Marks]:
+    """One file rendered through ERB and parsed; it must hold a mapping."""
+    try:
+        source = _read(path)
+    except FileNotFoundError:
+        raise ConfigError([(Location(str(path)), "configuration file not found")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([(Location(str(path)), f"cannot read: {error}")]) from None
+    data, marks = parse_yaml(render(source, str(path), context), str(path))
+    if data is None:
+        return {}, marks
+    if not isinstance(data, dict):
+        raise ConfigError([(Location(str(path), 1, 1), "should be a mapping of keys")])
+    return data, marks
+
+
+def _locate(problems: list[Problem], marks: Marks, file: str) -> list[tuple[Location, str]]:
+    located = [(marks.location(p.path, at_key=p.at_key, file=file), p.message) for p in problems]
+    return sorted(located, key=lambda item: (item[0].path, item[0].line or 0, item[0].column or 0))
+
+
+def resolve_version(
+    version: str | None, environ: Mapping[str, str], git: GitInfo, builder: Mapping[str, Any]
+) -> str:
+    """`--version`, else $VERSION, else HEAD (+ `_uncommitted_<hex>` for a dirty context build)."""
+    if version:
+        return version
+    if environ.get("VERSION"):
+        return environ["VERSION"]
+    if git.head is None:
+        raise ConfigError(
+            [(Location("version"), "no version: pass --version, set VERSION, or commit to git")]
+        )
+    if builder.get("context") is not None and git.dirty():
+        return f"{git.head}_uncommitted_{git.nonce()}"
+    return git.head

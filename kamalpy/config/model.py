@@ -90,10 +90,10 @@ class Env:
 
 @dataclass(frozen=True, slots=True)
 class Logging:
-    """Docker logging: driver (None = docker's default) and options."""
+    """Docker logging as configured: driver (None = docker's default) and options."""
 
     driver: str | None = None
-    options: Mapping[str, str] = field(default_factory=lambda: frozen_map({"max-size": "10m"}))
+    options: Mapping[str, str] = field(default_factory=_empty_map)
 
     def merge(self, other: Logging) -> Logging:
         """A role's logging over the top-level one: driver replaced if set, options merged."""
@@ -101,7 +101,9 @@ class Logging:
 
     @property
     def args(self) -> tuple[str, ...]:
-        """`docker run` argv tokens: `--log-driver D` then `--log-opt k=v` per option."""
+        """`docker run` argv: `--log-driver D`, `--log-opt k=v`...; `max-size=10m` if unset."""
+        if not self.driver and not self.options:
+            return ("--log-opt", "max-size=10m")
         head = ("--log-driver", self.driver) if self.driver else ()
         opts = tuple(tok for k, v in self.options.items() for tok in ("--log-opt", f"{k}={v}"))
         return head + opts
@@ -122,7 +124,7 @@ class Buffering:
 
     requests: bool = True
     responses: bool = True
-    max_request_body: int = 0
+    max_request_body: int = 1_073_741_824
     max_response_body: int = 0
     memory: int = 1_048_576
 
@@ -280,8 +282,8 @@ class Builder:
     args: Mapping[str, str] = field(default_factory=_empty_map)
     secrets: tuple[str, ...] = ()
     ssh: str | None = None
-    provenance: str | None = None
-    sbom: bool | None = None
+    provenance: str | bool | None = None
+    sbom: str | bool | None = None
     pack: Pack | None = None
 
     @property
@@ -401,6 +403,7 @@ class Configuration:
     deploy_timeout: int = 30
     drain_timeout: int = 30
     hooks_path: str = ".kamal/hooks"
+    hooks_output: str | Mapping[str, str] | None = None
     secrets_path: str = ".kamal/secrets"
     run_directory: str = ".kamal"
     asset_path: str | None = None

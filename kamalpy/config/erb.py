@@ -1,0 +1,128 @@
+"""A safe evaluator for the small ERB subset real deploy.yml files use; never `eval`.
+
+Supported: `<%= expr %>`, `<% if/elsif/unless cond %> ... <% else %> ... <% end %>`, `<%# %>`,
+`-%>` / `<%-` trimming and `<%%`. Expressions (see `erbexpr`): `ENV["X"]`, `ENV.fetch("X"[, d])`,
+literals, `a || b`, `a && b`, `!a`, `==`, `!=`, `.strip`/`.chomp`/`.present?`,
+`File.read("path")` and the backticks `git rev-parse [--short] HEAD`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kamalpy.config.erbexpr import ErbContext, ErbError, evaluate, truthy
+from kamalpy.errors import ConfigError, Location
+
+_TAG = re.compile(r"<%(?P<kind>%|=|#|-)?(?P<body>.*?)(?P<trim>-)?%>", re.DOTALL)
+_CONTROL = re.compile(r"^(?P<word>if|elsif|unless|else|end)\b\s*(?P<rest>.*)$", re.DOTALL)
+
+
+@dataclass(slots=True)
+class _Branch:
+    condition: str | None  # None = else
+    negate: bool
+    line: int
+    body: list[_Node] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _If:
+    branches: list[_Branch]
+
+
+@dataclass(slots=True)
+class _Output:
+    expr: str
+    line: int
+
+
+_Node = str | _Output | _If
+
+
+def render(text: str, file: str, context: ErbContext) -> str:
+    """Evaluate the ERB template `text`; errors name `file`, the line and the expression."""
+    try:
+        nodes = _parse(text)
+        return "".join(_run(nodes, context))
+    except ErbError as error:
+        raise ConfigError([(Location(file, error.line), error.message)]) from None
+
+
+def _parse(text: str) -> list[_Node]:
+    root: list[_Node] = []
+    stack: list[tuple[_If, list[_Node]]] = []
+    body = root
+    pos = 0
+    for match in _TAG.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        chunk = text[pos : match.start()]
+        if match["kind"] == "-":  # `<%-` drops the indentation before the tag
+            chunk = re.sub(r"[ \t]+\Z", "", chunk)
+        body.append(chunk)
+        pos = match.end()
+        if match["trim"] and text.startswith("\n", pos):
+            pos += 1
+        kind, code = match["kind"], match["body"].strip()
+        if kind == "%":
+            body.append("<%" + match["body"] + ("-" if match["trim"] else "") + "%>")
+        elif kind == "=":
+            body.append(_Output(code, line))
+        elif kind != "#":
+            body = _control(code, line, root, stack)
+    body.append(text[pos:])
+    if stack:
+        raise ErbError(stack[-1][0].branches[0].line, "`if` without a matching `<% end %>`")
+    return root
+
+
+def _control(
+    code: str, line: int, root: list[_Node], stack: list[tuple[_If, list[_Node]]]
+) -> list[_Node]:
+    """Handle one `<% ... %>` tag; returns the node list that following text goes into."""
+    match = _CONTROL.match(code)
+    if not match:
+        raise ErbError(line, f"unsupported ERB statement `{code}` (only if/elsif/unless/else/end)")
+    word, rest = match["word"], match["rest"].strip()
+    if word in ("if", "unless"):
+        parent = stack[-1][0].branches[-1].body if stack else root
+        node = _If([_Branch(rest, word == "unless", line)])
+        parent.append(node)
+        stack.append((node, parent))
+        return node.branches[-1].body
+    if not stack:
+        raise ErbError(line, f"`{word}` without an opening `if`")
+    node = stack[-1][0]
+    if word == "end":
+        stack.pop()
+        return stack[-1][0].branches[-1].body if stack else root
+    node.branches.append(_Branch(rest if word == "elsif" else None, False, line))
+    return node.branches[-1].body
+
+
+def _run(nodes: list[_Node], context: ErbContext) -> list[str]:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            out.append(node)
+        elif isinstance(node, _Output):
+            value = evaluate(node.expr, node.line, context)
+            out.append("" if value is None else _ruby_str(value))
+        else:
+            for branch in node.branches:
+                if branch.condition is None:
+                    out.extend(_run(branch.body, context))
+                    break
+                taken = truthy(evaluate(branch.condition, branch.line, context))
+                if taken != branch.negate:
+                    out.extend(_run(branch.body, context))
+                    break
+    return out
+
+
+def _ruby_str(value: object) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
