@@ -15,7 +15,10 @@ from kamalpy.cli.output import Console
 from kamalpy.errors import ExitCode, KamalpyError
 
 # Each module registers its subcommands; adding a command is adding a name here.
-COMMAND_MODULES: tuple[str, ...] = ("kamalpy.cli.deploy_cmd",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "kamalpy.cli.secrets_cmd",
+    "kamalpy.cli.deploy_cmd",
+)
 
 
 class _Registrar(Protocol):
