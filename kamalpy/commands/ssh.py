@@ -6,14 +6,11 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-# Kamal's ssh.log_level names (net-ssh levels) mapped to OpenSSH's LogLevel values.
-_LOG_LEVELS = {
-    "debug": "DEBUG",
-    "info": "INFO",
-    "warn": "ERROR",
-    "error": "ERROR",
-    "fatal": "FATAL",
-}
+from kamalpy.config.model import Ssh
+
+# Kamal's ssh.log_level names (net-ssh levels) mapped to OpenSSH's LogLevel values. Never
+# quieter than ERROR: ssh's own error line is what names the cause of an unreachable host.
+_LOG_LEVELS = {"debug": "DEBUG", "info": "INFO"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +29,29 @@ class SshSettings:
     connect_timeout: int | None = 30
     control_persist: int = 300  # seconds an idle multiplexed connection stays up
     options: tuple[tuple[str, str], ...] = ()  # extra `-o Key=Value`, they win over ours
+
+
+def settings_from_config(ssh: Ssh) -> SshSettings:
+    """Map deploy.yml's `ssh` section to ssh client settings."""
+    if ssh.config is False:
+        use_config, config_file = False, None
+    elif isinstance(ssh.config, tuple) and ssh.config:
+        # ssh reads one -F file; a list in deploy.yml names the first as the one to use.
+        use_config, config_file = True, ssh.config[0]
+    else:
+        use_config, config_file = True, None
+    return SshSettings(
+        user=ssh.user,
+        # 22 is Kamal's default; leaving it out lets a Port in ~/.ssh/config apply.
+        port=ssh.port if ssh.port != 22 else None,
+        proxy=ssh.proxy,
+        proxy_command=ssh.proxy_command,
+        keys=ssh.keys,
+        keys_only=bool(ssh.keys_only),
+        config_file=config_file,
+        use_config=use_config,
+        log_level=ssh.log_level,
+    )
 
 
 def ssh_options(settings: SshSettings, control_dir: str | None = None) -> tuple[str, ...]:

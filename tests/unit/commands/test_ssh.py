@@ -5,10 +5,12 @@ import pytest
 from kamalpy.commands.ssh import (
     SshSettings,
     remote_command,
+    settings_from_config,
     ssh_argv,
     ssh_control_argv,
     ssh_options,
 )
+from kamalpy.config.model import Ssh
 
 AUTOMATION = (
     "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30",
@@ -47,7 +49,7 @@ def test_settings_map_to_ssh_options_before_the_automation_defaults(
 
 @pytest.mark.parametrize(
     ("level", "expected"),
-    [("debug", "DEBUG"), ("info", "INFO"), ("warn", "ERROR"), ("FATAL", "FATAL"), (None, "ERROR")],
+    [("debug", "DEBUG"), ("INFO", "INFO"), ("warn", "ERROR"), ("fatal", "ERROR"), (None, "ERROR")],
 )
 def test_kamal_log_levels_map_to_openssh_levels(level: str | None, expected: str) -> None:
     options = ssh_options(SshSettings(log_level=level))
@@ -95,3 +97,22 @@ def test_control_argv_talks_to_the_master(operation: str) -> None:
 def test_control_argv_rejects_unknown_operations() -> None:
     with pytest.raises(ValueError, match="unknown ssh control operation"):
         ssh_control_argv(SshSettings(), "h1", "forward", control_dir="/d")
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        (Ssh(), SshSettings(user="root", log_level="fatal")),
+        (
+            Ssh(user="app", port=2222, proxy="root@jump", keys=("k",), keys_only=True),
+            SshSettings(user="app", port=2222, proxy="root@jump", keys=("k",), keys_only=True,
+                        log_level="fatal"),
+        ),
+        (Ssh(config=False), SshSettings(user="root", use_config=False, log_level="fatal")),
+        (Ssh(config=("/a", "/b")), SshSettings(user="root", config_file="/a", log_level="fatal")),
+        (Ssh(proxy_command="nc %h %p"), SshSettings(user="root", proxy_command="nc %h %p",
+                                                    log_level="fatal")),
+    ],
+)  # fmt: skip
+def test_deploy_yml_ssh_section_maps_to_settings(section: Ssh, expected: SshSettings) -> None:
+    assert settings_from_config(section) == expected
