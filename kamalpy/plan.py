@@ -140,7 +140,7 @@ def _host_step(
         labels=dict(role.labels),
         volumes=config.volumes,
         options=role.options,
-        logging=role.logging.args,
+        logging=role.logging.args or app.DEFAULT_LOGGING,
         cmd=role.cmd,
     )
     switch = None

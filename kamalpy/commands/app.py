@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 Argv = tuple[str, ...]
 
 ACTIVE_STATUSES: tuple[str, ...] = ("running", "restarting")
+# Kamal's default when deploy.yml sets no logging.
+DEFAULT_LOGGING: tuple[str, ...] = ("--log-opt", "max-size=10m")
 
 
 def container_prefix(service: str, role: str, destination: str | None) -> str:
@@ -92,7 +94,7 @@ class AppContainer:
     labels: Mapping[str, str] = field(default_factory=dict)
     volumes: tuple[str, ...] = ()
     options: tuple[str, ...] = ()
-    logging: tuple[str, ...] = ("--log-opt", "max-size=10m")
+    logging: tuple[str, ...] = DEFAULT_LOGGING
     cmd: tuple[str, ...] = ()
     init: bool = False
 
