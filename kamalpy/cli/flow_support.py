@@ -59,20 +59,26 @@ def config_path(args: argparse.Namespace) -> Path:
 
 
 def load(
-    args: argparse.Namespace, environ: Mapping[str, str], version: str | None = None
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    version: str | None = None,
+    *,
+    fallback_version: str | None = None,
 ) -> Configuration:
-    """Load and validate the configuration the options point at."""
+    """Load and validate the configuration the options point at.
+
+    Commands that act on what already runs pass `fallback_version="latest"`, so they work
+    without git or $VERSION; `--version`, then $VERSION, still win.
+    """
     path = config_path(args)
     if not path.is_file():
         raise UsageError(
             f"{path}: no such configuration file",
             hint="pass -c PATH or -s SERVICE (services/<service>/deploy.yml)",
         )
+    chosen = version or getattr(args, "app_version", None) or environ.get("VERSION")
     return load_config(
-        path,
-        destination=args.destination,
-        environ=environ,
-        version=version or getattr(args, "app_version", None),
+        path, destination=args.destination, environ=environ, version=chosen or fallback_version
     )
 
 

@@ -18,6 +18,8 @@ from kamalpy.errors import ExitCode, KamalpyError
 COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.secrets_cmd",
     "kamalpy.cli.deploy_cmd",
+    "kamalpy.cli.app_cmd",
+    "kamalpy.cli.ops_cmd",
 )
 
 

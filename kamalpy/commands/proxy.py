@@ -257,3 +257,13 @@ def render_dynamic_config(route: Route, *, version: str) -> bytes:
     header = f"# kamalpy: {route.name} -> {route.backend} (version {version})\n"
     body = yaml.safe_dump(dynamic_config(route), sort_keys=True, default_flow_style=False)
     return (header + body).encode()
+
+
+def render_maintenance_config(route: Route) -> bytes:
+    """The role's route with no server behind it: the proxy answers 503 until `app live`."""
+    config = dynamic_config(route)
+    http = config["http"]
+    assert isinstance(http, dict)
+    http["services"][route.name]["loadBalancer"]["servers"] = []
+    header = f"# kamalpy: {route.name} in maintenance (503)\n"
+    return (header + yaml.safe_dump(config, sort_keys=True)).encode()
