@@ -49,10 +49,17 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _pull(ctx: Context, image: str, hosts: list[str]) -> None:
+    latest = ctx.config.latest_image
+
+    def pull(host: str) -> None:
+        run(ctx, host, ("docker", "pull", image))
+        # Kamal's own `app version`/`details` look for containers of `<repo>:latest` first.
+        run(ctx, host, ("docker", "tag", image, latest))
+
     results = fan_out(
         ctx,
         hosts,
-        lambda h: timed(ctx, h, f"pull {image}", lambda: run(ctx, h, ("docker", "pull", image))),
+        lambda h: timed(ctx, h, f"pull {image}", lambda: pull(h)),
     )
     results.raise_for_failures()
 
