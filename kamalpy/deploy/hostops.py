@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -86,20 +85,39 @@ def wait_healthy(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
         if step.health:
             run(ctx, step.host, step.health, check=False)
         return
+    history: list[str] = []
     if step.health is not None:
         health = step.health
-        ok = poll_until(
-            lambda: run(ctx, step.host, health, check=False).ok,
-            interval=plan.health_interval,
-            timeout=plan.deploy_timeout,
-            attempt_timeout=plan.health_timeout + 5,
-        )
+        started = ctx.clock()
+
+        def attempt() -> bool:
+            result = run(ctx, step.host, health, check=False)
+            answer = (result.stdout.strip() or result.stderr.strip() or "no answer").splitlines()
+            history.append(f"{ctx.clock() - started:.1f}s {answer[-1]}")
+            return result.ok
+
+        ok = poll_until(attempt, interval=plan.health_interval, timeout=plan.deploy_timeout,
+                        attempt_timeout=plan.health_timeout + 5)
     else:
         ok = _wait_ready_without_proxy(ctx, plan, step)
     if not ok:
-        raise DeployFailed(
-            f"{step.host}: {step.container} did not become healthy within {plan.deploy_timeout}s"
-        )
+        raise DeployFailed(f"{step.host}: {step.container} did not become healthy within "
+                           f"{plan.deploy_timeout}s\n" + _history_text(history))
+
+
+def _history_text(history: list[str]) -> str:
+    """Health attempts, repeated answers folded: `0.0s-7.1s HTTP/1.1 404 Not Found (x8)`."""
+    folded: list[tuple[str, str, str, int]] = []
+    for entry in history:
+        at, _, answer = entry.partition(" ")
+        if folded and folded[-1][2] == answer:
+            first, _, _, count = folded[-1]
+            folded[-1] = (first, at, answer, count + 1)
+        else:
+            folded.append((at, at, answer, 1))
+    lines = [f"    health check {a}-{b} {text} (x{n})" if n > 1 else f"    health check {a} {text}"
+             for a, b, text, n in folded]
+    return "\n".join(lines) if lines else "    (no health check completed)"
 
 
 def _wait_ready_without_proxy(ctx: Context, plan: DeployPlan, step: HostStep) -> bool:
@@ -160,18 +178,15 @@ def drain_and_stop_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
 
 
 def diagnostics(ctx: Context, step: HostStep) -> str:
-    """The failing container's last 50 log lines and its health history, for the error."""
+    """The failing container's last 50 log lines and its Docker health log, for the error."""
     parts = [f"--- {step.host}: last 50 log lines of {step.container} ---"]
     try:
         logs = run(ctx, step.host, step.logs, check=False)
         parts.append((logs.stdout + logs.stderr).rstrip() or "(no output)")
-        health = run(ctx, step.host, step.health_log, check=False).stdout.strip()
-        if step.health is not None:
-            last = run(ctx, step.host, step.health, check=False)
-            health = f"last check: {shlex.join(step.health[-3:])} -> {last.stdout.strip()}" + (
-                f"\ndocker health: {health}" if health not in ("", "null") else ""
-            )
-        parts.append(f"--- {step.host}: health of {step.container} ---\n{health or 'none'}")
+        docker_health = run(ctx, step.host, step.health_log, check=False).stdout.strip()
+        if docker_health not in ("", "null"):
+            parts.append(f"--- {step.host}: docker health of {step.container} ---")
+            parts.append(docker_health)
     except KamalpyError as error:
         parts.append(f"(diagnostics unavailable: {error.message})")
     return "\n".join(parts)
