@@ -167,9 +167,14 @@ def drain_and_stop_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
     in_flight = step.in_flight
     if in_flight is not None and not ctx.dry_run:
 
+        zeros = [0]
+
         def drained() -> bool:
+            # Two zero readings in a row: a request routed just before the switch has had
+            # time to open its connection to the old container and be counted.
             out = run(ctx, step.host, in_flight, check=False).stdout.strip()
-            return out.isdigit() and int(out) == 0
+            zeros[0] = zeros[0] + 1 if out == "0" else 0
+            return zeros[0] >= 2
 
         poll_until(drained, interval=0.25, timeout=plan.drain_timeout)
     elif in_flight is not None:
