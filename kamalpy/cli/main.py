@@ -16,6 +16,7 @@ from kamalpy.errors import ExitCode, KamalpyError
 
 # Each module registers its subcommands; adding a command is adding a name here.
 COMMAND_MODULES: tuple[str, ...] = (
+    "kamalpy.cli.config_cmd",
     "kamalpy.cli.secrets_cmd",
     "kamalpy.cli.deploy_cmd",
     "kamalpy.cli.app_cmd",

@@ -66,7 +66,7 @@ def _tokenize(expr: str, line: int) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise ErbError(line, f"unsupported ERB expression `{expr.strip()}`")
+            raise ErbError(line, f"unsupported ERB expression <%= {expr.strip()} %>")
         kind = match.lastgroup or ""
         tokens.append((kind, match[kind]))
         pos = match.end()
@@ -83,7 +83,7 @@ class _Parser:
 
     def fail(self, why: str = "") -> ErbError:
         detail = f" ({why})" if why else ""
-        return ErbError(self.line, f"unsupported ERB expression `{self.expr}`{detail}")
+        return ErbError(self.line, f"unsupported ERB expression <%= {self.expr} %>{detail}")
 
     def peek(self) -> str | None:
         return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None

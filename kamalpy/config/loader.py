@@ -37,6 +37,9 @@ def load_config(
     data, marks = read_document(path, context)
     if destination:
         overlay_path = destination_path(path, destination)
+        if not overlay_path.is_file():
+            message = f"destination file not found (-d {destination} reads it over {path.name})"
+            raise ConfigError([(Location(str(overlay_path)), message)])
         overlay, overlay_marks = read_document(overlay_path, context)
         data, marks = deep_merge(data, overlay), merge_marks(marks, overlay_marks)
     problems = validate_document(data)

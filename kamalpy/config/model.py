@@ -22,168 +22,61 @@ Conventions that hold everywhere:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import TypeVar
 
-from kamalpy.sensitive import Sensitive
+from kamalpy.config.sections import (
+    Accessory,
+    AccessoryFile,
+    Boot,
+    Buffering,
+    Builder,
+    BuilderCache,
+    Credential,
+    Healthcheck,
+    KamalpyExtras,
+    Pack,
+    Proxy,
+    ProxyLogging,
+    ProxyRun,
+    Registry,
+    Ssh,
+    Sshkit,
+    SslCertificate,
+)
+from kamalpy.config.values import (
+    Env,
+    Logging,
+    SecretRef,
+    frozen_map,
+)
 
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-def frozen_map(items: Mapping[K, V] | Iterable[tuple[K, V]] = ()) -> Mapping[K, V]:
-    """A read-only mapping that keeps insertion order."""
-    return MappingProxyType(dict(items))
-
-
-def _empty_map() -> Mapping[str, str]:
-    return frozen_map()
-
-
-@dataclass(frozen=True, slots=True)
-class SecretRef:
-    """A secret env var: `name` in the container gets the value of secret `secret` (NAME:ALIAS)."""
-
-    name: str
-    secret: str
-
-    @property
-    def spec(self) -> str:
-        """The form written in deploy.yml: `NAME` or `NAME:SECRET`."""
-        return self.name if self.name == self.secret else f"{self.name}:{self.secret}"
-
-
-@dataclass(frozen=True, slots=True)
-class Env:
-    """Environment variables: clear values, secret references, and per-host-tag overrides."""
-
-    clear: Mapping[str, str] = field(default_factory=_empty_map)
-    secrets: tuple[SecretRef, ...] = ()
-    tags: Mapping[str, Env] = field(default_factory=frozen_map)
-
-    def merge(self, other: Env) -> Env:
-        """`other` over `self`: clear values override, secrets are added (by name), tags merge."""
-        secrets = {ref.name: ref for ref in self.secrets}
-        secrets.update({ref.name: ref for ref in other.secrets})
-        tags = dict(self.tags)
-        for tag, env in other.tags.items():
-            tags[tag] = tags[tag].merge(env) if tag in tags else env
-        clear = frozen_map({**self.clear, **other.clear})
-        return Env(clear, tuple(secrets.values()), frozen_map(tags))
-
-    def for_tags(self, host_tags: Iterable[str]) -> Env:
-        """The env a host with these tags gets: base, then each tag's env in order; no tags left."""
-        result = Env(self.clear, self.secrets)
-        for tag in host_tags:
-            if tag in self.tags:
-                result = result.merge(self.tags[tag])
-        return result
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Every variable name (clear and secret), sorted; no values."""
-        return tuple(sorted({*self.clear, *(ref.name for ref in self.secrets)}))
-
-
-@dataclass(frozen=True, slots=True)
-class Logging:
-    """Docker logging as configured: driver (None = docker's default) and options."""
-
-    driver: str | None = None
-    options: Mapping[str, str] = field(default_factory=_empty_map)
-
-    def merge(self, other: Logging) -> Logging:
-        """A role's logging over the top-level one: driver replaced if set, options merged."""
-        return Logging(other.driver or self.driver, frozen_map({**self.options, **other.options}))
-
-    @property
-    def args(self) -> tuple[str, ...]:
-        """`docker run` argv: `--log-driver D`, `--log-opt k=v`...; `max-size=10m` if unset."""
-        if not self.driver and not self.options:
-            return ("--log-opt", "max-size=10m")
-        head = ("--log-driver", self.driver) if self.driver else ()
-        opts = tuple(tok for k, v in self.options.items() for tok in ("--log-opt", f"{k}={v}"))
-        return head + opts
-
-
-@dataclass(frozen=True, slots=True)
-class Healthcheck:
-    """The proxy's HTTP health check of the app container."""
-
-    path: str = "/up"
-    interval: int = 1
-    timeout: int = 5
-
-
-@dataclass(frozen=True, slots=True)
-class Buffering:
-    """Request/response buffering limits of the proxy (bytes; 0 = unlimited)."""
-
-    requests: bool = True
-    responses: bool = True
-    max_request_body: int = 1_073_741_824
-    max_response_body: int = 0
-    memory: int = 1_048_576
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyLogging:
-    """Extra request/response headers the proxy logs."""
-
-    request_headers: tuple[str, ...] = ()
-    response_headers: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SslCertificate:
-    """A custom TLS certificate, given as the NAMES of two secrets holding PEM text."""
-
-    certificate_pem: str
-    private_key_pem: str
-
-
-@dataclass(frozen=True, slots=True)
-class ProxyRun:
-    """How the proxy container itself runs on each host (top-level `proxy.run`)."""
-
-    http_port: int = 80
-    https_port: int = 443
-    metrics_port: int | None = None
-    debug: bool = False
-    log_max_size: str = "10m"
-    publish: bool = True
-    bind_ips: tuple[str, ...] = ()
-    registry: str | None = None
-    repository: str | None = None
-    version: str | None = None
-    options: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Proxy:
-    """Routing of one role's containers behind the reverse proxy."""
-
-    hosts: tuple[str, ...] = ()
-    app_port: int = 80
-    ssl: bool = False
-    ssl_certificate: SslCertificate | None = None
-    ssl_redirect: bool = True
-    forward_headers: bool | None = None
-    response_timeout: int = 30
-    path_prefixes: tuple[str, ...] = ()
-    strip_path_prefix: bool = True
-    healthcheck: Healthcheck = field(default_factory=Healthcheck)
-    buffering: Buffering = field(default_factory=Buffering)
-    logging: ProxyLogging = field(default_factory=ProxyLogging)
-    run: ProxyRun = field(default_factory=ProxyRun)
-
-    @property
-    def host(self) -> str | None:
-        """The first host name, or None when the proxy answers any host."""
-        return self.hosts[0] if self.hosts else None
+__all__ = [
+    "Accessory",
+    "AccessoryFile",
+    "Boot",
+    "Buffering",
+    "Builder",
+    "BuilderCache",
+    "Configuration",
+    "Credential",
+    "Env",
+    "Healthcheck",
+    "KamalpyExtras",
+    "Logging",
+    "Pack",
+    "Proxy",
+    "ProxyLogging",
+    "ProxyRun",
+    "Registry",
+    "Role",
+    "SecretRef",
+    "Ssh",
+    "Sshkit",
+    "SslCertificate",
+    "frozen_map",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,156 +114,6 @@ class Role:
     def env_for_host(self, host: str) -> Env:
         """The env a container on `host` gets (base + role + the host's tags)."""
         return self.env.for_tags(self.host_tags.get(host, ()))
-
-
-@dataclass(frozen=True, slots=True)
-class Credential:
-    """A registry username/password: a secret NAME (`[NAME]` in YAML) or a literal value."""
-
-    secret: str | None = None
-    literal: Sensitive | None = None
-
-    def describe(self) -> str:
-        """Printable form: `secret:NAME` or `[REDACTED]`; never the value."""
-        return f"secret:{self.secret}" if self.secret else "[REDACTED]"
-
-
-@dataclass(frozen=True, slots=True)
-class Registry:
-    """Where images are pushed: server (None = Docker Hub) and credentials."""
-
-    server: str | None = None
-    username: Credential | None = None
-    password: Credential | None = None
-
-    @property
-    def local(self) -> bool:
-        """True for a registry on the deploying machine (localhost:PORT), forwarded over ssh."""
-        host = (self.server or "").split(":")[0]
-        return host in ("localhost", "127.0.0.1")
-
-
-@dataclass(frozen=True, slots=True)
-class BuilderCache:
-    """Build cache settings (type `gha` or `registry`)."""
-
-    type: str
-    options: str | None = None
-    image: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Pack:
-    """Cloud Native Buildpacks settings."""
-
-    builder: str
-    buildpacks: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Builder:
-    """How the image is built."""
-
-    arch: tuple[str, ...]
-    remote: str | None = None
-    local: bool = True
-    driver: str = "docker-container"
-    cache: BuilderCache | None = None
-    context: str | None = None
-    dockerfile: str = "Dockerfile"
-    target: str | None = None
-    args: Mapping[str, str] = field(default_factory=_empty_map)
-    secrets: tuple[str, ...] = ()
-    ssh: str | None = None
-    provenance: str | bool | None = None
-    sbom: str | bool | None = None
-    pack: Pack | None = None
-
-    @property
-    def git_clone(self) -> bool:
-        """Kamal builds from a clean clone of HEAD unless a context is given."""
-        return self.context is None
-
-
-@dataclass(frozen=True, slots=True)
-class Ssh:
-    """How to reach servers over ssh."""
-
-    user: str = "root"
-    port: int = 22
-    proxy: str | None = None
-    proxy_command: str | None = None
-    keys: tuple[str, ...] = ()
-    key_data: tuple[str, ...] = ()
-    keys_only: bool | None = None
-    config: bool | tuple[str, ...] = True
-    log_level: str = "fatal"
-
-
-@dataclass(frozen=True, slots=True)
-class Sshkit:
-    """Connection pool settings (Kamal's sshkit section)."""
-
-    max_concurrent_starts: int = 30
-    pool_idle_timeout: int = 900
-    dns_retries: int = 3
-
-
-@dataclass(frozen=True, slots=True)
-class Boot:
-    """Rolling boot: how many hosts at once (`limit`, int or "N%"), `wait` seconds between."""
-
-    limit: int | str | None = None
-    wait: int | None = None
-    parallel_roles: bool = False
-
-    def batch_size(self, host_count: int) -> int:
-        """Hosts per batch for a role with `host_count` hosts (all of them when no limit)."""
-        if self.limit is None:
-            return max(host_count, 1)
-        if isinstance(self.limit, str):
-            return max(host_count * int(self.limit.rstrip("%")) // 100, 1)
-        return max(self.limit, 1)
-
-
-@dataclass(frozen=True, slots=True)
-class AccessoryFile:
-    """A file (`files`) or directory (`directories`) mounted into an accessory."""
-
-    local: str
-    remote: str
-    mode: str | None = None
-    owner: str | None = None
-    options: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Accessory:
-    """A long-running side service (database, cache) booted once per host."""
-
-    name: str
-    service: str
-    image: str
-    hosts: tuple[str, ...]
-    port: str | None = None
-    cmd: tuple[str, ...] = ()
-    options: tuple[str, ...] = ()
-    labels: Mapping[str, str] = field(default_factory=_empty_map)
-    env: Env = field(default_factory=Env)
-    files: tuple[AccessoryFile, ...] = ()
-    directories: tuple[AccessoryFile, ...] = ()
-    volumes: tuple[str, ...] = ()
-    network: str = "kamal"
-    registry: Registry | None = None
-    proxy: Proxy | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class KamalpyExtras:
-    """kamalpy's own settings, read from the top-level `x-kamalpy` key (Kamal ignores `x-`)."""
-
-    inputs: tuple[str, ...] = ()
-    depends_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

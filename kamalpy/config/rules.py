@@ -85,8 +85,12 @@ def _check_roles(data: dict[str, Any]) -> list[Problem]:
                     Problem((*hosts_path, index), "a host with tags is one key: `host: [tags]`")
                 )
         if not items and (name == primary or not data.get("allow_empty_roles")):
-            why = "the primary role needs hosts" if name == primary else "set allow_empty_roles"
-            problems.append(Problem(path, f"no hosts in role {name} ({why})"))
+            why = (
+                "the primary role needs at least one"
+                if name == primary
+                else "set allow_empty_roles: true to allow that"
+            )
+            problems.append(Problem(path, f"role {name} has no hosts ({why})"))
         if isinstance(spec, dict):
             problems += _check_argv(spec.get("cmd"), (*path, "cmd"))
     return problems
@@ -203,8 +207,13 @@ def _check_accessories(data: dict[str, Any]) -> list[Problem]:
         places = [key for key in _ACCESSORY_PLACES if acc.get(key) not in (None, [])]
         if len(places) != 1:
             problems.append(Problem(path, "set exactly one of host, hosts, role, roles, tag, tags"))
-        for key, known, what in (("role", roles, "role"), ("tag", tags, "host tag")):
-            wanted = acc.get(key) or acc.get(key + "s") or []
+        for key, known, what in (
+            ("role", roles, "role"),
+            ("roles", roles, "role"),
+            ("tag", tags, "host tag"),
+            ("tags", tags, "host tag"),
+        ):
+            wanted = acc.get(key) or []
             for item in wanted if isinstance(wanted, list) else [wanted]:
                 if str(item) not in known:
                     problems.append(Problem((*path, key), f"no {what} {item!r} in servers"))

@@ -122,7 +122,7 @@ def _check_mapping(value: dict[Any, Any], shape: Shape, path: KeyPath) -> list[P
             problems.append(Problem(child, _unknown_key_message(path, key, shape), at_key=True))
     for key, shapes in shape.fields.items():
         if any(s.required for s in shapes) and value.get(key) is None:
-            problems.append(Problem((*path, key), "is required"))
+            problems.append(Problem((*path, key), "is required", at_key=True))
     return problems
 
 
