@@ -43,7 +43,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not missing:
         return
     if _in_ci():
-        raise pytest.UsageError("CI=true but the test bed cannot run; missing: " + "; ".join(missing))
+        raise pytest.UsageError(
+            "CI=true but the test bed cannot run; missing: " + "; ".join(missing)
+        )
     skip = pytest.mark.skip(reason=f"test bed unavailable (missing {missing[0]})")
     for item in ours:
         item.add_marker(skip)

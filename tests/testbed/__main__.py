@@ -25,7 +25,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("action", choices=["up", "down", "status", "purge-cache"])
     parser.add_argument("--prefix", default="kp", help="names every resource (default kp)")
     parser.add_argument("--hosts", type=int, default=3, help="number of hosts (default 3)")
-    parser.add_argument("--index", type=int, default=None, help="slot: subnet 10.231.N.0/24, port 5000+N")
+    parser.add_argument(
+        "--index", type=int, default=None, help="slot: subnet 10.231.N.0/24, port 5000+N"
+    )
     parser.add_argument("--images", action="store_true", help="with up: build and push app images")
     parser.add_argument(
         "--foreground",

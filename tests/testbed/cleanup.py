@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import signal
 import threading
@@ -86,7 +87,7 @@ def _kill_cgroup(parent: str) -> list[str]:
                 pids += [int(x) for x in (directory / "cgroup.procs").read_text().split()]
         proc.stop([(pid, None) for pid in pids], grace=0)
         for directory in [*[d for d in dirs if d.is_dir()], top]:
-            if not proc.wait_until(lambda d=directory: _rmdir(d), 3):  # type: ignore[misc]
+            if not proc.wait_until(functools.partial(_rmdir, directory), 3):
                 problems.append(f"cgroup {directory} still busy")
     return problems
 
@@ -130,7 +131,9 @@ def _delete_network(state: State) -> list[str]:
     for link in [*state.links, bridge_name(state.prefix)]:
         if Path("/sys/class/net", link).exists():
             proc.run(["ip", "link", "delete", link], check=False)
-    problems += [f"namespace {ns} stays" for ns in state.namespaces if Path("/run/netns", ns).exists()]
+    problems += [
+        f"namespace {ns} stays" for ns in state.namespaces if Path("/run/netns", ns).exists()
+    ]
     return problems
 
 

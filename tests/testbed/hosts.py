@@ -125,6 +125,7 @@ def dockerd_argv(host: Host, hdir: Path, data: Path) -> list[str]:
     """dockerd with its own roots, socket, bridge, address pool and cgroup parent."""
     etc_docker = data / host.name / "etc-docker"
     etc_docker.mkdir(parents=True, exist_ok=True)
+    Path("/etc/docker").mkdir(exist_ok=True)  # the bind mount target
     # A private mount namespace keeps the engine's overlay mounts out of the root one; its own
     # /etc/docker gives it its own key.json (engine ID) and no daemon.json of the root engine.
     setup = 'hostname "$1" && mount --bind "$2" /etc/docker && shift 2 && exec "$@"'
@@ -147,9 +148,13 @@ def dockerd_argv(host: Host, hdir: Path, data: Path) -> list[str]:
 def wait_ready(host: Host, run: Path, timeout: float = 40) -> None:
     """Wait for this host's sshd (tcp/22) and dockerd (/_ping) to answer."""
     if not proc.wait_until(lambda: _tcp_open(host.ip, 22), timeout):
-        raise proc.BedError(f"sshd on {host.name} ({host.ip}) did not come up:\n{_log(run, host, 'sshd')}")
+        raise proc.BedError(
+            f"sshd on {host.name} ({host.ip}) did not come up:\n{_log(run, host, 'sshd')}"
+        )
     if not proc.wait_until(lambda: _docker_pings(host.docker_socket), timeout):
-        raise proc.BedError(f"dockerd on {host.name} did not come up:\n{_log(run, host, 'dockerd')}")
+        raise proc.BedError(
+            f"dockerd on {host.name} did not come up:\n{_log(run, host, 'dockerd')}"
+        )
 
 
 def _log(run: Path, host: Host, what: str) -> str:

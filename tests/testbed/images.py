@@ -79,7 +79,9 @@ def _exists(ref: str) -> bool:
     return proc.run(["docker", "image", "inspect", ref], check=False).strip() not in ("", "[]")
 
 
-def build_cached(name: str, dockerfile: str, files: dict[str, str], binaries: dict[str, Path]) -> str:
+def build_cached(
+    name: str, dockerfile: str, files: dict[str, str], binaries: dict[str, Path]
+) -> str:
     """Build FROM scratch on the root engine, tagged by content so a rerun is a no-op."""
     local = f"{LOCAL}/{name}:{_digest(dockerfile, files, binaries)}"
     if _exists(local):

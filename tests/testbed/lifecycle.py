@@ -81,18 +81,14 @@ def _bring_up(spec: BedSpec, state: State) -> Bed:
         state.note("dirs", str(directory))
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = run / "id_ed25519"
-    proc.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kamalpy-testbed", "-f", str(key)])
+    proc.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kamalpy-testbed", "-f", str(key)]
+    )
     _say(f"starting registry for bed {spec.prefix} (index {state.index})")
     address, password = registry.start(state, run, data)
     hosts.make_bridge(state)
     bed_hosts = tuple(make_host(spec.prefix, state.index, n) for n in range(1, spec.hosts + 1))
-    public_key = (run / "id_ed25519.pub").read_text()
-    for host in bed_hosts:
-        _say(f"starting host {host.name} ({host.ip}, netns {host.namespace})")
-        hosts.make_namespace(state, host)
-        hosts.write_etc(state, host)
-        hosts.make_home(host, public_key)
-        hosts.start_daemons(state, host, run, data)
+    _start_hosts(state, bed_hosts, (run / "id_ed25519.pub").read_text())
     registry.wait_ready(address, run)
     registry.login_root(run / "docker-config", address, password)
     for host in bed_hosts:
@@ -112,6 +108,17 @@ def _bring_up(spec: BedSpec, state: State) -> Bed:
         run_dir=str(run),
         data_dir=str(data),
     )
+
+
+def _start_hosts(state: State, bed_hosts: tuple[Host, ...], public_key: str) -> None:
+    """Create every host and start its daemons; readiness is awaited later, all at once."""
+    run, data = run_dir_of(state.prefix), data_dir_of(state.prefix)
+    for host in bed_hosts:
+        _say(f"starting host {host.name} ({host.ip}, netns {host.namespace})")
+        hosts.make_namespace(state, host)
+        hosts.write_etc(state, host)
+        hosts.make_home(host, public_key)
+        hosts.start_daemons(state, host, run, data)
 
 
 def write_ssh_config(run: Path, key: Path, bed_hosts: tuple[Host, ...]) -> Path:

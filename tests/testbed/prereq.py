@@ -25,15 +25,13 @@ TOOLS = (
     "iptables",
     "file",
 )
-SBIN = "/usr/local/sbin:/usr/sbin:/sbin"
 
 
 def missing() -> list[str]:
     """Human names of the prerequisites that are absent (empty list: the bed can run)."""
     if os.geteuid() != 0:
         return ["root (the bed creates network namespaces and daemons)"]
-    path = f"{os.environ.get('PATH', '')}:{SBIN}"
-    absent = [f"`{tool}` on PATH" for tool in TOOLS if shutil.which(tool, path=path) is None]
+    absent = [f"`{tool}` on PATH" for tool in TOOLS if shutil.which(tool) is None]
     if absent:
         return absent
     if _fails(["ip", "netns", "list"]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -59,10 +60,8 @@ def start_time(pid: int) -> int | None:
 
 def _reap(pid: int) -> None:
     """Collect a zombie if it is our child (daemons spawned by this process)."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def alive(pid: int, started: int | None) -> bool:
@@ -96,10 +95,8 @@ def stop(pids: Sequence[tuple[int, int | None]], grace: float) -> list[int]:
 
 
 def _signal(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def cmdline(pid: int) -> str:

@@ -60,7 +60,9 @@ def start(state: State, run: Path, data: Path) -> tuple[str, str]:
     storage.mkdir(parents=True, exist_ok=True)
     write_htpasswd(run / "htpasswd", password)
     write_config(run / "registry.yml", storage, run / "htpasswd", port)
-    pid = proc.spawn(["docker-registry", "serve", str(run / "registry.yml")], run / "logs/registry.log")
+    pid = proc.spawn(
+        ["docker-registry", "serve", str(run / "registry.yml")], run / "logs/registry.log"
+    )
     state.note_process("docker-registry", pid)
     # Hosts reach the registry through this socket: unix sockets ignore network namespaces.
     bridge = f"UNIX-LISTEN:{socket_path(run)},fork,mode=600"

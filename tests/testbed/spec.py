@@ -131,26 +131,14 @@ class Bed:
     def ssh(
         self, host: str, *argv: str, input: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        """Run `argv` on `host` over ssh and capture its output as text."""
-        return subprocess.run(
-            self.ssh_argv(host, argv),
-            input=input if input is not None else "",
-            capture_output=True,
-            text=True,
-            check=check,
-            timeout=120,
-        )
+        """Run `argv` on `host` over ssh; with `check`, a failure raises with its stderr."""
+        return _checked(self.ssh_argv(host, argv), input, check, f"on {host}")
 
-    def in_netns(self, host: str, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def in_netns(
+        self, host: str, *argv: str, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         """Run `argv` inside `host`'s network namespace (no ssh) and capture its output."""
-        return subprocess.run(
-            self.host(host).netns_argv(argv),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            check=check,
-            timeout=120,
-        )
+        return _checked(self.host(host).netns_argv(argv), None, check, f"in netns of {host}")
 
     def docker_login(self, host: str) -> None:
         """`docker login` on `host` to the bed's registry (password over stdin)."""
@@ -177,6 +165,23 @@ class Bed:
         for host in self.hosts:
             lines.append(f"  {host.name}  {host.ip:<14} netns {host.namespace}")
         return "\n".join(lines)
+
+
+class CommandFailed(AssertionError):
+    """A command on a bed host failed; the message carries its exit code and stderr."""
+
+
+def _checked(
+    argv: list[str], input: str | None, check: bool, where: str
+) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        argv, input=input or "", capture_output=True, text=True, check=False, timeout=180
+    )
+    if check and done.returncode != 0:
+        raise CommandFailed(
+            f"{shlex.join(argv)} {where} exited {done.returncode}:\n{done.stderr.strip()[-2000:]}"
+        )
+    return done
 
 
 def dumps(data: object) -> str:
