@@ -190,7 +190,8 @@ def _set(args: argparse.Namespace, console: Console, environ: dict[str, str]) ->
 def _get(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> int:
     values = api.get_secrets(_root(args), args.scope, args.destination, _identity(environ))
     if args.name not in values:
-        raise SecretsError(f"no secret named {args.name} in {args.scope}")
+        where = args.scope + (f" -d {args.destination}" if args.destination else "")
+        raise SecretsError(f"no secret named {args.name} in {where}")
     sys.stdout.write(values[args.name].reveal() + ("\n" if sys.stdout.isatty() else ""))
     sys.stdout.flush()
     return ExitCode.OK

@@ -10,7 +10,7 @@ NUL, and the whole `NAME=value` line must stay under 64 KiB.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 from kamalpy.errors import SecretsError
@@ -54,3 +54,15 @@ def render_env_file(values: Mapping[str, Sensitive]) -> bytes:
             )
         lines.append(f"{name}={value}\n")
     return "".join(lines).encode("utf-8")
+
+
+def select_env(
+    refs: Iterable[tuple[str, str]], resolved: Mapping[str, Sensitive]
+) -> dict[str, Sensitive]:
+    """Container variables from `(env name, secret name)` pairs (Kamal's `NAME:SECRET` form)."""
+    out: dict[str, Sensitive] = {}
+    for env_name, secret_name in refs:
+        if secret_name not in resolved:
+            raise SecretsError(f"env {env_name}: secret {secret_name} was not resolved")
+        out[env_name] = resolved[secret_name]
+    return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from kamalpy.errors import SecretsError
@@ -29,8 +29,8 @@ class Unlocked:
     root: Path
     identity: FileIdentity
     old: SecretsFile | None
-    data_key: bytes
-    values: dict[str, str]
+    data_key: bytes = field(repr=False)
+    values: dict[str, str] = field(repr=False)
 
     @property
     def path(self) -> Path:

@@ -207,6 +207,10 @@ def seal(
     for name in sorted(values):
         if not SECRET_NAME.fullmatch(name):
             raise SecretsError(f"invalid secret name {name!r}: use letters, digits and _")
+        try:
+            values[name].encode("utf-8")
+        except UnicodeEncodeError:
+            raise SecretsError(f"secret {name}: the value is not valid Unicode text") from None
         old = reuse.get(name)
         if old is not None and hmac.compare_digest(old[0].encode(), values[name].encode()):
             sealed.append((name, old[1]))

@@ -23,7 +23,7 @@ from kamalpy.secrets.store import (
     save_policy,
 )
 
-GITATTRIBUTES_LINE: Final = f"{SECRETS_DIR}/**/*.secrets diff=kamalpy-secrets"
+GITATTRIBUTES_LINE: Final = f"{SECRETS_DIR}/**/*.secrets text eol=lf diff=kamalpy-secrets"
 TEXTCONV_SETUP: Final = 'git config diff.kamalpy-secrets.textconv "kamalpy secrets textconv"'
 
 

@@ -1,0 +1,109 @@
+"""`kamalpy secrets edit` leaves no plaintext behind: failing editor, SIGINT, SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import secrets as random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kamalpy.errors import ExitCode
+from kamalpy.secrets import api, members
+from kamalpy.secrets.age import AgeIdentity
+from kamalpy.secrets.identity import Identity
+
+pytestmark = pytest.mark.integration
+
+WORKTREE = Path(__file__).resolve().parents[2]
+
+# The editor records where the plaintext is and its modes, then fails, dies of a signal, or hangs.
+EDITOR = """#!/bin/sh
+echo "$1" > "$LOG/path"
+stat -c %a "$1" > "$LOG/file_mode"
+stat -c %a "$(dirname "$1")" > "$LOG/dir_mode"
+case "$MODE" in
+  fail) exit 3 ;;
+  self-int) kill -INT $$ ;;
+  self-term) kill -TERM $$ ;;
+  hang) touch "$LOG/ready"; exec sleep 60 ;;
+esac
+"""
+
+
+def start_edit(tmp_path: Path, mode: str) -> tuple[subprocess.Popen[bytes], Path, str]:
+    key = AgeIdentity.generate()
+    who = Identity((key,), "test")
+    root, log, temp = tmp_path / "repo", tmp_path / "log", tmp_path / "tmp"
+    for folder in (root, log, temp):
+        folder.mkdir()
+    members.init(root, "me", key.recipient())
+    marker = f"PLAINTEXT-{random.token_hex(16)}"
+    api.set_secrets(root, "web", None, {"MARKER": marker}, who)
+    editor = tmp_path / "editor.sh"
+    editor.write_text(EDITOR)
+    editor.chmod(0o755)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path / "home"),
+        "PYTHONPATH": str(WORKTREE),
+        "KAMALPY_IDENTITY": key.encode(),
+        "EDITOR": str(editor),
+        "LOG": str(log),
+        "MODE": mode,
+        "TMPDIR": str(temp),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kamalpy", "secrets", "-C", str(root), "edit", "web"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    return process, log, marker
+
+
+def assert_no_plaintext_left(log: Path, marker: str, tmp_path: Path) -> None:
+    plaintext = Path((log / "path").read_text().strip())
+    assert (log / "file_mode").read_text().strip() == "600"
+    assert (log / "dir_mode").read_text().strip() == "700"
+    if Path("/dev/shm").is_dir():
+        assert str(plaintext).startswith("/dev/shm/")
+    assert not plaintext.exists() and not plaintext.parent.exists()
+    for base in (Path("/dev/shm"), tmp_path / "tmp"):
+        for path in base.rglob("*"):
+            if path.is_file() and path.stat().st_size < 1 << 20:
+                try:
+                    assert marker.encode() not in path.read_bytes(), path
+                except PermissionError:
+                    continue
+
+
+@pytest.mark.parametrize("mode", ["fail", "self-int", "self-term"])
+def test_editor_that_fails_or_dies_leaves_no_plaintext(tmp_path: Path, mode: str) -> None:
+    process, log, marker = start_edit(tmp_path, mode)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == ExitCode.BAD_INPUT, stderr
+    assert b"is unchanged" in stderr and marker.encode() not in stderr
+    assert_no_plaintext_left(log, marker, tmp_path)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_to_kamalpy_while_editing_leaves_no_plaintext(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    process, log, marker = start_edit(tmp_path, "hang")
+    deadline = time.monotonic() + 30
+    while not (log / "ready").exists():
+        assert time.monotonic() < deadline and process.poll() is None, "editor never started"
+        time.sleep(0.05)
+    plaintext = Path((log / "path").read_text().strip())
+    assert plaintext.exists()  # it is there while the editor runs
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == ExitCode.INTERRUPTED, stderr
+    assert_no_plaintext_left(log, marker, tmp_path)

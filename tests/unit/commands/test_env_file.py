@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from kamalpy.commands.env_file import render_env_file
+from kamalpy.errors import SecretsError
+from kamalpy.sensitive import Sensitive
+
+
+def test_values_docker_carries_exactly_are_written_verbatim() -> None:
+    body = render_env_file(
+        {"B": Sensitive(' "quoted" #x=y '), "A": Sensitive(""), "C": Sensitive("mid\rdle é")}
+    )
+    assert body == 'A=\nB= "quoted" #x=y \nC=mid\rdle é\n'.encode()
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("two\nlines", "newline"),
+        ("ends\r", "carriage return"),
+        ("nul\0", "NUL"),
+        ("x" * 65534, "bytes"),
+        ("\ud800", "surrogate"),
+    ],
+)
+def test_values_docker_would_alter_are_refused_naming_the_secret_not_the_value(
+    value: str, why: str
+) -> None:
+    with pytest.raises(SecretsError) as error:
+        render_env_file({"OK": Sensitive("fine"), "API_TOKEN": Sensitive(value)})
+    text = error.value.render()
+    assert "API_TOKEN" in text and why in text
+    if len(value) > 3:
+        assert value not in text
+
+
+def test_longest_line_docker_accepts_is_allowed() -> None:
+    assert len(render_env_file({"L": Sensitive("x" * 65533)})) == 65536
+
+
+def test_names_that_are_not_env_names_are_refused() -> None:
+    with pytest.raises(SecretsError, match="A B"):
+        render_env_file({"A B": Sensitive("x")})
+
+
+def test_select_env_maps_aliases_to_their_secrets() -> None:
+    from kamalpy.commands.env_file import select_env
+
+    resolved = {"MAIN_DB_PASSWORD": Sensitive("pw"), "TOKEN": Sensitive("t")}
+    env = select_env([("DB_PASSWORD", "MAIN_DB_PASSWORD"), ("TOKEN", "TOKEN")], resolved)
+    assert render_env_file(env) == b"DB_PASSWORD=pw\nTOKEN=t\n"
+    with pytest.raises(SecretsError, match="env X: secret MISSING"):
+        select_env([("X", "MISSING")], resolved)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import difflib
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kamalpy.secrets import api
+from kamalpy.secrets.format import parse, render
+from tests.unit.secrets.conftest import Repo
+
+NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True)
+TRICKY = st.sampled_from(
+    ["\n", "\r", "\r\n", "=", '"', "'", "#", " ", "\t", "\0", "é", "😀", "\u2028"]
+)
+VALUES = st.one_of(
+    st.text(max_size=200),
+    st.lists(st.one_of(TRICKY, st.text(max_size=5)), max_size=30).map("".join),
+    st.builds(lambda c, n: c * n, st.sampled_from(["x", "é", "\n"]), st.integers(0, 70_000)),
+)
+
+
+def test_render_then_parse_is_identity(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", "prod", {"B": "2", "A": "1"}, repo.alice)
+    text = repo.file("web", "prod").read_text()
+    assert render(parse(text, "x")) == text
+    assert parse(text, "x").names() == ["A", "B"]
+
+
+def test_file_names_are_readable_and_sorted(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"ZED": "z", "ALPHA": "a"}, repo.alice)
+    lines = repo.file("web").read_text().splitlines()
+    assert lines[:3] == ["kamalpy-secrets: v1", "scope: web", "destination: default"]
+    value_lines = [line.split(":")[0] for line in lines if line.startswith(("ALPHA:", "ZED:"))]
+    assert value_lines == ["ALPHA", "ZED"]
+    assert lines[-1].startswith("mac: ")
+
+
+def test_one_changed_value_in_twenty_changes_one_value_line_and_the_mac(repo: Repo) -> None:
+    values = {f"SECRET_{i:02}": f"value {i}" for i in range(20)}
+    api.set_secrets(repo.root, "web", "prod", values, repo.alice)
+    before = repo.file("web", "prod").read_text().splitlines()
+    api.set_secrets(repo.root, "web", "prod", {"SECRET_07": "new value"}, repo.alice)
+    after = repo.file("web", "prod").read_text().splitlines()
+    diff = [
+        line
+        for line in difflib.unified_diff(before, after, lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert len(diff) == 4, diff
+    assert {line[1:].split(":")[0] for line in diff} == {"SECRET_07", "mac"}
+
+
+def test_setting_the_same_value_again_keeps_the_file_byte_identical(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1", "B": "2"}, repo.alice)
+    before = repo.file("web").read_bytes()
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    assert repo.file("web").read_bytes() == before
+
+
+def test_rotate_changes_the_data_key_and_every_value_line(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1", "B": "2"}, repo.alice)
+    before = parse(repo.file("web").read_text(), "x")
+    api.rotate(repo.root, "web", None, repo.alice)
+    after = parse(repo.file("web").read_text(), "x")
+    assert before.key_block != after.key_block
+    assert not set(before.values) & set(after.values)
+    assert {
+        k: v.reveal() for k, v in api.get_secrets(repo.root, "web", None, repo.alice).items()
+    } == {
+        "A": "1",
+        "B": "2",
+    }
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(values=st.dictionaries(NAMES, VALUES, min_size=1, max_size=6))
+def test_any_names_and_values_round_trip_exactly_through_set_and_get(
+    repo: Repo, values: dict[str, str]
+) -> None:
+    api.set_secrets(repo.root, "hyp", None, values, repo.alice)
+    got = api.get_secrets(repo.root, "hyp", None, repo.alice)
+    for name, value in values.items():
+        assert got[name].reveal() == value
+    api.unset_secrets(repo.root, "hyp", None, list(got), repo.alice)
+
+
+def test_a_64_kib_value_round_trips(repo: Repo) -> None:
+    value = ("ü=#\"'\n" * 11_000)[: 64 * 1024]
+    api.set_secrets(repo.root, "web", None, {"BIG": value}, repo.alice)
+    assert api.get_secrets(repo.root, "web", None, repo.alice)["BIG"].reveal() == value
