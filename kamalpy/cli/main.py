@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.deploy_cmd",
     "kamalpy.cli.app_cmd",
     "kamalpy.cli.ops_cmd",
+    "kamalpy.cli.build_cmd",
+    "kamalpy.cli.registry_cmd",
 )
 
 

@@ -139,3 +139,36 @@ def save_argv(*references: str) -> tuple[str, ...]:
 def load_argv() -> tuple[str, ...]:
     """Read an image tar stream from stdin into the local engine."""
     return ("docker", "load")
+
+
+def save_to_file_argv(path: str, *references: str) -> tuple[str, ...]:
+    """Write images as a tar file (used to send hosts only the layers they lack)."""
+    return ("docker", "save", "--output", path, *references)
+
+
+def all_image_ids_argv() -> tuple[str, ...]:
+    """Every image id on the engine, full length, one per line."""
+    return ("docker", "image", "ls", "--all", "--quiet", "--no-trunc")
+
+
+def image_layers_argv(*references: str) -> tuple[str, ...]:
+    """One JSON list of layer diff ids per image, one image per line."""
+    return ("docker", "image", "inspect", "--format", "{{json .RootFS.Layers}}", *references)
+
+
+def cat_argv(path: str) -> tuple[str, ...]:
+    """Write a local file to stdout (the source end of a stream)."""
+    return ("cat", path)
+
+
+def shared_leading_layers(ours: list[str], theirs: list[list[str]]) -> int:
+    """How many of our leading layers some image on the host already has, in the same order."""
+    best = 0
+    for layers in theirs:
+        count = 0
+        for mine, other in zip(ours, layers, strict=False):
+            if mine != other:
+                break
+            count += 1
+        best = max(best, count)
+    return best

@@ -13,8 +13,12 @@ from kamalpy.executor.process import run_process
 class LocalExecutor(ExecutorBase):
     """Executor for the "local" target: argv straight to the OS, no shell."""
 
-    def __init__(self, *, on_command: OnCommand | None = None) -> None:
+    def __init__(
+        self, *, on_command: OnCommand | None = None, env: Mapping[str, str] | None = None
+    ) -> None:
         self._on_command = on_command
+        # Added to every local child's environment (e.g. DOCKER_CONFIG, DOCKER_HOST).
+        self._env = dict(env) if env else None
 
     def run(
         self,
@@ -30,7 +34,8 @@ class LocalExecutor(ExecutorBase):
         argv = tuple(argv)
         if self._on_command:
             self._on_command(target.name, argv)
-        raw = run_process(argv, stdin=stdin, timeout=timeout, env=env)
+        merged = {**(self._env or {}), **(env or {})} if (self._env or env) else None
+        raw = run_process(argv, stdin=stdin, timeout=timeout, env=merged)
         result = Completed(
             target.name,
             argv,
@@ -50,6 +55,10 @@ class LocalExecutor(ExecutorBase):
     def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
         """The local process that runs argv: argv itself."""
         return tuple(argv)
+
+    def process_env(self, target: Target) -> dict[str, str] | None:
+        """Extra environment for a local process of a pipe."""
+        return self._env
 
     def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
         """A local exit status is just a status."""

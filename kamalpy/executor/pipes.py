@@ -18,6 +18,10 @@ class Spawner(Protocol):
         """The local argv that runs `argv` on `target` (ssh for hosts)."""
         ...
 
+    def process_env(self, target: Target) -> dict[str, str] | None:
+        """Extra environment for that local process (None: inherit ours)."""
+        ...
+
     def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
         """Raise HostUnreachable if this exit means the connection was lost."""
         ...
@@ -39,6 +43,8 @@ def pipe_between(
         src_spawner.process_argv(src_target, src_cmd),
         dst_spawner.process_argv(dst_target, dst_cmd),
         timeout=timeout,
+        source_env=src_spawner.process_env(src_target),
+        dest_env=dst_spawner.process_env(dst_target),
     )
     src, dst = _completed(src_target, src_cmd, src_raw), _completed(dst_target, dst_cmd, dst_raw)
     dst_spawner.after_exit(dst_target, dst.exit_status, dst.stderr)

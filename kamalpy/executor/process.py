@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -74,17 +75,30 @@ def run_pipeline(
     dest_argv: Sequence[str],
     *,
     timeout: float | None = None,
+    source_env: Mapping[str, str] | None = None,
+    dest_env: Mapping[str, str] | None = None,
 ) -> tuple[ProcessResult, ProcessResult]:
     """Run `source | dest` with one OS pipe between them (no bytes pass through Python)."""
     # subprocess, not sh: sh copies piped data through Python threads; this is a kernel pipe.
     start = time.monotonic()
+    missing = _not_found(source_argv, dest_argv)
+    if missing is not None:
+        return missing
     with _spool() as src_err, _spool() as dst_out, _spool() as dst_err:
         source = subprocess.Popen(
-            list(source_argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=src_err
+            list(source_argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=src_err,
+            env=_child_env(source_env),
         )
         assert source.stdout is not None
         dest = subprocess.Popen(
-            list(dest_argv), stdin=source.stdout, stdout=dst_out, stderr=dst_err
+            list(dest_argv),
+            stdin=source.stdout,
+            stdout=dst_out,
+            stderr=dst_err,
+            env=_child_env(dest_env),
         )
         source.stdout.close()  # dest holds the read end; source gets SIGPIPE if dest dies
         timed_out = _wait_both(source, dest, timeout)
@@ -94,6 +108,18 @@ def run_pipeline(
             _status(dest, timed_out), _read(dst_out), _read(dst_err), seconds, timed_out
         )
     return src, dst
+
+
+def _not_found(
+    source_argv: Sequence[str], dest_argv: Sequence[str]
+) -> tuple[ProcessResult, ProcessResult] | None:
+    """Results naming a missing program at either end, or None when both exist."""
+    fine = ProcessResult(0, b"", b"", 0.0)
+    for index, argv in enumerate((source_argv, dest_argv)):
+        if shutil.which(argv[0]) is None:
+            missing = ProcessResult(NOT_FOUND, b"", f"{argv[0]}: command not found\n".encode(), 0.0)
+            return (missing, fine) if index == 0 else (fine, missing)
+    return None
 
 
 def _wait_both(

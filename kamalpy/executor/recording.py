@@ -24,13 +24,14 @@ class Recorded:
     kind: str = "run"  # run | upload | pipe-source | pipe-dest
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Canned:
     target: str | None
     matcher: ArgvMatcher
     stdout: str
     stderr: str
     exit_status: int
+    times: int | None  # None: forever
 
     def matches(self, target: str, argv: tuple[str, ...]) -> bool:
         if self.target is not None and self.target != target:
@@ -61,9 +62,13 @@ class RecordingExecutor(ExecutorBase):
         stderr: str = "",
         exit_status: int = 0,
         target: str | None = None,
+        times: int | None = None,
     ) -> None:
-        """Answer calls matching `matcher` (argv prefix or predicate); the first match wins."""
-        self._canned.append(_Canned(target, matcher, stdout, stderr, exit_status))
+        """Answer calls matching `matcher` (argv prefix or predicate), `times` times or forever.
+
+        The first registered answer that matches and is not used up wins.
+        """
+        self._canned.append(_Canned(target, matcher, stdout, stderr, exit_status, times))
 
     def run(
         self,
@@ -130,7 +135,12 @@ class RecordingExecutor(ExecutorBase):
         return self._answer(target.name, argv, check)
 
     def _answer(self, target: str, argv: tuple[str, ...], check: bool) -> Completed:
-        canned = next((c for c in self._canned if c.matches(target, argv)), None)
+        with self._lock:
+            canned = next(
+                (c for c in self._canned if c.times != 0 and c.matches(target, argv)), None
+            )
+            if canned is not None and canned.times is not None:
+                canned.times -= 1
         if canned is None:
             return Completed(target, argv, 0, "", "", 0.0)
         result = Completed(target, argv, canned.exit_status, canned.stdout, canned.stderr, 0.0)

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from tenacity import (
     Retrying,
-    retry_if_exception_type,
+    retry_if_exception,
     retry_if_result,
     stop_after_attempt,
     stop_after_delay,
@@ -34,9 +34,14 @@ class RetryPolicy:
 class ConnectionAttemptFailed(Exception):
     """One failed attempt to open a connection (ssh exited 255 running `true`)."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, transient: bool = True) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.transient = transient  # False: retrying cannot help (bad key, unknown host key)
+
+
+def _is_transient(error: BaseException) -> bool:
+    return isinstance(error, ConnectionAttemptFailed) and error.transient
 
 
 def retry_connection(
@@ -47,7 +52,7 @@ def retry_connection(
 ) -> T:
     """Call `attempt` until it stops raising ConnectionAttemptFailed; re-raise the last failure."""
     retrying = Retrying(
-        retry=retry_if_exception_type(ConnectionAttemptFailed),
+        retry=retry_if_exception(_is_transient),
         stop=stop_after_attempt(policy.attempts),
         wait=wait_exponential(multiplier=policy.initial_wait, max=policy.max_wait),
         sleep=sleep,

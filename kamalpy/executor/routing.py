@@ -15,10 +15,14 @@ class RoutingExecutor(ExecutorBase):
     """Sends the "local" target to a LocalExecutor and hosts to one shared SshExecutor."""
 
     def __init__(
-        self, *, on_command: OnCommand | None = None, retry: RetryPolicy | None = None
+        self,
+        *,
+        on_command: OnCommand | None = None,
+        retry: RetryPolicy | None = None,
+        local_env: Mapping[str, str] | None = None,
     ) -> None:
         self._on_command = on_command
-        self.local = LocalExecutor(on_command=on_command)
+        self.local = LocalExecutor(on_command=on_command, env=local_env)
         self.ssh = SshExecutor(on_command=on_command, retry=retry)
 
     def _for(self, target: Target) -> LocalExecutor | SshExecutor:

@@ -94,6 +94,10 @@ class SshExecutor(ExecutorBase):
         settings = target.ssh or _NO_SETTINGS
         return ssh_argv(settings, target.name, argv, control_dir=self._control_dir)
 
+    def process_env(self, target: Target) -> dict[str, str] | None:
+        """The ssh client needs no extra environment."""
+        return None
+
     def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
         """Exit 255 with a dead master is a lost connection; with a live one it is the command's."""
         if exit_status == SSH_FAILURE and not self._master_alive(target):
@@ -112,7 +116,9 @@ class SshExecutor(ExecutorBase):
             try:
                 retry_connection(lambda: self._open_master(target), self._retry)
             except ConnectionAttemptFailed as failure:
-                raise HostUnreachable(target.name, failure.detail) from None
+                error = HostUnreachable(target.name, failure.detail)
+                error.hint = _hint_for(failure.detail)
+                raise error from None
             with self._lock:
                 self._connected.add(target)
 
@@ -121,8 +127,9 @@ class SshExecutor(ExecutorBase):
         argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
         raw = run_process(argv, timeout=_connect_budget(settings))
         if raw.exit_status != 0:
-            detail = raw.stderr.decode(errors="replace").strip()
-            raise ConnectionAttemptFailed(detail or f"ssh exited {raw.exit_status}")
+            detail = raw.stderr.decode(errors="replace").strip() or f"ssh exited {raw.exit_status}"
+            permanent = any(marker in detail for marker in _PERMANENT)
+            raise ConnectionAttemptFailed(detail, transient=not permanent)
 
     def _master_alive(self, target: Target) -> bool:
         settings = target.ssh or _NO_SETTINGS
@@ -138,6 +145,22 @@ class SshExecutor(ExecutorBase):
             argv = ssh_control_argv(settings, target.name, "exit", control_dir=self._control_dir)
             run_process(argv, timeout=10)
         shutil.rmtree(self._control_dir, ignore_errors=True)
+
+
+# ssh failures that a retry cannot fix, and what to do about them.
+_PERMANENT = {
+    "Host key verification failed": "the host key is unknown or changed: check it, then add "
+    "it with `ssh-keyscan HOST >> ~/.ssh/known_hosts` (or StrictHostKeyChecking=accept-new)",
+    "Permission denied": "the server refused every key: load the key in ssh-agent or list it "
+    "under ssh.keys in deploy.yml, and check ssh.user",
+    "Could not resolve hostname": "the host name does not resolve: check servers in deploy.yml "
+    "and your ~/.ssh/config",
+}
+
+
+def _hint_for(detail: str) -> str | None:
+    """What to do about a connection failure, when we recognise it."""
+    return next((hint for marker, hint in _PERMANENT.items() if marker in detail), None)
 
 
 def _connect_budget(settings: SshSettings) -> float:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,23 @@ def test_plain_ssh_agrees_with_the_client_config(sshd: LocalSshd) -> None:
         ["ssh", "-F", config, "h1", "echo", "ok"], capture_output=True, timeout=20
     )
     assert done.stdout == b"ok\n"
+
+
+def test_a_refused_key_fails_fast_with_a_hint(sshd: LocalSshd, tmp_path: Path) -> None:
+    stranger = tmp_path / "stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    settings = SshSettings(
+        use_config=False, user="root", port=sshd.port, keys=(str(stranger),), keys_only=True,
+        options=(("StrictHostKeyChecking", "no"), ("UserKnownHostsFile", "/dev/null")),
+    )  # fmt: skip
+    def refusals() -> int:
+        return sshd.log.read_text(errors="replace").count("Connection closed by authenticating")
+
+    before = refusals()
+    with SshExecutor() as executor, pytest.raises(HostUnreachable) as failure:
+        executor.run(Target("127.0.0.13", settings), ["true"])
+    assert "127.0.0.13: unreachable over ssh: " in failure.value.render()
+    assert "Permission denied" in failure.value.render()
+    assert failure.value.hint is not None and "ssh.keys" in failure.value.hint
+    time.sleep(0.2)  # sshd writes its log line as the client goes
+    assert refusals() - before == 1  # one attempt: a refused key is not retried

@@ -59,3 +59,11 @@ def test_on_command_hook_sees_every_command() -> None:
     with RecordingExecutor(on_command=lambda t, a: seen.append((t, a))) as executor:
         executor.run(H1, ["true"])
     assert seen == [("h1", ("true",))]
+
+
+def test_canned_answer_used_up_after_times_falls_through() -> None:
+    executor = RecordingExecutor()
+    executor.respond(["docker", "image"], exit_status=1, times=1)
+    executor.respond(["docker", "image"], stdout="sha256:a")
+    assert executor.run(H1, ["docker", "image", "inspect"], check=False).exit_status == 1
+    assert executor.run(H1, ["docker", "image", "inspect"]).stdout == "sha256:a"
