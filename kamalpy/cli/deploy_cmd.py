@@ -7,12 +7,25 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from kamalpy.cli import flow_support as fs
+from kamalpy.cli.build_support import secrets_named
 from kamalpy.cli.output import Console
 from kamalpy.deploy import deploy as flow
+from kamalpy.commands.docker_build import build_spec, image_label_argv, tag_argv
+from kamalpy.deploy.build import (
+    build_and_push,
+    build_image,
+    deliver_over_ssh,
+    has_buildx,
+    pull_on_hosts,
+)
 from kamalpy.deploy.context import Context
+from kamalpy.deploy.hooks import run_hook
+from kamalpy.deploy.registry import uses_registry
 from kamalpy.deploy.hostops import fan_out, run, timed
 from kamalpy.deploy.versions import previous_version, versions_on
 from kamalpy.errors import ExitCode, UsageError
+from kamalpy.executor.local import LocalExecutor
+from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.plan import deploy_plan
 
 if TYPE_CHECKING:
@@ -33,6 +46,11 @@ def register(subparsers: Subparsers) -> None:
             help="do not build or push: the image is already in the registry",
         )
         p.add_argument(
+            "--via-ssh",
+            action="store_true",
+            help="stream the image over ssh (docker save | docker load) instead of a registry",
+        )
+        p.add_argument(
             "--lock-wait",
             type=float,
             default=0,
@@ -48,31 +66,40 @@ def register(subparsers: Subparsers) -> None:
     p.set_defaults(handler=handle_rollback, command_name="rollback")
 
 
-def _pull(ctx: Context, image: str, hosts: list[str]) -> None:
-    latest = ctx.config.latest_image
+def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
+    """Get the image onto the hosts: pull from the registry, or stream it over ssh."""
+    spec = build_spec(ctx.config)
+    targets = [ctx.target(h) for h in hosts]
+    limit = ctx.config.sshkit.max_concurrent_starts
+    if isinstance(ctx.executor, RecordingExecutor):
+        ctx.executor.respond(image_label_argv(spec.image), stdout=spec.service)
+    start = ctx.clock()
+    if via_ssh or not uses_registry(ctx.config.registry):
+        deliveries = deliver_over_ssh(ctx.executor, targets, spec, limit=limit)
+        for host, delivery in deliveries.results.items():
+            what = "stream image over ssh" if delivery.sent else "image already present"
+            ctx.console.step(host, f"{what} {spec.image}", delivery.seconds)
+        deliveries.raise_for_failures()
+        return
+    pulls = pull_on_hosts(ctx.executor, targets, spec, limit=limit)
+    pulls.raise_for_failures()
+    # Kamal's own `app version`/`details` look for containers of `<repo>:latest` first.
+    tagged = fan_out(ctx, hosts, lambda h: [run(ctx, h, tag_argv(spec.image, t))
+                                            for t in spec.tags[1:]])
+    tagged.raise_for_failures()
+    for host in hosts:
+        ctx.console.step(host, f"pull {spec.image}", ctx.clock() - start)
 
-    def pull(host: str) -> None:
-        run(ctx, host, ("docker", "pull", image))
-        # Kamal's own `app version`/`details` look for containers of `<repo>:latest` first.
-        run(ctx, host, ("docker", "tag", image, latest))
 
-    results = fan_out(
-        ctx,
-        hosts,
-        lambda h: timed(ctx, h, f"pull {image}", lambda: pull(h)),
-    )
-    results.raise_for_failures()
-
-
-def _build_and_push(ctx: Context) -> None:
-    try:
-        from kamalpy.deploy import build  # type: ignore[attr-defined]
-    except ImportError as error:
-        raise UsageError(
-            "building is not available in this build of kamalpy",
-            hint="pass --skip-push with an image already in the registry",
-        ) from error
-    build.build_and_push(ctx)
+def _build(ctx: Context, environ: Mapping[str, str], *, via_ssh: bool) -> None:
+    """Build here (and push unless the image travels over ssh)."""
+    spec = build_spec(ctx.config)
+    secrets = secrets_named(ctx.config, spec.secrets, environ)
+    buildx = has_buildx(LocalExecutor())  # read-only probe: runs for real in a dry run too
+    push = not via_ssh and uses_registry(ctx.config.registry)
+    timed(ctx, "local", f"{'build and push' if push else 'build'} {spec.image}",
+          lambda: (build_and_push if push else build_image)(ctx.executor, spec, secrets,
+                                                             buildx=buildx))
 
 
 def _report(console: Console, summary: flow.Summary, service: str, verb: str) -> None:
@@ -87,12 +114,14 @@ def handle_deploy(args: argparse.Namespace, console: Console, environ: Mapping[s
     plan = deploy_plan(config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles))
     with ctx.executor:
         if not args.skip_push:
-            _build_and_push(ctx)
+            run_hook(ctx, "pre-build", hosts=list(plan.hosts))
+            _build(ctx, environ, via_ssh=args.via_ssh)
         summary = flow.deploy(
             ctx,
             plan,
             lock_wait=args.lock_wait,
-            before_boot=lambda: _pull(ctx, plan.image, list(plan.hosts)),
+            before_boot=lambda: _deliver(ctx, list(plan.hosts), via_ssh=args.via_ssh),
+            bootstrap=args.command_name == "deploy",
         )
     _report(console, summary, config.service, "Dry run of" if ctx.dry_run else "Deployed")
     return ExitCode.OK

@@ -1,4 +1,4 @@
-"""Shared by the deploy-flow commands: common options, config loading, the flow's Context.
+"""Shared by the deploy-flow commands: options, config loading, secrets, the flow's Context.
 
 This is the only place the flows' clock, user name, environment and executor are chosen.
 """
@@ -11,14 +11,14 @@ import shlex
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from kamalpy.cli.build_support import secrets_named
+from kamalpy.cli.common import add_config_options, load_from_args
 from kamalpy.cli.output import Console
-from kamalpy.config import load_config
 from kamalpy.config.model import Configuration
 from kamalpy.deploy.context import Context
-from kamalpy.errors import UsageError
+from kamalpy.errors import ConfigError, UsageError
 from kamalpy.executor.base import Executor
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.executor.routing import RoutingExecutor
@@ -29,33 +29,19 @@ if TYPE_CHECKING:
 
 
 def add_target_options(parser: argparse.ArgumentParser, *, mutating: bool = True) -> None:
-    """-c/--config-file, -s/--service, -d/--destination, --version, -H/--hosts, -r/--roles."""
-    parser.add_argument(
-        "-c",
-        "--config-file",
-        help="path to deploy.yml (default: "
-        "services/<service>/deploy.yml with -s, else config/deploy.yml)",
-    )
-    parser.add_argument("-s", "--service", help="service name in a monorepo (services/<name>/)")
-    parser.add_argument("-d", "--destination", help="destination (deploy.<dest>.yml overlay)")
-    parser.add_argument("--version", dest="app_version", help="version to deploy/act on")
+    """The shared config options (-c/-s/-d/--version), -H/--hosts, -r/--roles, --dry-run."""
+    add_config_options(parser)
     parser.add_argument("-H", "--hosts", help="comma-separated hosts to act on (default: all)")
     parser.add_argument("-r", "--roles", help="comma-separated roles to act on (default: all)")
     if mutating:
         parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="print the exact commands per host, change nothing",
+            "--dry-run", action="store_true", help="print the exact commands per host, change nothing"
         )
 
 
-def config_path(args: argparse.Namespace) -> Path:
-    """Where deploy.yml is, from -c or -s."""
-    if getattr(args, "config_file", None):
-        return Path(args.config_file)
-    if getattr(args, "service", None):
-        return Path("services") / args.service / "deploy.yml"
-    return Path("config/deploy.yml")
+def selection(value: str | None) -> list[str] | None:
+    """A comma-separated option as a list, or None for "all"."""
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
 def load(
@@ -65,26 +51,39 @@ def load(
     *,
     fallback_version: str | None = None,
 ) -> Configuration:
-    """Load and validate the configuration the options point at.
+    """Load and validate the configuration the options point at, and the -H/-r selection.
 
     Commands that act on what already runs pass `fallback_version="latest"`, so they work
-    without git or $VERSION; `--version`, then $VERSION, still win.
+    without git or $VERSION; `--version`, then $VERSION, then git HEAD still win.
     """
-    path = config_path(args)
-    if not path.is_file():
+    if version is not None:
+        args = argparse.Namespace(**{**vars(args), "app_version": version})
+    try:
+        config = load_from_args(args, environ)
+    except ConfigError as error:
+        if fallback_version is None or "version" not in error.message:
+            raise
+        fallback = argparse.Namespace(**{**vars(args), "app_version": fallback_version})
+        config = load_from_args(fallback, environ)
+    _check_selection(config, args)
+    return config
+
+
+def _check_selection(config: Configuration, args: argparse.Namespace) -> None:
+    roles = set(selection(getattr(args, "roles", None)) or ())
+    unknown_roles = sorted(roles - set(config.role_names))
+    if unknown_roles:
         raise UsageError(
-            f"{path}: no such configuration file",
-            hint="pass -c PATH or -s SERVICE (services/<service>/deploy.yml)",
+            f"unknown role(s): {', '.join(unknown_roles)}",
+            hint=f"roles: {', '.join(config.role_names)}",
         )
-    chosen = version or getattr(args, "app_version", None) or environ.get("VERSION")
-    return load_config(
-        path, destination=args.destination, environ=environ, version=chosen or fallback_version
-    )
-
-
-def selection(value: str | None) -> list[str] | None:
-    """A comma-separated option as a list, or None for "all"."""
-    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+    hosts = set(selection(getattr(args, "hosts", None)) or ())
+    unknown_hosts = sorted(hosts - set(config.app_hosts))
+    if unknown_hosts:
+        raise UsageError(
+            f"unknown host(s): {', '.join(unknown_hosts)}",
+            hint=f"hosts: {', '.join(config.app_hosts)}",
+        )
 
 
 def performer(environ: Mapping[str, str]) -> str:
@@ -97,21 +96,8 @@ def performer(environ: Mapping[str, str]) -> str:
 
 def secrets_from(config: Configuration, environ: Mapping[str, str]) -> dict[str, Sensitive]:
     """Values of the secrets the roles reference: the encrypted store, else the environment."""
-    names = {ref.secret for role in config.roles for ref in role.env.secrets}
-    try:
-        from kamalpy.secrets import resolve_secrets  # type: ignore[attr-defined]
-    except ImportError:
-        resolve_secrets = None
-    if resolve_secrets is not None and names:
-        resolved: dict[str, Sensitive] = resolve_secrets(
-            config.root,
-            config.service,
-            config.destination,
-            sorted(names),
-            environ.get("KAMALPY_IDENTITY"),
-        )
-        return resolved
-    return {name: Sensitive(environ[name]) for name in names if name in environ}
+    names = sorted({ref.secret for role in config.roles for ref in role.env.secrets})
+    return secrets_named(config, names, environ)
 
 
 def make_executor(args: argparse.Namespace, console: Console) -> Executor:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from kamalpy.commands.ssh import SshSettings
+from kamalpy.commands.ssh import settings_from_config
 from kamalpy.config.model import Configuration
 from kamalpy.executor.base import Executor, Target
 from kamalpy.sensitive import Sensitive
@@ -41,21 +41,5 @@ class Context:
     def target(self, host: str) -> Target:
         """The ssh target of a host, built once from the config's ssh settings."""
         if host not in self.targets:
-            self.targets[host] = Target(host, ssh_settings(self.config))
+            self.targets[host] = Target(host, settings_from_config(self.config.ssh))
         return self.targets[host]
-
-
-def ssh_settings(config: Configuration) -> SshSettings:
-    """Map the config's `ssh:` section onto the executor's ssh settings."""
-    ssh = config.ssh
-    return SshSettings(
-        user=ssh.user,
-        port=ssh.port,
-        proxy=ssh.proxy,
-        proxy_command=ssh.proxy_command,
-        keys=ssh.keys,
-        keys_only=bool(ssh.keys_only),
-        config_file=ssh.config[0] if isinstance(ssh.config, tuple) and ssh.config else None,
-        use_config=ssh.config is not False,
-        log_level=ssh.log_level,
-    )

@@ -31,6 +31,7 @@ def deploy(
     lock_wait: float = 0,
     before_boot: Callable[[], None] | None = None,
     message: str = "deploy",
+    bootstrap: bool = True,
 ) -> Summary:
     """Run the whole deploy under the lock; raise DeployFailed (exit 1) naming host and reason."""
     start = ctx.clock()
@@ -38,7 +39,7 @@ def deploy(
     run_hook(ctx, "pre-connect", hosts=hosts)
     lock.acquire(ctx, plan.primary_host, f"{message} {plan.version}", wait=lock_wait)
     try:
-        summary = _deploy_locked(ctx, plan, before_boot)
+        summary = _deploy_locked(ctx, plan, before_boot, bootstrap)
     except KamalpyError as error:
         _audit(ctx, plan, f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}")
         raise
@@ -52,9 +53,12 @@ def deploy(
 
 
 def _deploy_locked(
-    ctx: Context, plan: DeployPlan, before_boot: Callable[[], None] | None
+    ctx: Context, plan: DeployPlan, before_boot: Callable[[], None] | None, bootstrap: bool
 ) -> Summary:
-    _all_hosts(ctx, plan, "prepare host", lambda h: hostops.ensure_network_and_proxy(ctx, plan, h))
+    if bootstrap:  # `redeploy` skips this: the network and the proxy are already there
+        _all_hosts(
+            ctx, plan, "prepare host", lambda h: hostops.ensure_network_and_proxy(ctx, plan, h)
+        )
     if before_boot is not None:
         before_boot()  # e.g. pull the image on every host
     steps = [s for role in plan.roles for s in role.hosts]

@@ -152,7 +152,7 @@ def switch(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
     ):
         raise DeployFailed(
             f"{step.host}: the proxy did not pick up the route to {sw.backend_url} within 15s",
-            hint="see `kamalpy proxy logs`",
+            hint="is the proxy running? `kamalpy proxy details`, `kamalpy proxy boot`",
         )
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.testbed import Bed
+from tests.testbed import Bed, images
 
 REPO = Path(__file__).resolve().parents[2]
 HOSTS = ("h1", "h2", "h3")
@@ -25,7 +25,7 @@ def deploy_yml(bed: Bed, service: str, *, workers: bool = True, extra: str = "")
     )
     return f"""\
 service: {service}
-image: app
+image: {service}
 servers:
   web:
     hosts: [h1, h2, h3]
@@ -107,6 +107,12 @@ class Service:
             conn.close()
 
 
+def publish(bed: Bed, service: str, variants: tuple[str, ...]) -> None:
+    """Push app variants as `<registry>/<service>:<variant>`, labelled service=<service>."""
+    for variant in variants:
+        images.publish_app(bed, variant, repository=service, service=service)
+
+
 def make_service(bed: Bed, root: Path, name: str, **kwargs: object) -> Service:
     """Write config/deploy.yml for `name` under root."""
     (root / "config").mkdir(parents=True, exist_ok=True)
@@ -150,7 +156,9 @@ class LoadClient:
                 conn.request("GET", "/up", headers={"Host": f"{self.service.name}.test"})
                 response = conn.getresponse()
                 body = response.read()
-                self._note("keepalive", response.status == 200, f"{host} {response.status} {body[:60]!r}")
+                self._note(
+                    "keepalive", response.status == 200, f"{host} {response.status} {body[:60]!r}"
+                )
             except (OSError, http.client.HTTPException) as error:
                 self._note("keepalive", False, f"{host} {error!r}")
                 conn.close()
@@ -162,7 +170,9 @@ class LoadClient:
         while not self._done():
             try:
                 status, body = self.service.get(host, self.slow_path, timeout=15)
-                self._note("slow", status == 200 and "slow done" in body, f"{host} {status} {body[:60]!r}")
+                self._note(
+                    "slow", status == 200 and "slow done" in body, f"{host} {status} {body[:60]!r}"
+                )
             except OSError as error:
                 self._note("slow", False, f"{host} {error!r}")
 

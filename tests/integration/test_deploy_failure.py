@@ -10,18 +10,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.deploy_support import HOSTS, LoadClient, Service, make_service
-from tests.testbed import Bed
-from tests.testbed import proc
+from tests.integration.deploy_support import HOSTS, LoadClient, Service, make_service, publish
+from tests.testbed import Bed, proc
 from tests.testbed.state import load
 
 
 @pytest.fixture(scope="module")
 def svc(
-    bed: Bed, app_images: dict[str, str], traefik_image: str, tmp_path_factory: pytest.TempPathFactory
+    bed: Bed,
+    app_images: dict[str, str],
+    traefik_image: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
     for host in HOSTS:
         bed.docker_login(host)
+    publish(bed, "fail", ("v1", "bad-up", "slow-start"))
     service = make_service(bed, tmp_path_factory.mktemp("fail"), "fail", workers=False)
     result = service.kamalpy("deploy", "--skip-push", "--version", "v1")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -84,13 +87,18 @@ def _restart_sshd(bed: Bed, host: str) -> None:
 
 
 def _ssh_ok(bed: Bed, host: str) -> bool:
-    return proc.run(bed.ssh_argv(host, ["true"]), check=False) is not None and _ssh_status(bed, host)
+    return proc.run(bed.ssh_argv(host, ["true"]), check=False) is not None and _ssh_status(
+        bed, host
+    )
 
 
 def _ssh_status(bed: Bed, host: str) -> bool:
     import subprocess
 
-    return subprocess.run(bed.ssh_argv(host, ["true"]), capture_output=True, timeout=10).returncode == 0
+    return (
+        subprocess.run(bed.ssh_argv(host, ["true"]), capture_output=True, timeout=10).returncode
+        == 0
+    )
 
 
 def test_host_killed_mid_deploy_is_named_others_keep_serving_rerun_converges(

@@ -10,25 +10,32 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.deploy_support import HOSTS, Service, make_service
+from tests.integration.deploy_support import HOSTS, Service, make_service, publish
 from tests.testbed import Bed
 
 
 @pytest.fixture(scope="module")
 def svc(
-    bed: Bed, app_images: dict[str, str], traefik_image: str, tmp_path_factory: pytest.TempPathFactory
+    bed: Bed,
+    app_images: dict[str, str],
+    traefik_image: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
     for host in HOSTS:
         bed.docker_login(host)
+    publish(bed, "flow", ("v1", "v2"))
     service = make_service(bed, tmp_path_factory.mktemp("flow"), "flow")
     yield service
 
 
 def host_state(svc: Service, host: str) -> str:
     """Everything a deploy could change on a host, as text."""
-    return svc.ssh(host, "docker ps -a --format '{{.Names}} {{.Status}}' | sed 's/ (.*//' | sort; "
-                   "find .kamal -printf '%p %m %s\\n' 2>/dev/null | sort; "
-                   "cat .kamal/proxy/dynamic/*.yml 2>/dev/null; docker network ls --format '{{.Name}}'")
+    return svc.ssh(
+        host,
+        "docker ps -a --format '{{.Names}} {{.Status}}' | sed 's/ (.*//' | sort; "
+        "find .kamal -printf '%p %m %s\\n' 2>/dev/null | sort; "
+        "cat .kamal/proxy/dynamic/*.yml 2>/dev/null; docker network ls --format '{{.Name}}'",
+    )
 
 
 def test_dry_run_prints_commands_per_host_and_changes_nothing(svc: Service) -> None:
@@ -36,8 +43,13 @@ def test_dry_run_prints_commands_per_host_and_changes_nothing(svc: Service) -> N
     result = svc.kamalpy("deploy", "--skip-push", "--version", "v1", "--dry-run")
     assert result.returncode == 0, result.stderr
     for host in HOSTS:
-        assert f"{host}: docker run --detach --restart unless-stopped --name flow-web-v1" in result.stdout
-    assert "h1: docker run --detach --restart unless-stopped --name flow-workers-v1" in result.stdout
+        assert (
+            f"{host}: docker run --detach --restart unless-stopped --name flow-web-v1"
+            in result.stdout
+        )
+    assert (
+        "h1: docker run --detach --restart unless-stopped --name flow-workers-v1" in result.stdout
+    )
     assert "s3cret" not in result.stdout + result.stderr
     assert {h: host_state(svc, h) for h in HOSTS} == before
 
@@ -59,9 +71,14 @@ def test_containers_labels_env_files_match_kamal(svc: Service) -> None:
     assert inspect["HostConfig"]["RestartPolicy"]["Name"] == "unless-stopped"
     assert "kamal" in inspect["NetworkSettings"]["Networks"]
     env = inspect["Config"]["Env"]
-    for expected in ("KAMAL_CONTAINER_NAME=flow-web-v1", "KAMAL_VERSION=v1", "KAMAL_HOST=h2",
-                     "KAMAL_DESTINATION=", "GREETING=hello 'world' $(id) `id`",
-                     "DB_PASSWORD=s3cret 'quoted' $(id)"):
+    for expected in (
+        "KAMAL_CONTAINER_NAME=flow-web-v1",
+        "KAMAL_VERSION=v1",
+        "KAMAL_HOST=h2",
+        "KAMAL_DESTINATION=",
+        "GREETING=hello 'world' $(id) `id`",
+        "DB_PASSWORD=s3cret 'quoted' $(id)",
+    ):
         assert expected in env
     listing = svc.ssh("h2", "stat -c '%a %n' .kamal/apps/flow/env/roles/web.env")
     assert listing.strip() == "600 .kamal/apps/flow/env/roles/web.env"
@@ -104,13 +121,25 @@ def test_audit_and_details_show_the_history(svc: Service) -> None:
 @pytest.mark.skipif(shutil.which("kamal") is None, reason="real Kamal not installed")
 def test_real_kamal_reads_a_kamalpy_deployed_server(svc: Service) -> None:
     env = svc.env()
-    version = subprocess.run(["kamal", "app", "version"], cwd=svc.root, env=env,
-                             capture_output=True, text=True, timeout=120)
+    version = subprocess.run(
+        ["kamal", "app", "version"],
+        cwd=svc.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert version.returncode == 0, version.stderr
     hosts_and_versions = [ln for ln in version.stdout.splitlines() if ln.strip()]
     assert hosts_and_versions.count("v1") == 3, version.stdout
-    details = subprocess.run(["kamal", "app", "details"], cwd=svc.root, env=env,
-                             capture_output=True, text=True, timeout=120)
+    details = subprocess.run(
+        ["kamal", "app", "details"],
+        cwd=svc.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert details.returncode == 0, details.stderr
     assert details.stdout.count("flow-web-v1") == 3
     assert details.stdout.count("flow-workers-v1") == 1

@@ -15,17 +15,36 @@ from tests.integration.deploy_support import HOSTS, Service, deploy_yml, make_se
 from tests.testbed import Bed, images
 
 HOSTILE = st.one_of(
-    st.sampled_from(["'", '"', "$(touch /tmp/pwned)", "`id`", "a\nb", "\\", "$HOME", "ü ✓ 🚀",
-                     "; rm -rf /", "|| true", " leading and trailing "]),
-    st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1,
-            max_size=40),
+    st.sampled_from(
+        [
+            "'",
+            '"',
+            "$(touch /tmp/pwned)",
+            "`id`",
+            "a\nb",
+            "\\",
+            "$HOME",
+            "ü ✓ 🚀",
+            "; rm -rf /",
+            "|| true",
+            " leading and trailing ",
+        ]
+    ),
+    st.text(
+        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+        min_size=1,
+        max_size=40,
+    ),
 ).filter(lambda s: "<%" not in s and "%>" not in s)
 COUNTER = itertools.count()
 
 
 @pytest.fixture(scope="module")
 def svc(
-    bed: Bed, app_images: dict[str, str], traefik_image: str, tmp_path_factory: pytest.TempPathFactory
+    bed: Bed,
+    app_images: dict[str, str],
+    traefik_image: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
     for host in HOSTS:
         bed.docker_login(host)
@@ -46,13 +65,17 @@ def _shell_quote(value: str) -> str:
     return "'" + value.replace("'", "'\"'\"'") + "'"
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=HOSTILE, label=HOSTILE, arg=HOSTILE)
 def test_hostile_values_reach_the_container_byte_exact(
     svc: Service, value: str, label: str, arg: str
 ) -> None:
     version = f"env-{next(COUNTER)}"
-    images.publish(svc.bed, images.build_app("env", "app"), f"{svc.bed.registry}/app:{version}")
+    images.publish(
+        svc.bed, images.build_app("env", svc.name), f"{svc.bed.registry}/{svc.name}:{version}"
+    )
     _write(svc, value, label, arg)
     result = svc.kamalpy("deploy", "--skip-push", "--version", version)
     assert result.returncode == 0, result.stdout + result.stderr

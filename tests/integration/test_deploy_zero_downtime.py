@@ -16,14 +16,17 @@ DEPLOYS = int(os.environ.get("KAMALPY_ZERO_DOWNTIME_DEPLOYS", "20"))
 
 @pytest.fixture(scope="module")
 def svc(
-    bed: Bed, app_images: dict[str, str], traefik_image: str, tmp_path_factory: pytest.TempPathFactory
+    bed: Bed,
+    app_images: dict[str, str],
+    traefik_image: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
     for host in HOSTS:
         bed.docker_login(host)
     # Two versions of the app that both serve a 2-second /cgi-bin/slow.
-    local = images.build_app("slow", "app")
+    local = images.build_app("slow", "zd")
     for tag in ("slow-a", "slow-b"):
-        images.publish(bed, local, f"{bed.registry}/app:{tag}")
+        images.publish(bed, local, f"{bed.registry}/zd:{tag}")
     service = make_service(bed, tmp_path_factory.mktemp("zd"), "zd", workers=False)
     result = service.kamalpy("deploy", "--skip-push", "--version", "slow-a")
     assert result.returncode == 0, result.stdout + result.stderr

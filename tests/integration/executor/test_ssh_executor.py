@@ -140,6 +140,7 @@ def test_a_refused_key_fails_fast_with_a_hint(sshd: LocalSshd, tmp_path: Path) -
         use_config=False, user="root", port=sshd.port, keys=(str(stranger),), keys_only=True,
         options=(("StrictHostKeyChecking", "no"), ("UserKnownHostsFile", "/dev/null")),
     )  # fmt: skip
+
     def refusals() -> int:
         return sshd.log.read_text(errors="replace").count("Connection closed by authenticating")
 
