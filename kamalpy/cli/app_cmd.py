@@ -22,20 +22,35 @@ Op = Callable[[Context, app_ops.Selection, argparse.Namespace], list[str]]
 
 _SIMPLE: dict[str, tuple[str, bool, Op]] = {
     "details": ("show the app's containers", False, lambda c, s, a: app_ops.details(c, s)),
-    "containers": ("show every app container, stopped too", False,
-                   lambda c, s, a: app_ops.containers(c, s)),
+    "containers": (
+        "show every app container, stopped too",
+        False,
+        lambda c, s, a: app_ops.containers(c, s),
+    ),
     "images": ("show the app's images on the hosts", False, lambda c, s, a: app_ops.images(c, s)),
     "version": ("show the running version", False, lambda c, s, a: app_ops.version(c, s)),
     "start": ("start the newest container again", True, lambda c, s, a: app_ops.start(c, s)),
     "stop": ("stop the running container", True, lambda c, s, a: app_ops.stop(c, s)),
-    "restart": ("stop then start the container", True,
-                lambda c, s, a: app_ops.stop(c, s) + app_ops.start(c, s)),
-    "remove": ("remove containers, routes, env files and images", True,
-               lambda c, s, a: app_ops.remove(c, s)),
-    "maintenance": ("the proxy answers 503 for the app", True,
-                    lambda c, s, a: app_ops.set_maintenance(c, s, on=True)),
-    "live": ("route to the running container again", True,
-             lambda c, s, a: app_ops.set_maintenance(c, s, on=False)),
+    "restart": (
+        "stop then start the container",
+        True,
+        lambda c, s, a: app_ops.stop(c, s) + app_ops.start(c, s),
+    ),
+    "remove": (
+        "remove containers, routes, env files and images",
+        True,
+        lambda c, s, a: app_ops.remove(c, s),
+    ),
+    "maintenance": (
+        "the proxy answers 503 for the app",
+        True,
+        lambda c, s, a: app_ops.set_maintenance(c, s, on=True),
+    ),
+    "live": (
+        "route to the running container again",
+        True,
+        lambda c, s, a: app_ops.set_maintenance(c, s, on=False),
+    ),
 }
 
 
@@ -55,10 +70,13 @@ def register(subparsers: Subparsers) -> None:
     fs.add_target_options(p, mutating=False)
     p.add_argument("-n", "--lines", type=int, default=100)
     p.add_argument("--grep", help="only lines containing this text")
-    p.add_argument("-f", "--follow", action="store_true", help="not supported over the "
-                   "batch executor: use `ssh HOST docker logs -f`")
-    p.set_defaults(handler=_simple(lambda c, s, a: app_ops.logs(c, s, lines=a.lines,
-                                                                  grep=a.grep)))
+    p.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="not supported over the batch executor: use `ssh HOST docker logs -f`",
+    )
+    p.set_defaults(handler=_simple(lambda c, s, a: app_ops.logs(c, s, lines=a.lines, grep=a.grep)))
     p = sub.add_parser("exec", help="run a command in a new (or, --reuse, the running) container")
     fs.add_target_options(p)
     p.add_argument("-i", "--interactive", action="store_true")
@@ -74,14 +92,17 @@ def _selection(args: argparse.Namespace) -> app_ops.Selection:
 def _simple(op: Op) -> Callable[[argparse.Namespace, Console, Mapping[str, str]], int]:
     def handler(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
         if getattr(args, "follow", False) or getattr(args, "interactive", False):
-            raise UsageError("-f/-i need a terminal session kamalpy does not open",
-                             hint="ssh to the host and run docker logs -f / docker exec -it")
+            raise UsageError(
+                "-f/-i need a terminal session kamalpy does not open",
+                hint="ssh to the host and run docker logs -f / docker exec -it",
+            )
         config = fs.load(args, environ, fallback_version="latest")
         ctx = fs.make_context(args, console, environ, config, "app")
         with ctx.executor:
             for line in op(ctx, _selection(args), args):
                 console.result(line)
         return ExitCode.OK
+
     return handler
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from kamalpy.cli import flow_support as fs
 from kamalpy.cli.build_support import secrets_named
 from kamalpy.cli.output import Console
-from kamalpy.deploy import deploy as flow
 from kamalpy.commands.docker_build import build_spec, image_label_argv, tag_argv
+from kamalpy.deploy import deploy as flow
 from kamalpy.deploy.build import (
     build_and_push,
     build_image,
@@ -20,8 +20,8 @@ from kamalpy.deploy.build import (
 )
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.hooks import run_hook
-from kamalpy.deploy.registry import uses_registry
 from kamalpy.deploy.hostops import fan_out, run, timed
+from kamalpy.deploy.registry import uses_registry
 from kamalpy.deploy.versions import previous_version, versions_on
 from kamalpy.errors import ExitCode, UsageError
 from kamalpy.executor.local import LocalExecutor
@@ -84,8 +84,9 @@ def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
     pulls = pull_on_hosts(ctx.executor, targets, spec, limit=limit)
     pulls.raise_for_failures()
     # Kamal's own `app version`/`details` look for containers of `<repo>:latest` first.
-    tagged = fan_out(ctx, hosts, lambda h: [run(ctx, h, tag_argv(spec.image, t))
-                                            for t in spec.tags[1:]])
+    tagged = fan_out(
+        ctx, hosts, lambda h: [run(ctx, h, tag_argv(spec.image, t)) for t in spec.tags[1:]]
+    )
     tagged.raise_for_failures()
     for host in hosts:
         ctx.console.step(host, f"pull {spec.image}", ctx.clock() - start)
@@ -97,9 +98,14 @@ def _build(ctx: Context, environ: Mapping[str, str], *, via_ssh: bool) -> None:
     secrets = secrets_named(ctx.config, spec.secrets, environ)
     buildx = has_buildx(LocalExecutor())  # read-only probe: runs for real in a dry run too
     push = not via_ssh and uses_registry(ctx.config.registry)
-    timed(ctx, "local", f"{'build and push' if push else 'build'} {spec.image}",
-          lambda: (build_and_push if push else build_image)(ctx.executor, spec, secrets,
-                                                             buildx=buildx))
+    timed(
+        ctx,
+        "local",
+        f"{'build and push' if push else 'build'} {spec.image}",
+        lambda: (build_and_push if push else build_image)(
+            ctx.executor, spec, secrets, buildx=buildx
+        ),
+    )
 
 
 def _report(console: Console, summary: flow.Summary, service: str, verb: str) -> None:

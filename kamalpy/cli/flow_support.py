@@ -35,7 +35,9 @@ def add_target_options(parser: argparse.ArgumentParser, *, mutating: bool = True
     parser.add_argument("-r", "--roles", help="comma-separated roles to act on (default: all)")
     if mutating:
         parser.add_argument(
-            "--dry-run", action="store_true", help="print the exact commands per host, change nothing"
+            "--dry-run",
+            action="store_true",
+            help="print the exact commands per host, change nothing",
         )
 
 

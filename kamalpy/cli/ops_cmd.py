@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 from kamalpy.cli import flow_support as fs
@@ -53,8 +54,9 @@ def handle_details(args: argparse.Namespace, console: Console, environ: Mapping[
         for host in config.proxy_hosts:
             state = hostops.run(ctx, host, proxy.exists_argv(), check=False)
             console.result(f"{host} (proxy): {state.stdout.strip() or 'not running'}")
-        for line in app_ops.details(ctx, app_ops.Selection(fs.selection(args.hosts),
-                                                           fs.selection(args.roles))):
+        for line in app_ops.details(
+            ctx, app_ops.Selection(fs.selection(args.hosts), fs.selection(args.roles))
+        ):
             console.result(line)
     return ExitCode.OK
 
@@ -65,8 +67,12 @@ def handle_audit(args: argparse.Namespace, console: Console, environ: Mapping[st
     ctx = fs.make_context(args, console, environ, config, "audit")
     host = config.primary_host or ""
     with ctx.executor:
-        out = hostops.run(ctx, host, audit.reveal_argv(config.service, config.destination,
-                                                       args.lines), check=False)
+        out = hostops.run(
+            ctx,
+            host,
+            audit.reveal_argv(config.service, config.destination, args.lines),
+            check=False,
+        )
     console.result(f"{host}:\n{out.stdout.rstrip()}")
     return ExitCode.OK
 
@@ -79,11 +85,19 @@ def handle_prune(args: argparse.Namespace, console: Console, environ: Mapping[st
     with ctx.executor:
         for role in plan.roles:
             for step in role.hosts:
-                hostops.timed(ctx, step.host, f"{role.role}: prune containers",
-                              lambda s=step: hostops.run(ctx, s.host, s.prune))  # type: ignore[misc]
+                hostops.timed(
+                    ctx,
+                    step.host,
+                    f"{role.role}: prune containers",
+                    partial(hostops.run, ctx, step.host, step.prune),
+                )
         for host in plan.hosts:
-            hostops.timed(ctx, host, "prune images", lambda h=host: hostops.run(  # type: ignore[misc]
-                ctx, h, app.prune_images_argv(config.service), check=False))
+            hostops.timed(
+                ctx,
+                host,
+                "prune images",
+                partial(hostops.run, ctx, host, app.prune_images_argv(config.service), check=False),
+            )
     return ExitCode.OK
 
 

@@ -34,8 +34,9 @@ def per_host(ctx: Context, sel: Selection, action: Callable[[Role, str], str]) -
     hosts = list(dict.fromkeys(h for _, h in todo))
 
     def on_host(host: str) -> list[str]:
-        return [f"{host} ({role.name}): {action(role, host).rstrip()}"
-                for role, h in todo if h == host]
+        return [
+            f"{host} ({role.name}): {action(role, host).rstrip()}" for role, h in todo if h == host
+        ]
 
     results = hostops.fan_out(ctx, hosts, on_host)
     results.raise_for_failures()
@@ -50,21 +51,28 @@ def _out(ctx: Context, host: str, argv: Sequence[str]) -> str:
 def details(ctx: Context, sel: Selection) -> list[str]:
     """`docker ps` of each role's containers on each host."""
     cfg = ctx.config
-    return per_host(ctx, sel, lambda r, h: "\n" + _out(
-        ctx, h, app.details_argv(cfg.service, r.name, cfg.destination)))
+    return per_host(
+        ctx,
+        sel,
+        lambda r, h: "\n" + _out(ctx, h, app.details_argv(cfg.service, r.name, cfg.destination)),
+    )
 
 
 def containers(ctx: Context, sel: Selection) -> list[str]:
     """`docker ps --all` of each role's containers, stopped ones included."""
     cfg = ctx.config
-    return per_host(ctx, sel, lambda r, h: "\n" + _out(
-        ctx, h, app.containers_argv(cfg.service, r.name, cfg.destination)))
+    return per_host(
+        ctx,
+        sel,
+        lambda r, h: "\n" + _out(ctx, h, app.containers_argv(cfg.service, r.name, cfg.destination)),
+    )
 
 
 def images(ctx: Context, sel: Selection) -> list[str]:
     """The service's images on each host."""
-    return per_host(ctx, sel, lambda r, h: "\n" + _out(
-        ctx, h, app.images_argv(ctx.config.repository)))
+    return per_host(
+        ctx, sel, lambda r, h: "\n" + _out(ctx, h, app.images_argv(ctx.config.repository))
+    )
 
 
 def version(ctx: Context, sel: Selection) -> list[str]:
@@ -73,13 +81,17 @@ def version(ctx: Context, sel: Selection) -> list[str]:
 
 
 def _current_name(ctx: Context, role: Role, host: str, *, any_state: bool = False) -> str | None:
-    found = (versions_on(ctx, host, role.name) if any_state
-             else [v for v in [current_version(ctx, host, role.name)] if v])
+    found = (
+        versions_on(ctx, host, role.name)
+        if any_state
+        else [v for v in [current_version(ctx, host, role.name)] if v]
+    )
     return ctx.config.container_name(role, found[0]) if found else None
 
 
 def stop(ctx: Context, sel: Selection) -> list[str]:
     """Stop the running container of each role (the proxy then answers 502/503)."""
+
     def act(role: Role, host: str) -> str:
         name = _current_name(ctx, role, host)
         if not name:
@@ -87,22 +99,26 @@ def stop(ctx: Context, sel: Selection) -> list[str]:
         timeout = None if role.proxy else ctx.config.drain_timeout
         hostops.run(ctx, host, app.stop_argv([name], timeout=timeout))
         return f"stopped {name}"
+
     return per_host(ctx, sel, act)
 
 
 def start(ctx: Context, sel: Selection) -> list[str]:
     """Start the newest container of each role again."""
+
     def act(role: Role, host: str) -> str:
         name = _current_name(ctx, role, host, any_state=True)
         if not name:
             return "no container to start"
         hostops.run(ctx, host, app.start_argv(name))
         return f"started {name}"
+
     return per_host(ctx, sel, act)
 
 
 def logs(ctx: Context, sel: Selection, *, lines: int, grep: str | None) -> list[str]:
     """The last `lines` log lines of each role's current container, optionally filtered."""
+
     def act(role: Role, host: str) -> str:
         name = _current_name(ctx, role, host, any_state=True)
         if not name:
@@ -110,6 +126,7 @@ def logs(ctx: Context, sel: Selection, *, lines: int, grep: str | None) -> list[
         text = _out(ctx, host, app.logs_argv(name, lines=lines, timestamps=True))
         kept = [ln for ln in text.splitlines() if grep is None or grep in ln]
         return "\n" + "\n".join(kept)
+
     return per_host(ctx, sel, act)
 
 
@@ -123,11 +140,23 @@ def execute(ctx: Context, sel: Selection, cmd: Sequence[str], *, reuse: bool) ->
             if not name:
                 return "nothing running to exec in"
             return "\n" + _out(ctx, host, app.exec_argv(name, cmd))
-        step = next(s for r in plan.roles for s in r.hosts if s.host == host and s.role == role.name)
+        step = next(
+            s for r in plan.roles for s in r.hosts if s.host == host and s.role == role.name
+        )
         spec_image = ctx.config.absolute_image
-        argv = ("docker", "run", "--rm", "--network", "kamal", "--env-file", step.env_file,
-                spec_image, *cmd)
+        argv = (
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "kamal",
+            "--env-file",
+            step.env_file,
+            spec_image,
+            *cmd,
+        )
         return "\n" + _out(ctx, host, argv)
+
     return per_host(ctx, sel, act)
 
 
@@ -142,10 +171,14 @@ def remove(ctx: Context, sel: Selection) -> list[str]:
             hostops.run(ctx, host, proxy.remove_config_argv(path))
         if names:
             hostops.run(ctx, host, app.remove_argv(names))
-        hostops.run(ctx, host, ("rm", "-f", "--", app.env_file_path(cfg.service, cfg.destination,
-                                                                     role.name)))
+        hostops.run(
+            ctx,
+            host,
+            ("rm", "-f", "--", app.env_file_path(cfg.service, cfg.destination, role.name)),
+        )
         hostops.run(ctx, host, app.prune_images_argv(cfg.service), check=False)
         return f"removed {len(names)} container(s)"
+
     return per_host(ctx, sel, act)
 
 
@@ -159,15 +192,25 @@ def set_maintenance(ctx: Context, sel: Selection, *, on: bool) -> list[str]:
         name = _current_name(ctx, role, host)
         if not on and not name:
             return "nothing running to route to"
-        route = proxy.Route(proxy.config_name(cfg.service, role.name, cfg.destination),
-                            role.proxy.hosts, role.proxy.path_prefixes, name or "", 
-                            role.proxy.app_port, role.proxy.ssl, role.proxy.response_timeout,
-                            role.proxy.strip_path_prefix)
-        content = (proxy.render_maintenance_config(route) if on
-                   else proxy.render_dynamic_config(route, version=name or ""))
+        route = proxy.Route(
+            proxy.config_name(cfg.service, role.name, cfg.destination),
+            role.proxy.hosts,
+            role.proxy.path_prefixes,
+            name or "",
+            role.proxy.app_port,
+            role.proxy.ssl,
+            role.proxy.response_timeout,
+            role.proxy.strip_path_prefix,
+        )
+        content = (
+            proxy.render_maintenance_config(route)
+            if on
+            else proxy.render_dynamic_config(route, version=name or "")
+        )
         path = proxy.config_path(cfg.service, role.name, cfg.destination)
         temp = path.rsplit("/", 1)[0] + f"/.{route.name}.maintenance.tmp"
         ctx.executor.upload(ctx.target(host), temp, content, mode="644")
         hostops.run(ctx, host, proxy.rename_argv(temp, path))
         return "maintenance (503)" if on else f"live -> {name}"
+
     return per_host(ctx, sel, act)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from kamalpy.deploy import hostops, lock
 from kamalpy.deploy.context import Context
@@ -63,13 +64,7 @@ def _deploy_locked(
         before_boot()  # e.g. pull the image on every host
     steps = [s for role in plan.roles for s in role.hosts]
     # Env files first, so the pre-deploy hook (migrations) already sees the new env on the hosts.
-    for step in steps:
-        hostops.timed(
-            ctx,
-            step.host,
-            f"env file {step.env_file}",
-            lambda s=step: hostops.upload_env_file(ctx, s),
-        )  # type: ignore[misc]
+    _all_hosts(ctx, plan, "env files", lambda h: _upload_env_files(ctx, steps, h))
     run_hook(ctx, "pre-deploy", hosts=list(plan.hosts), roles=[r.role for r in plan.roles])
     summary = Summary(plan.version)
     for role in plan.roles:
@@ -81,6 +76,12 @@ def _deploy_locked(
         f"Deployed {plan.service} version {plan.version} ({', '.join(r.role for r in plan.roles)})",
     )
     return summary
+
+
+def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
+    for step in steps:
+        if step.host == host:
+            hostops.upload_env_file(ctx, step)
 
 
 def _all_hosts(ctx: Context, plan: DeployPlan, what: str, action: Callable[[str], None]) -> None:
@@ -194,8 +195,8 @@ def _abandon(ctx: Context, role: RolePlan, booted: list[HostStep], error: Kamalp
                 ctx,
                 step.host,
                 f"{role.role}: remove failed {step.container}",
-                lambda s=step: hostops.remove_new(ctx, s),
-            )  # type: ignore[misc]
+                partial(hostops.remove_new, ctx, step),
+            )
         except KamalpyError as cleanup_error:
             ctx.console.warn(
                 f"{step.host}: could not remove {step.container}: {cleanup_error.message}"

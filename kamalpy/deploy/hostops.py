@@ -96,13 +96,19 @@ def wait_healthy(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
             history.append(f"{ctx.clock() - started:.1f}s {answer[-1]}")
             return result.ok
 
-        ok = poll_until(attempt, interval=plan.health_interval, timeout=plan.deploy_timeout,
-                        attempt_timeout=plan.health_timeout + 5)
+        ok = poll_until(
+            attempt,
+            interval=plan.health_interval,
+            timeout=plan.deploy_timeout,
+            attempt_timeout=plan.health_timeout + 5,
+        )
     else:
         ok = _wait_ready_without_proxy(ctx, plan, step)
     if not ok:
-        raise DeployFailed(f"{step.host}: {step.container} did not become healthy within "
-                           f"{plan.deploy_timeout}s\n" + _history_text(history))
+        raise DeployFailed(
+            f"{step.host}: {step.container} did not become healthy within "
+            f"{plan.deploy_timeout}s\n" + _history_text(history)
+        )
 
 
 def _history_text(history: list[str]) -> str:
@@ -115,8 +121,10 @@ def _history_text(history: list[str]) -> str:
             folded[-1] = (first, at, answer, count + 1)
         else:
             folded.append((at, at, answer, 1))
-    lines = [f"    health check {a}-{b} {text} (x{n})" if n > 1 else f"    health check {a} {text}"
-             for a, b, text, n in folded]
+    lines = [
+        f"    health check {a}-{b} {text} (x{n})" if n > 1 else f"    health check {a} {text}"
+        for a, b, text, n in folded
+    ]
     return "\n".join(lines) if lines else "    (no health check completed)"
 
 
@@ -166,7 +174,6 @@ def drain_and_stop_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
     """Wait until the old containers have no request in flight (or drain_timeout), stop them."""
     in_flight = step.in_flight
     if in_flight is not None and not ctx.dry_run:
-
         zeros = [0]
 
         def drained() -> bool:

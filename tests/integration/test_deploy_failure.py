@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -69,10 +70,8 @@ def _descendants(pid: int) -> list[int]:
 def _kill_sshd(bed: Bed, host: str) -> None:
     pid = int((Path(bed.run_dir) / host / "sshd.pid").read_text())
     for victim in _descendants(pid):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(victim, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def _restart_sshd(bed: Bed, host: str) -> None:

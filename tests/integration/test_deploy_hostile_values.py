@@ -1,4 +1,4 @@
-"""Acceptance: hostile env values, labels and commands reach the container byte-exact (hypothesis)."""
+"""Acceptance: hostile env values, labels and commands reach the container byte-exact."""
 
 from __future__ import annotations
 
