@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kamalpy.commands import app, drain, health, proxy
-from kamalpy.config.model import Configuration, Role
+from kamalpy.commands import app, app_scripts, drain, health, proxy
+from kamalpy.config.model import Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
 
@@ -104,7 +104,9 @@ class DeployPlan:
     rollback: bool = False
 
 
-def proxy_settings(config: Configuration) -> proxy.ProxySettings:
+def proxy_settings(
+    config: Configuration, *, api_port: int = proxy.DEFAULT_API_PORT
+) -> proxy.ProxySettings:
     """The Traefik container settings: image from `proxy.run` registry/repository/version."""
     base = config.proxy
     run = base.run if base else None
@@ -117,75 +119,81 @@ def proxy_settings(config: Configuration) -> proxy.ProxySettings:
         image=image,
         http_port=run.http_port if run else 80,
         https_port=run.https_port if run else 443,
+        api_port=api_port,
         ssl=ssl,
     )
 
 
-def _host_step(
-    config: Configuration, role: Role, host: str, *, api_port: int, rollback: bool
-) -> HostStep:
-    name = config.container_name(role)
-    dest = config.destination
+def _container_spec(config: Configuration, role: Role, host: str) -> app.AppContainer:
     env = role.env_for_host(host)
-    env_file = app.env_file_path(config.service, dest, role.name)
-    spec = app.AppContainer(
+    return app.AppContainer(
         service=config.service,
         role=role.name,
-        destination=dest,
+        destination=config.destination,
         version=config.version,
         image=config.absolute_image,
         host=host,
         env=dict(env.clear),
-        env_file=env_file,
+        env_file=app.env_file_path(config.service, config.destination, role.name),
         labels=dict(role.labels),
         volumes=config.volumes,
         options=role.options,
         logging=role.logging.args or app.DEFAULT_LOGGING,
         cmd=role.cmd,
     )
-    switch = None
-    health_argv = None
-    in_flight = None
-    if role.proxy is not None:
-        p = role.proxy
-        route = proxy.Route(
-            name=proxy.config_name(config.service, role.name, dest),
-            hosts=p.hosts,
-            path_prefixes=p.path_prefixes,
-            backend=name,
-            app_port=p.app_port,
-            ssl=p.ssl,
-            response_timeout=p.response_timeout,
-            strip_path_prefix=p.strip_path_prefix,
-        )
-        switch = RouteSwitch(
-            path=proxy.config_path(config.service, role.name, dest),
-            temp=proxy.temp_path(config.service, role.name, dest, config.version),
-            content=proxy.render_dynamic_config(route, version=config.version),
-            api_resource=f"http/services/{route.name}@file",
-            backend_url=proxy.backend_url(route),
-        )
-        hc = p.healthcheck
-        health_argv = health.healthcheck_argv(name, p.app_port, hc.path, timeout=hc.timeout)
-        in_flight = drain.in_flight_old_argv(config.service, role.name, dest, name, p.app_port)
-    stop_timeout = None if role.proxy is not None else config.drain_timeout
+
+
+def _route_switch(config: Configuration, role: Role, proxied: Proxy) -> RouteSwitch:
+    dest = config.destination
+    route = proxy.Route(
+        name=proxy.config_name(config.service, role.name, dest),
+        hosts=proxied.hosts,
+        path_prefixes=proxied.path_prefixes,
+        backend=config.container_name(role),
+        app_port=proxied.app_port,
+        ssl=proxied.ssl,
+        response_timeout=proxied.response_timeout,
+        strip_path_prefix=proxied.strip_path_prefix,
+    )
+    return RouteSwitch(
+        path=proxy.config_path(config.service, role.name, dest),
+        temp=proxy.temp_path(config.service, role.name, dest, config.version),
+        content=proxy.render_dynamic_config(route, version=config.version),
+        api_resource=f"http/services/{route.name}@file",
+        backend_url=proxy.backend_url(route),
+    )
+
+
+def _host_step(config: Configuration, role: Role, host: str, *, rollback: bool) -> HostStep:
+    name = config.container_name(role)
+    dest = config.destination
+    spec = _container_spec(config, role, host)
+    p = role.proxy
+    env = role.env_for_host(host)
+    keep = max(config.retain_containers - 1, 0)
     return HostStep(
         host=host,
         role=role.name,
         container=name,
-        env_file=env_file,
+        env_file=spec.env_file or "",
         clear_env_names=tuple(env.clear),
         secret_env=tuple((ref.name, ref.secret) for ref in env.secrets),
-        prepare=app.prepare_argv(name, start_existing=rollback),
+        prepare=app_scripts.prepare_argv(name, start_existing=rollback),
         run=app.run_argv(spec),
-        health=health_argv,
+        health=health.healthcheck_argv(
+            name, p.app_port, p.healthcheck.path, timeout=p.healthcheck.timeout
+        )
+        if p
+        else None,
         state=app.state_argv(name),
-        switch=switch,
-        in_flight=in_flight,
-        stop_old=app.stop_others_argv(config.service, role.name, dest, name, stop_timeout),
-        prune=app.prune_containers_argv(
-            config.service, role.name, dest, max(config.retain_containers - 1, 0)
+        switch=_route_switch(config, role, p) if p else None,
+        in_flight=drain.in_flight_old_argv(config.service, role.name, dest, name, p.app_port)
+        if p
+        else None,
+        stop_old=app_scripts.stop_others_argv(
+            config.service, role.name, dest, name, None if p else config.drain_timeout
         ),
+        prune=app_scripts.prune_containers_argv(config.service, role.name, dest, keep),
         logs=app.logs_argv(name, lines=50),
         health_log=app.health_log_argv(name),
         remove_new=app.remove_argv([name]),
@@ -202,6 +210,24 @@ def _ordered_roles(config: Configuration, roles: Sequence[str] | None) -> list[R
     return sorted(chosen, key=lambda r: (r.name != config.primary_role, r.name))
 
 
+def _role_plans(
+    config: Configuration,
+    hosts: Sequence[str] | None,
+    roles: Sequence[str] | None,
+    rollback: bool,
+) -> tuple[RolePlan, ...]:
+    plans = []
+    for role in _ordered_roles(config, roles):
+        targets = [h for h in role.hosts if hosts is None or h in hosts]
+        if not targets:
+            continue
+        steps = [_host_step(config, role, h, rollback=rollback) for h in targets]
+        size = config.boot.batch_size(len(targets))
+        batches = _batches(steps, size)
+        plans.append(RolePlan(role.name, role.proxy is not None, batches, config.boot.wait))
+    return tuple(plans)
+
+
 def deploy_plan(
     config: Configuration,
     *,
@@ -211,20 +237,10 @@ def deploy_plan(
     api_port: int = proxy.DEFAULT_API_PORT,
 ) -> DeployPlan:
     """The ordered plan of a deploy (or a rollback to `config.version`) for the selection."""
-    role_plans = []
-    for role in _ordered_roles(config, roles):
-        targets = [h for h in role.hosts if hosts is None or h in hosts]
-        if not targets:
-            continue
-        steps = [_host_step(config, role, h, api_port=api_port, rollback=rollback) for h in targets]
-        size = config.boot.batch_size(len(targets))
-        role_plans.append(
-            RolePlan(role.name, role.proxy is not None, _batches(steps, size), config.boot.wait)
-        )
+    role_plans = _role_plans(config, hosts, roles, rollback)
     selected = tuple(dict.fromkeys(h.host for r in role_plans for h in r.hosts))
     proxied = tuple(dict.fromkeys(h.host for r in role_plans if r.proxied for h in r.hosts))
     hc = next((r.proxy.healthcheck for r in config.roles if r.proxy), None)
-    settings = proxy_settings(config)
     return DeployPlan(
         service=config.service,
         destination=config.destination,
@@ -233,14 +249,8 @@ def deploy_plan(
         primary_host=config.primary_host or (selected[0] if selected else ""),
         hosts=selected,
         proxy_hosts=proxied,
-        proxy=proxy.ProxySettings(
-            image=settings.image,
-            http_port=settings.http_port,
-            https_port=settings.https_port,
-            api_port=api_port,
-            ssl=settings.ssl,
-        ),
-        roles=tuple(role_plans),
+        proxy=proxy_settings(config, api_port=api_port),
+        roles=role_plans,
         deploy_timeout=config.deploy_timeout,
         drain_timeout=config.drain_timeout,
         readiness_delay=config.readiness_delay,

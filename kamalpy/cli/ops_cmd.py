@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from kamalpy.cli import flow_support as fs
 from kamalpy.cli.output import Console
-from kamalpy.commands import app, audit, proxy
+from kamalpy.commands import app_scripts, audit, proxy
 from kamalpy.deploy import app_ops, hostops, lock
 from kamalpy.errors import ExitCode
 from kamalpy.plan import deploy_plan
@@ -91,12 +91,19 @@ def handle_prune(args: argparse.Namespace, console: Console, environ: Mapping[st
                     f"{role.role}: prune containers",
                     partial(hostops.run, ctx, step.host, step.prune),
                 )
+        prune_images = app_scripts.prune_images_argv(config.service)
         for host in plan.hosts:
             hostops.timed(
                 ctx,
                 host,
                 "prune images",
-                partial(hostops.run, ctx, host, app.prune_images_argv(config.service), check=False),
+                partial(
+                    hostops.run,
+                    ctx,
+                    host,
+                    prune_images,
+                    check=False,
+                ),
             )
     return ExitCode.OK
 

@@ -201,8 +201,7 @@ def backend_url(route: Route) -> str:
     return f"http://{route.backend}:{route.app_port}"
 
 
-def dynamic_config(route: Route) -> dict[str, object]:
-    """The dynamic configuration mapping for one role (routers, service, servers transport)."""
+def _router(route: Route) -> dict[str, object]:
     router: dict[str, object] = {
         "rule": router_rule(route.hosts, route.path_prefixes),
         "service": route.name,
@@ -210,42 +209,48 @@ def dynamic_config(route: Route) -> dict[str, object]:
     }
     if route.ssl:
         router["tls"] = {"certResolver": CERT_RESOLVER}
-    routers: dict[str, object] = {route.name: router}
+    return router
+
+
+def _middlewares(route: Route, routers: dict[str, dict[str, object]]) -> dict[str, object]:
+    """Strip the path prefix (Kamal's default) and redirect plain HTTP when ssl is on."""
     middlewares: dict[str, object] = {}
+    main = routers[route.name]
     prefixes = [p for p in route.path_prefixes if p and p != "/"]
     if prefixes and route.strip_path_prefix:
         strip = f"{route.name}-strip-prefix"
         middlewares[strip] = {"stripPrefix": {"prefixes": prefixes}}
-        router["middlewares"] = [strip]
+        main["middlewares"] = [strip]
     if route.ssl:
         redirect = f"{route.name}-https-redirect"
         middlewares[redirect] = {"redirectScheme": {"scheme": "https", "permanent": True}}
         routers[f"{route.name}-http"] = {
-            "rule": router["rule"],
+            "rule": main["rule"],
             "service": route.name,
             "entryPoints": ["web"],
             "middlewares": [redirect],
         }
+    return middlewares
+
+
+def dynamic_config(route: Route) -> dict[str, object]:
+    """The dynamic configuration mapping for one role (routers, service, servers transport)."""
+    routers: dict[str, dict[str, object]] = {route.name: _router(route)}
+    middlewares = _middlewares(route, routers)
+    load_balancer = {
+        "servers": [{"url": backend_url(route)}],
+        "passHostHeader": True,
+        "serversTransport": route.name,
+    }
+    timeouts = {
+        "dialTimeout": "5s",
+        "idleConnTimeout": IDLE_CONN_TIMEOUT,
+        "responseHeaderTimeout": f"{route.response_timeout}s",
+    }
     http: dict[str, object] = {
         "routers": routers,
-        "services": {
-            route.name: {
-                "loadBalancer": {
-                    "servers": [{"url": backend_url(route)}],
-                    "passHostHeader": True,
-                    "serversTransport": route.name,
-                }
-            }
-        },
-        "serversTransports": {
-            route.name: {
-                "forwardingTimeouts": {
-                    "dialTimeout": "5s",
-                    "idleConnTimeout": IDLE_CONN_TIMEOUT,
-                    "responseHeaderTimeout": f"{route.response_timeout}s",
-                }
-            }
-        },
+        "services": {route.name: {"loadBalancer": load_balancer}},
+        "serversTransports": {route.name: {"forwardingTimeouts": timeouts}},
     }
     if middlewares:
         http["middlewares"] = middlewares
@@ -262,8 +267,8 @@ def render_dynamic_config(route: Route, *, version: str) -> bytes:
 def render_maintenance_config(route: Route) -> bytes:
     """The role's route with no server behind it: the proxy answers 503 until `app live`."""
     config = dynamic_config(route)
-    http = config["http"]
-    assert isinstance(http, dict)
-    http["services"][route.name]["loadBalancer"]["servers"] = []
+    text = yaml.safe_dump(config, sort_keys=True, default_flow_style=False)
+    empty = yaml.safe_load(text)
+    empty["http"]["services"][route.name]["loadBalancer"]["servers"] = []
     header = f"# kamalpy: {route.name} in maintenance (503)\n"
-    return (header + yaml.safe_dump(config, sort_keys=True)).encode()
+    return (header + yaml.safe_dump(empty, sort_keys=True)).encode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kamalpy.commands import app, proxy
+from kamalpy.commands import app, app_scripts, proxy
 from kamalpy.config.model import Role
 from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
@@ -176,7 +176,7 @@ def remove(ctx: Context, sel: Selection) -> list[str]:
             host,
             ("rm", "-f", "--", app.env_file_path(cfg.service, cfg.destination, role.name)),
         )
-        hostops.run(ctx, host, app.prune_images_argv(cfg.service), check=False)
+        hostops.run(ctx, host, app_scripts.prune_images_argv(cfg.service), check=False)
         return f"removed {len(names)} container(s)"
 
     return per_host(ctx, sel, act)

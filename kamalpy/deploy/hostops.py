@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from kamalpy.commands import app, audit, proxy
+from kamalpy.commands import app, app_scripts, audit, proxy
 from kamalpy.commands.health import split_http_response
 from kamalpy.deploy.context import Context
 from kamalpy.errors import CommandFailed, DeployFailed, KamalpyError
@@ -44,7 +44,7 @@ def fan_out(ctx: Context, hosts: Sequence[str], action: Callable[[str], T]) -> H
 
 def ensure_network_and_proxy(ctx: Context, plan: DeployPlan, host: str) -> None:
     """Create the `kamal` network; boot Traefik where this host serves a proxied role."""
-    run(ctx, host, app.network_create_argv())
+    run(ctx, host, app_scripts.network_create_argv())
     if host not in plan.proxy_hosts:
         return
     run(ctx, host, proxy.mkdir_argv())

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kamalpy.commands import app
+from kamalpy.commands import app, app_scripts
 
 
 def spec(**overrides: object) -> app.AppContainer:
@@ -131,6 +131,6 @@ def test_stop_argv_with_and_without_timeout() -> None:
 
 
 def test_prune_containers_passes_values_as_positional_parameters() -> None:
-    argv = app.prune_containers_argv("hey", "web", None, 5)
+    argv = app_scripts.prune_containers_argv("hey", "web", None, 5)
     assert argv[:2] == ("sh", "-c")
     assert argv[3:] == ("kamalpy-prune", "hey", "", "web", "5")
