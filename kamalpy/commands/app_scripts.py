@@ -9,13 +9,17 @@ from __future__ import annotations
 Argv = tuple[str, ...]
 
 
+_PREFLIGHT = (
+    "for tool in docker bash awk; do command -v $tool >/dev/null 2>&1 || "
+    '{ echo "$tool is required on this host (kamalpy health checks and drains use it)"; '
+    "exit 1; }; done; "
+    "docker network inspect kamal >/dev/null 2>&1 || docker network create kamal >/dev/null"
+)
+
+
 def network_create_argv() -> Argv:
-    """Create the shared `kamal` network unless it exists (idempotent, via inspect first)."""
-    return (
-        "sh",
-        "-c",
-        "docker network inspect kamal >/dev/null 2>&1 || docker network create kamal",
-    )
+    """Preflight (docker, bash, awk present) and create the `kamal` network unless it exists."""
+    return ("sh", "-c", _PREFLIGHT)
 
 
 def prune_containers_argv(service: str, role: str, destination: str | None, keep: int) -> Argv:
