@@ -75,10 +75,13 @@ class Service:
         env.pop("VERSION", None)
         return env
 
-    def kamalpy(self, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    def kamalpy(
+        self, *args: str, timeout: float = 180, extra_env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run `python -m kamalpy ARGS` in the service directory."""
+        env = {**self.env(), **(extra_env or {})}
         return subprocess.run(
-            [sys.executable, "-m", "kamalpy", *args], cwd=self.root, env=self.env(),
+            [sys.executable, "-m", "kamalpy", *args], cwd=self.root, env=env,
             capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
 

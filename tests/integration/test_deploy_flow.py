@@ -167,3 +167,32 @@ def test_unknown_config_is_a_clear_error_not_a_traceback(svc: Service, tmp_path:
     assert result.returncode == 2
     assert "no such configuration file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_hooks_run_with_kamal_variables_and_pre_deploy_sees_new_env_files(svc: Service) -> None:
+    hooks = svc.root / ".kamal" / "hooks"
+    hooks.mkdir(parents=True, exist_ok=True)
+    seen = svc.root / "hook-output.txt"
+    (hooks / "pre-deploy").write_text(
+        "#!/bin/sh\n"
+        f'env | grep ^KAMAL_ | sort > "{seen}"\n'
+        f'ssh -F "{svc.bed.ssh_config}" h2 cat .kamal/apps/flow/env/roles/web.env >> "{seen}"\n'
+    )
+    (hooks / "post-deploy").write_text(f'#!/bin/sh\necho "post $KAMAL_RUNTIME" >> "{seen}"\n')
+    for hook in hooks.iterdir():
+        hook.chmod(0o755)
+    try:
+        result = svc.kamalpy("deploy", "--skip-push", "--version", "v1",
+                             extra_env={"DB_PASSWORD": "rotated"})  # fmt: skip
+    finally:
+        for hook in hooks.iterdir():
+            hook.unlink()
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = seen.read_text().splitlines()
+    assert "KAMAL_COMMAND=deploy" in lines
+    assert "KAMAL_HOSTS=h1,h2,h3" in lines
+    assert "KAMAL_ROLES=web,workers" in lines
+    assert "KAMAL_SERVICE=flow" in lines and "KAMAL_VERSION=v1" in lines
+    assert "DB_PASSWORD=rotated" in lines  # written BEFORE the hook (migrations see it)
+    assert lines[-1].startswith("post ")
+    assert "local  hook pre-deploy  ok" in result.stdout

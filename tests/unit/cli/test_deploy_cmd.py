@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kamalpy.cli.main import main
+
+DEPLOY_YML = """\
+service: hey
+image: hey
+servers:
+  web: [10.0.0.1, 10.0.0.2]
+  workers:
+    hosts: [10.0.0.3]
+    cmd: bin/jobs
+proxy:
+  host: hey.example.com
+registry:
+  server: registry.example.com
+  username: bot
+  password: literal-password
+builder:
+  arch: amd64
+"""
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config" / "deploy.yml"
+    path.parent.mkdir()
+    path.write_text(DEPLOY_YML)
+    return path
+
+
+def test_dry_run_prints_every_command_per_host_and_a_summary(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["deploy", "-c", str(config), "--version", "v9", "--skip-push", "--dry-run"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "10.0.0.1: docker pull registry.example.com/hey:v9" in out
+    assert "10.0.0.2: docker run --detach --restart unless-stopped --name hey-web-v9" in out
+    assert "10.0.0.3: docker run --detach --restart unless-stopped --name hey-workers-v9" in out
+    assert "10.0.0.1: mv -f -- .kamal/proxy/dynamic/.hey-web.v9.tmp" in out
+    assert "10.0.0.3: mv -f" not in out  # workers are not behind the proxy
+    assert "literal-password" not in out
+    assert out.rstrip().splitlines()[-1].startswith("Dry run of hey version v9 in ")
+
+
+def test_quiet_hides_step_lines_but_keeps_the_result(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["-q", "deploy", "-c", str(config), "--version", "v9", "--skip-push", "--dry-run"])
+    out = capsys.readouterr().out
+    assert "  ok  (" not in out
+    assert "Dry run of hey version v9" in out
+
+
+def test_unknown_role_is_bad_input_naming_the_roles(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["deploy", "-c", str(config), "--version", "v9", "-r", "nope", "--dry-run"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "unknown role(s): nope" in err and "roles: web, workers" in err
+
+
+def test_rollback_dry_run_starts_the_retained_container(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["rollback", "-c", str(config), "v1", "--dry-run"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "10.0.0.1: sh -c" in out and "hey-web-v1 start" in out
+    assert "Dry run of rollback to hey version v1" in out
