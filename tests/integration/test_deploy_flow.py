@@ -153,12 +153,17 @@ def test_second_concurrent_deploy_fails_naming_the_lock_holder(svc: Service) -> 
         assert result.returncode == 3
         assert "someone else deploying" in result.stderr and "Locked by:" in result.stderr
         waiting = svc.popen("deploy", "--skip-push", "--version", "v2", "--lock-wait", "60")
+        assert waiting.stdout is not None
+        seen = []
+        for line in waiting.stdout:  # release only once it is really queued behind the lock
+            seen.append(line)
+            if "waiting up to 60s for the deploy lock held by" in line:
+                break
     finally:
         released = svc.kamalpy("lock", "release")
     assert released.returncode == 0
-    out, _ = waiting.communicate(timeout=120)
+    out = "".join(seen) + waiting.communicate(timeout=120)[0]
     assert waiting.returncode == 0, out
-    assert "waiting up to 60s for the deploy lock" in out
     assert [svc.get(h)[1] for h in HOSTS] == ["v2\n"] * 3
 
 
