@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -201,3 +202,18 @@ def test_hooks_run_with_kamal_variables_and_pre_deploy_sees_new_env_files(svc: S
     assert "DB_PASSWORD=rotated" in lines  # written BEFORE the hook (migrations see it)
     assert lines[-1].startswith("post ")
     assert "local  hook pre-deploy  ok" in result.stdout
+
+
+def test_maintenance_answers_503_and_live_routes_back(svc: Service) -> None:
+    result = svc.kamalpy("app", "maintenance", "-r", "web")
+    assert result.returncode == 0, result.stderr
+    deadline = time.monotonic() + 10
+    while svc.get("h1")[0] != 503 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [svc.get(h)[0] for h in HOSTS] == [503] * 3
+    result = svc.kamalpy("app", "live", "-r", "web")
+    assert result.returncode == 0, result.stderr
+    deadline = time.monotonic() + 10
+    while svc.get("h3")[0] != 200 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [svc.get(h) for h in HOSTS] == [(200, "v1\n")] * 3
