@@ -38,9 +38,17 @@ def deploy(
     start = ctx.clock()
     hosts = list(plan.hosts)
     run_hook(ctx, "pre-connect", hosts=hosts)
+    # Before the lock, and in parallel: opens every host's one ssh connection, checks the tools
+    # and creates the network (idempotent); boots the proxy only where it is missing.
+    _all_hosts(
+        ctx,
+        plan,
+        "prepare host",
+        lambda h: hostops.ensure_network_and_proxy(ctx, plan, h, bootstrap),
+    )
     lock.acquire(ctx, plan.primary_host, f"{message} {plan.version}", wait=lock_wait)
     try:
-        summary = _deploy_locked(ctx, plan, before_boot, bootstrap)
+        summary = _deploy_locked(ctx, plan, before_boot)
     except KamalpyError as error:
         _audit(ctx, plan, f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}")
         raise
@@ -54,12 +62,8 @@ def deploy(
 
 
 def _deploy_locked(
-    ctx: Context, plan: DeployPlan, before_boot: Callable[[], None] | None, bootstrap: bool
+    ctx: Context, plan: DeployPlan, before_boot: Callable[[], None] | None
 ) -> Summary:
-    if bootstrap:  # `redeploy` skips this: the network and the proxy are already there
-        _all_hosts(
-            ctx, plan, "prepare host", lambda h: hostops.ensure_network_and_proxy(ctx, plan, h)
-        )
     if before_boot is not None:
         before_boot()  # e.g. pull the image on every host
     steps = [s for role in plan.roles for s in role.hosts]

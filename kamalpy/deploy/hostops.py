@@ -42,10 +42,12 @@ def fan_out(ctx: Context, hosts: Sequence[str], action: Callable[[str], T]) -> H
     )
 
 
-def ensure_network_and_proxy(ctx: Context, plan: DeployPlan, host: str) -> None:
-    """Create the `kamal` network; boot Traefik where this host serves a proxied role."""
+def ensure_network_and_proxy(
+    ctx: Context, plan: DeployPlan, host: str, boot_proxy: bool = True
+) -> None:
+    """Preflight and the `kamal` network; boot Traefik where a proxied role needs it."""
     run(ctx, host, app_scripts.network_create_argv())
-    if host not in plan.proxy_hosts:
+    if host not in plan.proxy_hosts or not boot_proxy:
         return
     run(ctx, host, proxy.mkdir_argv())
     state = run(ctx, host, proxy.exists_argv(), check=False)
@@ -141,7 +143,7 @@ def _wait_ready_without_proxy(ctx: Context, plan: DeployPlan, step: HostStep) ->
         return fields[0] == "running" and ctx.clock() - started >= plan.readiness_delay
 
     timeout = max(plan.deploy_timeout, plan.readiness_delay + 5)
-    return poll_until(ready, interval=1, timeout=timeout)
+    return poll_until(ready, interval=0.25, timeout=timeout)
 
 
 def switch(ctx: Context, plan: DeployPlan, step: HostStep) -> None:

@@ -41,7 +41,8 @@ def test_dry_run_walks_lock_env_boot_health_switch_drain_prune_audit_in_order() 
     ctx = context(executor)
     deploy(ctx, deploy_plan(ctx.config))
     primary = kinds(executor, HOSTS[0])
-    assert primary[0] == "kamalpy-lock"
+    assert primary[0] == "sh -c"  # preflight and network before anything else
+    assert primary.index("kamalpy-lock") < primary.index("install -D")  # lock, then changes
     order = ["install -D", "kamalpy-prepare", "docker run", "kamalpy-health", "install -D",
              "mv -f", "kamalpy-drain", "kamalpy-stop-old", "kamalpy-prune", "kamalpy-audit",
              "rm -rf"]  # fmt: skip
