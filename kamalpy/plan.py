@@ -124,7 +124,8 @@ def proxy_settings(
     )
 
 
-def _container_spec(config: Configuration, role: Role, host: str) -> app.AppContainer:
+def container_spec(config: Configuration, role: Role, host: str) -> app.AppContainer:
+    """Everything `docker run` needs for the role's new container on host."""
     env = role.env_for_host(host)
     return app.AppContainer(
         service=config.service,
@@ -167,7 +168,7 @@ def _route_switch(config: Configuration, role: Role, proxied: Proxy) -> RouteSwi
 def _host_step(config: Configuration, role: Role, host: str, *, rollback: bool) -> HostStep:
     name = config.container_name(role)
     dest = config.destination
-    spec = _container_spec(config, role, host)
+    spec = container_spec(config, role, host)
     p = role.proxy
     env = role.env_for_host(host)
     keep = max(config.retain_containers - 1, 0)

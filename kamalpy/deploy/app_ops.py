@@ -10,7 +10,7 @@ from kamalpy.config.model import Role
 from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.versions import current_version, versions_on
-from kamalpy.plan import deploy_plan
+from kamalpy.plan import container_spec
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,6 @@ def logs(ctx: Context, sel: Selection, *, lines: int, grep: str | None) -> list[
 
 def execute(ctx: Context, sel: Selection, cmd: Sequence[str], *, reuse: bool) -> list[str]:
     """Run cmd in the running container (--reuse) or in a fresh one of the configured image."""
-    plan = deploy_plan(ctx.config, hosts=sel.hosts, roles=sel.roles)
 
     def act(role: Role, host: str) -> str:
         if reuse:
@@ -140,22 +139,8 @@ def execute(ctx: Context, sel: Selection, cmd: Sequence[str], *, reuse: bool) ->
             if not name:
                 return "nothing running to exec in"
             return "\n" + _out(ctx, host, app.exec_argv(name, cmd))
-        step = next(
-            s for r in plan.roles for s in r.hosts if s.host == host and s.role == role.name
-        )
-        spec_image = ctx.config.absolute_image
-        argv = (
-            "docker",
-            "run",
-            "--rm",
-            "--network",
-            "kamal",
-            "--env-file",
-            step.env_file,
-            spec_image,
-            *cmd,
-        )
-        return "\n" + _out(ctx, host, argv)
+        spec = container_spec(ctx.config, role, host)  # same env, env file and network
+        return "\n" + _out(ctx, host, app.run_once_argv(spec, cmd))
 
     return per_host(ctx, sel, act)
 
