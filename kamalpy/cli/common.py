@@ -36,13 +36,15 @@ def load_from_args(
     environ: Mapping[str, str],
     *,
     cwd: Path | None = None,
-    git_dirty: Callable[[], bool] | None = None,
+    git_dirty: Callable[[Path], bool] | None = None,
     nonce: Callable[[], str] | None = None,
 ) -> Configuration:
     """Locate and load the configuration the options name (ConfigError/UsageError on problems).
 
-    `git_dirty` (from the executor layer) tells whether the working tree has uncommitted
-    changes; without it a dirty tree is not detected. `nonce` makes the `_uncommitted_` suffix.
+    `git_dirty(app_root)` (the caller runs `git status --porcelain` there through the
+    executor) says whether the tree has uncommitted changes; it is called only when the
+    version comes from git and the builder has a context. Without it a dirty tree is not
+    detected. `nonce` makes the 16 hex characters of the `_uncommitted_` suffix.
     """
     cwd = cwd or Path.cwd()
     path = locate_config(
@@ -51,14 +53,16 @@ def load_from_args(
         cwd=cwd,
     )
     absolute = path if path.is_absolute() else cwd / path
-    head = git_info_from_files(config_root(absolute)).head
+    root = config_root(absolute)
     git = GitInfo(
-        head=head,
-        dirty=git_dirty or (lambda: False),
+        head=git_info_from_files(root).head,
+        dirty=(lambda: git_dirty(root)) if git_dirty else (lambda: False),
         nonce=nonce or (lambda: secrets.token_hex(8)),
     )
+    # Relative paths read better in messages, but only resolve right from the process cwd.
+    readable = path if cwd.resolve() == Path.cwd().resolve() else absolute
     return load_config(
-        path,
+        readable,
         destination=getattr(args, "destination", None),
         environ=environ,
         version=getattr(args, "app_version", None),

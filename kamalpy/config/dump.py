@@ -51,11 +51,35 @@ def dump_config(config: Configuration) -> dict[str, Any]:
         },
     }
     if config.proxy:
-        data["proxy"] = {**_proxy(config.proxy), "run": _proxy_run(config.proxy.run)}
+        roles = [_proxy(role.proxy) for role in config.roles if role.proxy]
+        top = _shared_settings(_proxy(config.proxy), roles)
+        data["proxy"] = {**top, "run": _proxy_run(config.proxy.run)}
     if config.accessories:
         data["accessories"] = {acc.name: _accessory(acc) for acc in config.accessories}
     data.update(_scalars(config))
     return {key: value for key, value in data.items() if value is not None}
+
+
+def _shared_settings(top: dict[str, Any], roles: list[dict[str, Any]]) -> dict[str, Any]:
+    """Top-level proxy leaves that no role overrides (Kamal lets top-level values win)."""
+    shared: dict[str, Any] = {}
+    for key, value in top.items():
+        if isinstance(value, dict):
+            leaves = {
+                sub: leaf
+                for sub, leaf in value.items()
+                if all(_leaf(role, key, sub) == leaf for role in roles)
+            }
+            if leaves:
+                shared[key] = leaves
+        elif all(role.get(key) == value for role in roles):
+            shared[key] = value
+    return shared
+
+
+def _leaf(settings: dict[str, Any], key: str, sub: str) -> Any:
+    value = settings.get(key)
+    return value.get(sub) if isinstance(value, dict) else None
 
 
 def _scalars(config: Configuration) -> dict[str, Any]:

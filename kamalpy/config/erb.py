@@ -1,8 +1,9 @@
 """A safe evaluator for the small ERB subset real deploy.yml files use; never `eval`.
 
 Supported: `<%= expr %>`, `<% if/elsif/unless cond %> ... <% else %> ... <% end %>`, `<%# %>`,
-`-%>` / `<%-` trimming and `<%%`. Expressions (see `erbexpr`): `ENV["X"]`, `ENV.fetch("X"[, d])`,
-literals, `a || b`, `a && b`, `!a`, `==`, `!=`, `.strip`/`.chomp`/`.present?`,
+`-%>` / `<%-` trimming and `<%%`. Expressions (see `erbexpr`): `ENV["X"]`,
+`ENV.fetch("X"[, d])`, `ENV.fetch("X") { d }`, literals, `a || b`, `a && b`, `!a`, `==`, `!=`,
+`.strip`/`.chomp`/`.to_i`/`.present?`,
 `File.read("path")` and the backticks `git rev-parse [--short] HEAD`.
 """
 

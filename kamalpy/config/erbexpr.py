@@ -33,7 +33,7 @@ _TOKEN = re.compile(
     | (?P<tick>`[^`]*`)
     | (?P<num>-?\d+(?:\.\d+)?)
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*[?!]?)
-    | (?P<op>\|\||&&|==|!=|[!\[\]().,])
+    | (?P<op>\|\||&&|==|!=|[!\[\]().,{}])
     )""",
     re.VERBOSE,
 )
@@ -45,6 +45,7 @@ _METHODS: dict[str, Callable[[Value], Value]] = {
     "present?": lambda v: v is not None and v is not False and str(v).strip() != "",
     "blank?": lambda v: v is None or v is False or str(v).strip() == "",
     "nil?": lambda v: v is None,
+    "to_i": lambda v: int(m[0]) if (m := re.match(r"\s*-?\d+", str(v or ""))) else 0,
 }
 
 
@@ -180,6 +181,11 @@ class _Parser:
             self.take(")")
             return self.context.environ.get(name, default)
         self.take(")")
+        if self.peek() == "{":  # ENV.fetch("X") { "default" }
+            self.take()
+            default = self.or_expr()
+            self.take("}")
+            return self.context.environ.get(name, default)
         if name not in self.context.environ:
             raise ErbError(
                 self.line, f'ENV.fetch("{name}"): environment variable {name} is not set'

@@ -43,6 +43,7 @@ def load_config(
         overlay, overlay_marks = read_document(overlay_path, context)
         data, marks = deep_merge(data, overlay), merge_marks(marks, overlay_marks)
     problems = validate_document(data)
+    data = drop_empty(data)
     if not problems:
         problems = check_rules(data, destination)
     if problems:
@@ -50,6 +51,15 @@ def load_config(
     chosen = resolve_version(version, environ, git, data.get("builder") or {})
     origin = Origin(path=path, root=root, destination=destination, version=chosen)
     return build_configuration(data, origin)
+
+
+def drop_empty(value: Any) -> Any:
+    """Remove keys whose value is empty (`env:` with nothing under it): they count as absent."""
+    if isinstance(value, dict):
+        return {k: drop_empty(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [drop_empty(item) for item in value]
+    return value
 
 
 def config_root(path: Path) -> Path:

@@ -18,6 +18,14 @@ Conventions that hold everywhere:
   `Configuration.root` (the directory holding `config/` in Kamal's layout, the service directory
   `services/<name>/` in a monorepo).
 - `Location`s of every key are not kept here; the loader reports problems while loading.
+
+Main entry points: `Configuration` (service, image, version, destination, roles, registry,
+builder, env, volumes, labels, logging, ssh, sshkit, boot, proxy, accessories, aliases,
+extras, the top-level scalars, and helpers such as `repository`, `absolute_image`,
+`all_hosts`, `primary_host`, `role()`, `hosts_for_role()`, `container_name()`,
+`role_labels()`), `Role` (hosts, host_tags, cmd, options, labels, env, logging, proxy).
+Section classes live in `sections.py`, small value types in `values.py`; all are re-exported
+here, so `from kamalpy.config.model import Proxy` works.
 """
 
 from __future__ import annotations

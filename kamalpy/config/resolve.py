@@ -31,6 +31,7 @@ from kamalpy.config.resolve_parts import (
     texts,
 )
 from kamalpy.config.rules import role_host_items, role_specs
+from kamalpy.config.yamlmarks import deep_merge
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +117,8 @@ def _resolve_roles(data: dict[str, Any]) -> tuple[Role, ...]:
         tagged = _host_tags(role_host_items(spec))
         proxy_spec = own.get("proxy")
         proxied = proxy_spec is not False if name == primary else bool(proxy_spec)
-        proxy_raw = {**top_proxy, **(proxy_spec if isinstance(proxy_spec, dict) else {})}
+        # As in Kamal, the top-level proxy settings win; a role's own keys fill the gaps.
+        proxy_raw = deep_merge(proxy_spec if isinstance(proxy_spec, dict) else {}, top_proxy)
         roles.append(
             Role(
                 name=name,

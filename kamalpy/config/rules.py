@@ -7,6 +7,7 @@ import shlex
 from typing import Any
 
 from kamalpy.config.validate import Problem
+from kamalpy.config.yamlmarks import deep_merge
 
 KAMAL_SCHEMA_VERSION = (2, 11, 0)
 _SERVICE = re.compile(r"^[a-z0-9_-]+$", re.IGNORECASE)
@@ -117,7 +118,7 @@ def _check_proxies(data: dict[str, Any]) -> list[Problem]:
             continue
         if isinstance(own, dict):
             problems += _check_proxy_keys(own, path)
-        merged = {**top, **(own if isinstance(own, dict) else {})}
+        merged = deep_merge(own if isinstance(own, dict) else {}, top)
         problems += _check_ssl(merged, path if isinstance(own, dict) else ("proxy",), name, spec)
     for name, acc in (data.get("accessories") or {}).items():
         if isinstance(acc.get("proxy"), dict):

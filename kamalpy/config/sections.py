@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kamalpy.config.values import Env, _empty_map
+from kamalpy.config.values import Env, _empty_map, frozen_map
 from kamalpy.sensitive import Sensitive
 
 
@@ -79,6 +79,11 @@ class Proxy:
     buffering: Buffering = field(default_factory=Buffering)
     logging: ProxyLogging = field(default_factory=ProxyLogging)
     run: ProxyRun = field(default_factory=ProxyRun)
+
+    @property
+    def forwards_headers(self) -> bool:
+        """Whether X-Forwarded-* headers reach the app (default: only without ssl)."""
+        return self.forward_headers if self.forward_headers is not None else not self.ssl
 
     @property
     def host(self) -> str | None:
@@ -226,6 +231,17 @@ class Accessory:
     network: str = "kamal"
     registry: Registry | None = None
     proxy: Proxy | None = None
+
+    @property
+    def image_ref(self) -> str:
+        """The image to pull: prefixed with the accessory's own registry server when set."""
+        server = self.registry.server if self.registry else None
+        return f"{server}/{self.image}" if server else self.image
+
+    @property
+    def all_labels(self) -> Mapping[str, str]:
+        """Labels the container carries: `service=<accessory service>` then custom ones."""
+        return frozen_map({"service": self.service, **self.labels})
 
 
 @dataclass(frozen=True, slots=True)

