@@ -10,18 +10,9 @@ from typing import TYPE_CHECKING
 from kamalpy.cli import build_support
 from kamalpy.cli.output import Console
 from kamalpy.commands.docker_build import BuildSpec, build_spec, image_id_argv, image_label_argv
-from kamalpy.config.model import Configuration
-from kamalpy.deploy.build import (
-    build_and_push,
-    build_image,
-    deliver_over_ssh,
-    has_buildx,
-    pull_on_hosts,
-)
-from kamalpy.deploy.registry import uses_registry
+from kamalpy.deploy.image import goes_over_ssh, image_to_hosts, prepare_image
 from kamalpy.errors import ExitCode
-from kamalpy.executor.base import Executor, Target
-from kamalpy.executor.local import LocalExecutor
+from kamalpy.executor.base import Target
 from kamalpy.executor.recording import RecordingExecutor
 
 if TYPE_CHECKING:
@@ -53,67 +44,25 @@ def run_build(args: argparse.Namespace, console: Console, environ: Mapping[str, 
     """Run one `build` action."""
     config = build_support.load(args, environ)
     spec = build_spec(config)
-    via_ssh = args.via_ssh or not uses_registry(config.registry)
+    via_ssh = goes_over_ssh(config, True if args.via_ssh else None)
     targets = () if args.build_action == "push" else build_support.app_targets(config, args)
     with build_support.make_executor(args, console) as executor:
         if isinstance(executor, RecordingExecutor):
             _prime_dry_run(executor, spec, targets)
         if args.build_action in ("push", "deliver"):
-            _build(executor, console, config, spec, environ, push=not via_ssh)
+            secrets = build_support.secrets_named(config, config.builder.secrets, environ)
+            start = time.monotonic()
+            prepare_image(executor, config, secrets, via_ssh=via_ssh)
+            what = "build" if via_ssh else "build and push"
+            console.step("local", f"{what} {spec.image}", time.monotonic() - start)
         if args.build_action in ("pull", "deliver"):
-            _to_hosts(
-                executor, console, spec, targets, via_ssh, config.sshkit.max_concurrent_starts
-            )
+            results = image_to_hosts(executor, config, targets, via_ssh=via_ssh)
+            for host in results:
+                done = results.results.get(host)
+                what = done.describe(spec.image) if done else f"image to host {spec.image}"
+                console.step(host, what, done.seconds if done else 0.0, ok=done is not None)
+            results.raise_for_failures()
     return ExitCode.OK
-
-
-def _build(
-    executor: Executor,
-    console: Console,
-    config: Configuration,
-    spec: BuildSpec,
-    environ: Mapping[str, str],
-    *,
-    push: bool,
-) -> None:
-    secrets = build_support.secrets_named(config, spec.secrets, environ)
-    # Probing for buildx is read-only, so it runs for real even in a dry run.
-    buildx = has_buildx(LocalExecutor())
-    start = time.monotonic()
-    if push:
-        build_and_push(executor, spec, secrets, buildx=buildx)
-    else:
-        build_image(executor, spec, secrets, buildx=buildx)
-    what = f"{'build and push' if push else 'build'} {spec.image}"
-    console.step("local", what, time.monotonic() - start)
-
-
-def _to_hosts(
-    executor: Executor,
-    console: Console,
-    spec: BuildSpec,
-    targets: Sequence[Target],
-    via_ssh: bool,
-    limit: int,
-) -> None:
-    if via_ssh:
-        deliveries = deliver_over_ssh(executor, targets, spec, limit=limit)
-        for host, delivery in deliveries.results.items():
-            what = "stream image over ssh" if delivery.sent else "image already present"
-            console.step(host, f"{what} {spec.image}", delivery.seconds)
-        _failed_steps(console, deliveries.failed, "deliver")
-        deliveries.raise_for_failures()
-        return
-    pulls = pull_on_hosts(executor, targets, spec, limit=limit)
-    for host, done in pulls.results.items():
-        console.step(host, f"pull {spec.image}", done.seconds)
-    _failed_steps(console, pulls.failed, "pull")
-    pulls.raise_for_failures()
-
-
-def _failed_steps(console: Console, hosts: Sequence[str], what: str) -> None:
-    for host in hosts:
-        console.step(host, what, 0.0, ok=False)
 
 
 def _prime_dry_run(executor: RecordingExecutor, spec: BuildSpec, targets: Sequence[Target]) -> None:

@@ -7,16 +7,21 @@ from collections.abc import Mapping, Sequence
 from kamalpy.commands.files import install_from_stdin_argv
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
 from kamalpy.executor.pipes import pipe_between
-from kamalpy.executor.process import run_process
+from kamalpy.executor.process import ProcessRunner, run_process
 
 
 class LocalExecutor(ExecutorBase):
     """Executor for the "local" target: argv straight to the OS, no shell."""
 
     def __init__(
-        self, *, on_command: OnCommand | None = None, env: Mapping[str, str] | None = None
+        self,
+        *,
+        on_command: OnCommand | None = None,
+        env: Mapping[str, str] | None = None,
+        runner: ProcessRunner = run_process,
     ) -> None:
         self._on_command = on_command
+        self._runner = runner
         # Added to every local child's environment (e.g. DOCKER_CONFIG, DOCKER_HOST).
         self._env = dict(env) if env else None
 
@@ -35,7 +40,7 @@ class LocalExecutor(ExecutorBase):
         if self._on_command:
             self._on_command(target.name, argv)
         merged = {**(self._env or {}), **(env or {})} if (self._env or env) else None
-        raw = run_process(argv, stdin=stdin, timeout=timeout, env=merged)
+        raw = self._runner(argv, stdin=stdin, timeout=timeout, env=merged)
         result = Completed(
             target.name,
             argv,

@@ -10,7 +10,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Protocol
 
 import sh
 
@@ -28,6 +28,19 @@ class ProcessResult:
 
 NOT_FOUND = 127
 TIMED_OUT = 124
+
+
+class ProcessRunner(Protocol):
+    """Runs one argv to completion: `run_process` (the sh library) or `run_process_direct`."""
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ProcessResult: ...
 
 
 def run_process(
@@ -61,6 +74,31 @@ def run_process(
         status = 128 + abs(error.exit_code)
         return ProcessResult(status, error.stdout, error.stderr, time.monotonic() - start)
     return ProcessResult(done.exit_code, done.stdout, done.stderr, time.monotonic() - start)
+
+
+def run_process_direct(
+    argv: Sequence[str],
+    *,
+    stdin: bytes | None = None,
+    timeout: float | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ProcessResult:
+    """Same contract as `run_process`, on `subprocess`: ~0.3 ms CPU per call instead of ~3 ms."""
+    start = time.monotonic()
+    try:
+        done = subprocess.run(
+            list(argv), input=stdin or b"", capture_output=True, timeout=timeout,
+            env=_child_env(env), check=False,
+        )  # fmt: skip
+    except FileNotFoundError:
+        message = f"{argv[0]}: command not found\n".encode()
+        return ProcessResult(NOT_FOUND, b"", message, time.monotonic() - start)
+    except subprocess.TimeoutExpired:
+        message = f"timed out after {timeout}s\n".encode()
+        return ProcessResult(TIMED_OUT, b"", message, time.monotonic() - start, timed_out=True)
+    code = done.returncode
+    status = 128 - code if code < 0 else code
+    return ProcessResult(status, done.stdout, done.stderr, time.monotonic() - start)
 
 
 def _child_env(extra: Mapping[str, str] | None) -> dict[str, str] | None:

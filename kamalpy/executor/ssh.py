@@ -12,7 +12,7 @@ from kamalpy.commands.ssh import SshSettings, ssh_argv, ssh_control_argv
 from kamalpy.errors import HostUnreachable
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
 from kamalpy.executor.pipes import pipe_between
-from kamalpy.executor.process import run_process
+from kamalpy.executor.process import ProcessRunner, run_process
 from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
 
 SSH_FAILURE = 255
@@ -27,8 +27,10 @@ class SshExecutor(ExecutorBase):
         *,
         on_command: OnCommand | None = None,
         retry: RetryPolicy | None = None,
+        runner: ProcessRunner = run_process,
     ) -> None:
         self._on_command = on_command
+        self._runner = runner
         self._retry = retry or RetryPolicy()
         # Sockets live in a private 0700 dir; short path because unix sockets cap at ~108 bytes.
         self._control_dir = tempfile.mkdtemp(prefix="kp-ssh-", dir="/tmp")
@@ -58,7 +60,7 @@ class SshExecutor(ExecutorBase):
         full = self.process_argv(target, argv)
         if self._on_command:
             self._on_command(target.name, argv)
-        raw = run_process(full, stdin=stdin, timeout=timeout)
+        raw = self._runner(full, stdin=stdin, timeout=timeout)
         stderr = raw.stderr.decode(errors="replace")
         self.after_exit(target, raw.exit_status, stderr)
         result = Completed(
@@ -125,7 +127,7 @@ class SshExecutor(ExecutorBase):
     def _open_master(self, target: Target) -> None:
         settings = target.ssh or _NO_SETTINGS
         argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
-        raw = run_process(argv, timeout=_connect_budget(settings))
+        raw = self._runner(argv, timeout=_connect_budget(settings))
         if raw.exit_status != 0:
             detail = raw.stderr.decode(errors="replace").strip() or f"ssh exited {raw.exit_status}"
             permanent = any(marker in detail for marker in _PERMANENT)
@@ -134,7 +136,7 @@ class SshExecutor(ExecutorBase):
     def _master_alive(self, target: Target) -> bool:
         settings = target.ssh or _NO_SETTINGS
         argv = ssh_control_argv(settings, target.name, "check", control_dir=self._control_dir)
-        return run_process(argv, timeout=10).exit_status == 0
+        return self._runner(argv, timeout=10).exit_status == 0
 
     def close(self) -> None:
         """Stop every master connection and remove the socket dir."""
@@ -143,7 +145,7 @@ class SshExecutor(ExecutorBase):
         for target in connected:
             settings = target.ssh or _NO_SETTINGS
             argv = ssh_control_argv(settings, target.name, "exit", control_dir=self._control_dir)
-            run_process(argv, timeout=10)
+            self._runner(argv, timeout=10)
         shutil.rmtree(self._control_dir, ignore_errors=True)
 
 

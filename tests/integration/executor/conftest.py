@@ -15,6 +15,7 @@ import pytest
 
 from kamalpy.commands.ssh import SshSettings
 from kamalpy.executor.base import Target
+from kamalpy.executor.process import ProcessRunner, run_process, run_process_direct
 
 HOST_ADDRESSES = {"h1": "127.0.0.11", "h2": "127.0.0.12", "h3": "127.0.0.13"}
 
@@ -102,3 +103,9 @@ def _wait_listening(address: str, port: int) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("sshd did not start listening")
+
+
+@pytest.fixture(params=["sh", "subprocess"])
+def runner(request: pytest.FixtureRequest) -> ProcessRunner:
+    """Both process runners behind the executors: the sh library and plain subprocess."""
+    return run_process if request.param == "sh" else run_process_direct

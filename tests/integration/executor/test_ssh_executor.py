@@ -12,6 +12,7 @@ from kamalpy.commands.ssh import SshSettings
 from kamalpy.errors import CommandFailed, HostUnreachable
 from kamalpy.executor.base import LOCAL, Target
 from kamalpy.executor.fanout import on_hosts
+from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import RetryPolicy
 from kamalpy.executor.routing import RoutingExecutor
 from kamalpy.executor.ssh import SshExecutor
@@ -22,9 +23,11 @@ pytestmark = pytest.mark.integration
 FAST_RETRY = RetryPolicy(attempts=2, initial_wait=0.1, max_wait=0.2)
 
 
-def test_many_commands_share_one_ssh_connection_per_host(sshd: LocalSshd) -> None:
+def test_many_commands_share_one_ssh_connection_per_host(
+    sshd: LocalSshd, runner: ProcessRunner
+) -> None:
     before = {name: sshd.accepted_connections(name) for name in ("h1", "h2")}
-    with SshExecutor() as executor:
+    with SshExecutor(runner=runner) as executor:
         for _ in range(20):
             for name in ("h1", "h2"):
                 assert executor.run(sshd.target(name), ["echo", "hi"]).stdout == "hi\n"
@@ -43,19 +46,21 @@ def test_close_stops_the_masters_and_removes_the_socket_dir(sshd: LocalSshd) -> 
     assert not os.path.exists(directory)
 
 
-def test_hostile_tokens_arrive_byte_exact(sshd: LocalSshd) -> None:
+def test_hostile_tokens_arrive_byte_exact(sshd: LocalSshd, runner: ProcessRunner) -> None:
     tokens = ["a b", "'", '"', "$(touch /tmp/kp-pwned)", "`id`", "x\ny", "é😀", "*", ";", "&&"]
-    with SshExecutor() as executor:
+    with SshExecutor(runner=runner) as executor:
         out = executor.run(sshd.target("h1"), ["printf", "%s\\0", *tokens]).stdout
     assert out.split("\0")[:-1] == tokens
     assert not Path("/tmp/kp-pwned").exists()
 
 
-def test_upload_writes_stdin_to_a_file_with_mode_600(sshd: LocalSshd, tmp_path: Path) -> None:
+def test_upload_writes_stdin_to_a_file_with_mode_600(
+    sshd: LocalSshd, runner: ProcessRunner, tmp_path: Path
+) -> None:
     path = tmp_path / "deep" / "dir" / "web.env"
     content = b"SECRET=$(not run)\x00\xff\n"
     seen: list[tuple[str, tuple[str, ...]]] = []
-    with SshExecutor(on_command=lambda t, a: seen.append((t, a))) as executor:
+    with SshExecutor(runner=runner, on_command=lambda t, a: seen.append((t, a))) as executor:
         executor.upload(sshd.target("h2"), str(path), content)
         mode = executor.run(sshd.target("h2"), ["stat", "-c", "%a", str(path)]).stdout.strip()
     assert mode == "600"
@@ -63,8 +68,10 @@ def test_upload_writes_stdin_to_a_file_with_mode_600(sshd: LocalSshd, tmp_path: 
     assert all(b"SECRET" not in " ".join(argv).encode() for _, argv in seen)
 
 
-def test_remote_failure_raises_command_failed_with_host_and_output(sshd: LocalSshd) -> None:
-    with SshExecutor() as executor:
+def test_remote_failure_raises_command_failed_with_host_and_output(
+    sshd: LocalSshd, runner: ProcessRunner
+) -> None:
+    with SshExecutor(runner=runner) as executor:
         with pytest.raises(CommandFailed) as failure:
             executor.run(sshd.target("h3"), ["sh", "-c", "echo boom >&2; exit 3"])
         unchecked = executor.run(sshd.target("h3"), ["sh", "-c", "exit 255"], check=False)
@@ -83,8 +90,10 @@ def test_unreachable_host_is_named_after_retries(sshd: LocalSshd) -> None:
     assert failure.value.host == "h1"
 
 
-def test_lost_connection_mid_command_is_host_unreachable_not_retried(sshd: LocalSshd) -> None:
-    with SshExecutor() as executor:
+def test_lost_connection_mid_command_is_host_unreachable_not_retried(
+    sshd: LocalSshd, runner: ProcessRunner
+) -> None:
+    with SshExecutor(runner=runner) as executor:
         target = sshd.target("h1")
         executor.run(target, ["true"])
         # Kill this session's sshd (parent of our shell): the connection drops under the command.
