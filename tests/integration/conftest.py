@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.testbed import Bed, BedSpec, baseimages, images, lifecycle, prereq
+from tests.testbed.spec import session_prefix
 
 HERE = Path(__file__).parent
 TIMINGS: dict[str, float] = {}
@@ -21,16 +22,6 @@ TIMINGS: dict[str, float] = {}
 
 def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("true", "1", "yes")
-
-
-def bed_prefix(pid: int) -> str:
-    """A prefix unique to this pytest process, so concurrent runs never share a bed."""
-    digits = ""
-    while True:
-        pid, rest = divmod(pid, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
-        if pid == 0:
-            return f"kt{digits}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -61,11 +52,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 @pytest.fixture(scope="session")
 def bed() -> Iterator[Bed]:
     """Three real hosts (h1..h3) and an authenticated registry; see docs/testbed.md."""
-    spec = BedSpec(prefix=bed_prefix(os.getpid()), hosts=3)
+    spec = BedSpec(prefix=session_prefix(os.getpid()), hosts=3)
     started = time.monotonic()
-    running = lifecycle.up(spec, owner_pid=os.getpid())
-    TIMINGS["bed up"] = time.monotonic() - started
-    try:
+    try:  # from before `up`: a signal right after it returns must still tear down
+        running = lifecycle.up(spec, owner_pid=os.getpid())
+        TIMINGS["bed up"] = time.monotonic() - started
         yield running
     finally:
         started = time.monotonic()

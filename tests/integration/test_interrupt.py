@@ -98,8 +98,12 @@ def test_killed_bed_with_the_same_prefix_is_replaced_cleanly() -> None:
     assert cleanup.leftovers(prefix) == []
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_pytest_run_removes_its_bed(signum: int) -> None:
+@pytest.mark.parametrize(
+    "signals",
+    [[signal.SIGINT], [signal.SIGTERM], [signal.SIGINT, signal.SIGINT, signal.SIGTERM]],
+    ids=["sigint", "sigterm", "repeated"],
+)
+def test_interrupted_pytest_run_removes_its_bed(signals: list[int]) -> None:
     target = "tests/integration/interrupt_target.py"
     child = _python("-m", "pytest", "-p", "no:cacheprovider", "-q", "-s", target)
     prefix = ""
@@ -109,7 +113,9 @@ def test_interrupted_pytest_run_removes_its_bed(signum: int) -> None:
             prefix = line.split()[1]
             break
     assert prefix, "child pytest never brought its bed up"
-    child.send_signal(signum)
+    for signum in signals:  # repeats must not cut the teardown short
+        child.send_signal(signum)
+        time.sleep(0.05)
     code, out = _finish(child)
     assert code == pytest.ExitCode.INTERRUPTED, out
     assert cleanup.leftovers(prefix) == [], out

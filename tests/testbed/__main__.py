@@ -16,6 +16,9 @@ from tests.testbed.state import all_states
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # Repeats are ignored: a second ^C must not cut the teardown short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt(f"signal {signum}")
 
 
@@ -41,9 +44,9 @@ def do_up(args: argparse.Namespace) -> int:
     """Bring the bed up and leave it running."""
     started = time.monotonic()
     spec = BedSpec(prefix=args.prefix, hosts=args.hosts, index=args.index)
-    bed = lifecycle.up(spec, owner_pid=os.getpid() if args.foreground else None)
-    print(f"up in {time.monotonic() - started:.1f}s", file=sys.stderr)
-    try:
+    try:  # from before `up`: a signal right after it returns must still tear down
+        bed = lifecycle.up(spec, owner_pid=os.getpid() if args.foreground else None)
+        print(f"up in {time.monotonic() - started:.1f}s", file=sys.stderr)
         if args.images:
             refs = images.publish_app_images(bed)
             print("images: " + " ".join(refs.values()))
@@ -59,18 +62,22 @@ def do_up(args: argparse.Namespace) -> int:
 
 def do_status(args: argparse.Namespace) -> int:
     """Print every bed on this machine, and leftovers of `--prefix`."""
-    for state in all_states():
+    states = all_states()
+    if not states:
+        print("no test beds on this machine")
+    for state in states:
         bed = state.running_bed()
         owner = f"owned by pid {state.owner_pid}" if state.owner_pid else "kept until down"
         print(bed.describe() if bed else f"bed {state.prefix}: not fully up", f"({owner})")
     rest = cleanup.leftovers(args.prefix)
-    if rest and not any(s.prefix == args.prefix for s in all_states()):
+    if rest and not any(s.prefix == args.prefix for s in states):
         print(f"leftovers of {args.prefix}:", *rest, sep="\n  ")
     return 0
 
 
 def main(argv: list[str]) -> int:
     """Dispatch; ^C and SIGTERM during `up` tear down what was made."""
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         args = parse(argv)

@@ -131,6 +131,10 @@ def _delete_network(state: State) -> list[str]:
     for link in [*state.links, bridge_name(state.prefix)]:
         if Path("/sys/class/net", link).exists():
             proc.run(["ip", "link", "delete", link], check=False)
+    mounted = bed_mounts(state.prefix)
+    for point in [m for m in state.mounts if m in mounted]:  # a netns `ip` could not delete
+        proc.run(["umount", "-l", point], check=False)
+        Path(point).unlink(missing_ok=True)
     problems += [
         f"namespace {ns} stays" for ns in state.namespaces if Path("/run/netns", ns).exists()
     ]

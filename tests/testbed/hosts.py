@@ -24,6 +24,7 @@ def make_namespace(state: State, host: Host) -> None:
     """Namespace with lo up and eth0 (a veth plugged into the bridge) carrying host.ip."""
     ns, outer, inner = host.namespace, host.namespace, f"{host.namespace}p"
     state.note("namespaces", ns)
+    state.note("mounts", f"/run/netns/{ns}")  # `ip netns add` bind-mounts the namespace here
     proc.run(["ip", "netns", "add", ns])
     state.note("links", outer)
     proc.run(["ip", "link", "add", outer, "type", "veth", "peer", "name", inner])

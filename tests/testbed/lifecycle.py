@@ -66,12 +66,12 @@ def up(spec: BedSpec, owner_pid: int | None = None) -> Bed:
     state = allocate(spec, owner_pid)
     try:
         bed = _bring_up(spec, state)
+        state.bed = bed.to_json()
+        state.save()
     except BaseException:
         _say("bring-up interrupted or failed; tearing down")
         cleanup.teardown(state)
         raise
-    state.bed = bed.to_json()
-    state.save()
     return bed
 
 
@@ -143,7 +143,7 @@ def write_ssh_config(run: Path, key: Path, bed_hosts: tuple[Host, ...]) -> Path:
 
 def down(prefix: str) -> list[str]:
     """Take bed `prefix` down (also a half-made one); return problems left behind."""
-    with allocation_lock():
+    with cleanup.signals_deferred(), allocation_lock():
         state = load(run_dir_of(prefix) / "state.json")
         if state is None:
             state = State(prefix=prefix, index=-1, namespaces=_namespaces_named(prefix))

@@ -42,6 +42,16 @@ class BedSpec:
             raise SpecError(f"index must be 0..{MAX_INDEX}, got {self.index}")
 
 
+def session_prefix(pid: int) -> str:
+    """Prefix of the bed a pytest process owns ("kt" + pid in base 36): runs never share."""
+    digits = ""
+    while True:
+        pid, rest = divmod(pid, 36)
+        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[rest] + digits
+        if pid == 0:
+            return f"kt{digits}"
+
+
 def run_dir(prefix: str) -> Path:
     """Directory holding the state file and sockets of the bed named `prefix`."""
     return RUN_ROOT / prefix

@@ -25,6 +25,7 @@ class State:
     owner_start: int | None = None
     namespaces: list[str] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
+    mounts: list[str] = field(default_factory=list)  # root-namespace mounts (netns handles)
     etc_dirs: list[str] = field(default_factory=list)
     dirs: list[str] = field(default_factory=list)
     cgroups: list[str] = field(default_factory=list)
