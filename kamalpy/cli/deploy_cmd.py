@@ -11,20 +11,12 @@ from kamalpy.cli.build_support import secrets_named
 from kamalpy.cli.output import Console
 from kamalpy.commands.docker_build import build_spec, image_label_argv, tag_argv
 from kamalpy.deploy import deploy as flow
-from kamalpy.deploy.build import (
-    build_and_push,
-    build_image,
-    deliver_over_ssh,
-    has_buildx,
-    pull_on_hosts,
-)
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.hooks import run_hook
 from kamalpy.deploy.hostops import fan_out, run, timed
-from kamalpy.deploy.registry import uses_registry
+from kamalpy.deploy.image import image_to_hosts, prepare_image, secret_names
 from kamalpy.deploy.versions import previous_version, versions_on
 from kamalpy.errors import ExitCode, UsageError
-from kamalpy.executor.local import LocalExecutor
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.plan import deploy_plan
 
@@ -67,45 +59,29 @@ def register(subparsers: Subparsers) -> None:
 
 
 def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
-    """Get the image onto the hosts: pull from the registry, or stream it over ssh."""
+    """Get the image onto the hosts (pull, or stream over ssh), then tag `latest[-dest]`."""
     spec = build_spec(ctx.config)
-    targets = [ctx.target(h) for h in hosts]
-    limit = ctx.config.sshkit.max_concurrent_starts
     if isinstance(ctx.executor, RecordingExecutor):
         ctx.executor.respond(image_label_argv(spec.image), stdout=spec.service)
-    start = ctx.clock()
-    if via_ssh or not uses_registry(ctx.config.registry):
-        deliveries = deliver_over_ssh(ctx.executor, targets, spec, limit=limit)
-        for host, delivery in deliveries.results.items():
-            what = "stream image over ssh" if delivery.sent else "image already present"
-            ctx.console.step(host, f"{what} {spec.image}", delivery.seconds)
-        deliveries.raise_for_failures()
-        return
-    pulls = pull_on_hosts(ctx.executor, targets, spec, limit=limit)
-    pulls.raise_for_failures()
+    targets = [ctx.target(h) for h in hosts]
+    results = image_to_hosts(ctx.executor, ctx.config, targets, via_ssh=via_ssh or None)
+    for host in results.succeeded:
+        ctx.console.step(host, results[host].describe(spec.image), results[host].seconds)
+    for host in results.failed:
+        ctx.console.step(host, f"pull {spec.image}", 0.0, ok=False)
+    results.raise_for_failures()
     # Kamal's own `app version`/`details` look for containers of `<repo>:latest` first.
-    tagged = fan_out(
-        ctx, hosts, lambda h: [run(ctx, h, tag_argv(spec.image, t)) for t in spec.tags[1:]]
-    )
+    tagged = fan_out(ctx, hosts, lambda h: [run(ctx, h, tag_argv(spec.image, t))
+                                            for t in spec.tags[1:]])  # fmt: skip
     tagged.raise_for_failures()
-    for host in hosts:
-        ctx.console.step(host, f"pull {spec.image}", ctx.clock() - start)
 
 
 def _build(ctx: Context, environ: Mapping[str, str], *, via_ssh: bool) -> None:
     """Build here (and push unless the image travels over ssh)."""
-    spec = build_spec(ctx.config)
-    secrets = secrets_named(ctx.config, spec.secrets, environ)
-    buildx = has_buildx(LocalExecutor())  # read-only probe: runs for real in a dry run too
-    push = not via_ssh and uses_registry(ctx.config.registry)
-    timed(
-        ctx,
-        "local",
-        f"{'build and push' if push else 'build'} {spec.image}",
-        lambda: (build_and_push if push else build_image)(
-            ctx.executor, spec, secrets, buildx=buildx
-        ),
-    )
+    secrets = secrets_named(ctx.config, secret_names(ctx.config), environ)
+    image = build_spec(ctx.config).image
+    timed(ctx, "local", f"build {image}", lambda: prepare_image(
+        ctx.executor, ctx.config, secrets, via_ssh=via_ssh or None))  # fmt: skip
 
 
 def _report(console: Console, summary: flow.Summary, service: str, verb: str) -> None:
