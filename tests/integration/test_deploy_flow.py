@@ -168,6 +168,19 @@ def test_second_concurrent_deploy_fails_naming_the_lock_holder(svc: Service) -> 
     assert [svc.get(h)[1] for h in HOSTS] == ["v2\n"] * 3
 
 
+def test_two_deploys_at_once_one_wins_the_other_names_the_holder(svc: Service) -> None:
+    first = svc.popen("deploy", "--skip-push", "--version", "v1")
+    second = svc.popen("deploy", "--skip-push", "--version", "v2")
+    outputs = [p.communicate(timeout=180)[0] for p in (first, second)]
+    codes = sorted(p.returncode for p in (first, second))
+    assert codes == [0, 3], outputs
+    loser = outputs[[first.returncode, second.returncode].index(3)]
+    assert "deploy lock .kamal/lock-flow is held" in loser and "Locked by:" in loser
+    assert "Version: v" in loser and "Message: deploy v" in loser
+    winner_version = "v1" if first.returncode == 0 else "v2"
+    assert [svc.get(h)[1] for h in HOSTS] == [f"{winner_version}\n"] * 3
+
+
 def test_unknown_config_is_a_clear_error_not_a_traceback(svc: Service, tmp_path: Path) -> None:
     result = svc.kamalpy("deploy", "-c", str(tmp_path / "missing.yml"), "--skip-push")
     assert result.returncode == 2

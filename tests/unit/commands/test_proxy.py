@@ -103,3 +103,10 @@ def test_path_prefix_is_stripped_by_default_like_kamal() -> None:
     assert isinstance(http, dict)
     assert http["routers"]["hey-web"]["middlewares"] == ["hey-web-strip-prefix"]
     assert http["middlewares"] == {"hey-web-strip-prefix": {"stripPrefix": {"prefixes": ["/api"]}}}
+
+
+def test_maintenance_config_keeps_the_router_with_no_server() -> None:
+    route = proxy.Route("hey-web", ("a.test",), (), "hey-web-v2", 80)
+    config = yaml.safe_load(proxy.render_maintenance_config(route))
+    assert config["http"]["routers"]["hey-web"]["rule"] == "Host(`a.test`)"
+    assert config["http"]["services"]["hey-web"]["loadBalancer"]["servers"] == []
