@@ -81,7 +81,7 @@ class LockHeldError(KamalpyError):
 
 
 class CommandFailed(KamalpyError):
-    """A command exited non-zero; the message is the whole report: host, argv, code, output."""
+    """A command exited non-zero; the message is the whole report (host, argv, code, tail)."""
 
     exit_code = ExitCode.DEPLOY_FAILED
 

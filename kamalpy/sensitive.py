@@ -8,7 +8,7 @@ REDACTED: Final = "[REDACTED]"
 
 
 class Sensitive:
-    """A secret string: `str`/`repr`/`format` show `[REDACTED]`; `.reveal()` gives the value."""
+    """A secret string: `str`/`repr`/`format` show `[REDACTED]`, `.reveal()` gives the value."""
 
     __slots__ = ("_value",)
 

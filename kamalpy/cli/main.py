@@ -18,6 +18,9 @@ from kamalpy.errors import ExitCode, KamalpyError
 COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.config_cmd",
     "kamalpy.cli.secrets_cmd",
+    "kamalpy.cli.deploy_cmd",
+    "kamalpy.cli.app_cmd",
+    "kamalpy.cli.ops_cmd",
     "kamalpy.cli.build_cmd",
     "kamalpy.cli.registry_cmd",
 )

@@ -1,0 +1,117 @@
+"""`kamalpy app boot|start|stop|restart|logs|exec|details|containers|images|version|remove|
+maintenance|live`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from kamalpy.cli import flow_support as fs
+from kamalpy.cli.output import Console
+from kamalpy.deploy import app_ops
+from kamalpy.deploy import deploy as flow
+from kamalpy.deploy.context import Context
+from kamalpy.errors import ExitCode, UsageError
+from kamalpy.plan import deploy_plan
+
+if TYPE_CHECKING:
+    from kamalpy.cli.flow_support import Subparsers
+
+Op = Callable[[Context, app_ops.Selection, argparse.Namespace], list[str]]
+
+_SIMPLE: dict[str, tuple[str, bool, Op]] = {
+    "details": ("show the app's containers", False, lambda c, s, a: app_ops.details(c, s)),
+    "containers": (
+        "show every app container, stopped too",
+        False,
+        lambda c, s, a: app_ops.containers(c, s),
+    ),
+    "images": ("show the app's images on the hosts", False, lambda c, s, a: app_ops.images(c, s)),
+    "version": ("show the running version", False, lambda c, s, a: app_ops.version(c, s)),
+    "start": ("start the newest container again", True, lambda c, s, a: app_ops.start(c, s)),
+    "stop": ("stop the running container", True, lambda c, s, a: app_ops.stop(c, s)),
+    "restart": (
+        "stop then start the container",
+        True,
+        lambda c, s, a: app_ops.stop(c, s) + app_ops.start(c, s),
+    ),
+    "remove": (
+        "remove containers, routes, env files and images",
+        True,
+        lambda c, s, a: app_ops.remove(c, s),
+    ),
+    "maintenance": (
+        "the proxy answers 503 for the app",
+        True,
+        lambda c, s, a: app_ops.set_maintenance(c, s, on=True),
+    ),
+    "live": (
+        "route to the running container again",
+        True,
+        lambda c, s, a: app_ops.set_maintenance(c, s, on=False),
+    ),
+}
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add `app` and its subcommands."""
+    parser = subparsers.add_parser("app", help="operate the app's containers")
+    sub = parser.add_subparsers(dest="app_command", metavar="SUBCOMMAND", required=True)
+    for name, (help_text, mutating, op) in _SIMPLE.items():
+        p = sub.add_parser(name, help=help_text)
+        fs.add_target_options(p, mutating=mutating)
+        p.set_defaults(handler=_simple(op))
+    p = sub.add_parser("boot", help="boot the configured version (same flow as deploy)")
+    fs.add_target_options(p)
+    p.add_argument("--lock-wait", type=float, default=0, metavar="SECONDS")
+    p.set_defaults(handler=handle_boot)
+    p = sub.add_parser("logs", help="show the app's recent log lines")
+    fs.add_target_options(p, mutating=False)
+    p.add_argument("-n", "--lines", type=int, default=100)
+    p.add_argument("--grep", help="only lines containing this text")
+    p.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="not supported over the batch executor: use `ssh HOST docker logs -f`",
+    )
+    p.set_defaults(handler=_simple(lambda c, s, a: app_ops.logs(c, s, lines=a.lines, grep=a.grep)))
+    p = sub.add_parser("exec", help="run a command in a new (or, --reuse, the running) container")
+    fs.add_target_options(p)
+    p.add_argument("-i", "--interactive", action="store_true")
+    p.add_argument("--reuse", action="store_true", help="exec in the running container")
+    p.add_argument("cmd", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=_simple(lambda c, s, a: app_ops.execute(c, s, a.cmd, reuse=a.reuse)))
+
+
+def _selection(args: argparse.Namespace) -> app_ops.Selection:
+    return app_ops.Selection(fs.selection(args.hosts), fs.selection(args.roles))
+
+
+def _simple(op: Op) -> Callable[[argparse.Namespace, Console, Mapping[str, str]], int]:
+    def handler(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+        if getattr(args, "follow", False) or getattr(args, "interactive", False):
+            raise UsageError(
+                "-f/-i need a terminal session kamalpy does not open",
+                hint="ssh to the host and run docker logs -f / docker exec -it",
+            )
+        config = fs.load(args, environ, fallback_version="latest")
+        ctx = fs.make_context(args, console, environ, config, "app")
+        with ctx.executor:
+            for line in op(ctx, _selection(args), args):
+                console.result(line)
+        return ExitCode.OK
+
+    return handler
+
+
+def handle_boot(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Boot the configured version on the selected hosts, through the full deploy flow."""
+    config = fs.load(args, environ, fallback_version="latest")
+    ctx = fs.make_context(args, console, environ, config, "app")
+    plan = deploy_plan(config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles))
+    with ctx.executor:
+        summary = flow.deploy(ctx, plan, lock_wait=args.lock_wait, message="app boot")
+    console.result(f"Booted {config.service} version {summary.version} in {summary.seconds:.1f}s")
+    return ExitCode.OK

@@ -1,0 +1,137 @@
+"""`kamalpy deploy`, `redeploy` and `rollback [VERSION]`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from kamalpy.cli import flow_support as fs
+from kamalpy.cli.build_support import secrets_named
+from kamalpy.cli.output import Console
+from kamalpy.commands.docker_build import build_spec, image_label_argv, tag_argv
+from kamalpy.deploy import deploy as flow
+from kamalpy.deploy.context import Context
+from kamalpy.deploy.hooks import run_hook
+from kamalpy.deploy.hostops import fan_out, run, timed
+from kamalpy.deploy.image import image_to_hosts, prepare_image, secret_names
+from kamalpy.deploy.versions import previous_version, versions_on
+from kamalpy.errors import ExitCode, UsageError
+from kamalpy.executor.recording import RecordingExecutor
+from kamalpy.plan import deploy_plan
+
+if TYPE_CHECKING:
+    from kamalpy.cli.flow_support import Subparsers
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add deploy, redeploy and rollback."""
+    for name, help_text in (
+        ("deploy", "build, push and deploy with zero downtime"),
+        ("redeploy", "deploy without bootstrapping (same flow, no proxy boot)"),
+    ):
+        p = subparsers.add_parser(name, help=help_text)
+        fs.add_target_options(p)
+        p.add_argument(
+            "--skip-push",
+            action="store_true",
+            help="do not build or push: the image is already in the registry",
+        )
+        p.add_argument(
+            "--via-ssh",
+            action="store_true",
+            help="stream the image over ssh (docker save | docker load) instead of a registry",
+        )
+        p.add_argument(
+            "--lock-wait",
+            type=float,
+            default=0,
+            metavar="SECONDS",
+            help="wait this long for another deploy's lock instead of failing",
+        )
+        p.set_defaults(handler=handle_deploy, command_name=name)
+    p = subparsers.add_parser("rollback", help="boot a retained version again (default: previous)")
+    fs.add_target_options(p)
+    p.add_argument("rollback_version", nargs="?", metavar="VERSION")
+    p.add_argument("--list", action="store_true", help="show the versions you can roll back to")
+    p.add_argument("--lock-wait", type=float, default=0, metavar="SECONDS")
+    p.set_defaults(handler=handle_rollback, command_name="rollback")
+
+
+def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
+    """Get the image onto the hosts (pull, or stream over ssh), then tag `latest[-dest]`."""
+    spec = build_spec(ctx.config)
+    if isinstance(ctx.executor, RecordingExecutor):
+        ctx.executor.respond(image_label_argv(spec.image), stdout=spec.service)
+    targets = [ctx.target(h) for h in hosts]
+    results = image_to_hosts(ctx.executor, ctx.config, targets, via_ssh=via_ssh or None)
+    for host in results.succeeded:
+        ctx.console.step(host, results[host].describe(spec.image), results[host].seconds)
+    for host in results.failed:
+        ctx.console.step(host, f"pull {spec.image}", 0.0, ok=False)
+    results.raise_for_failures()
+    # Kamal's own `app version`/`details` look for containers of `<repo>:latest` first.
+    tagged = fan_out(ctx, hosts, lambda h: [run(ctx, h, tag_argv(spec.image, t))
+                                            for t in spec.tags[1:]])  # fmt: skip
+    tagged.raise_for_failures()
+
+
+def _build(ctx: Context, environ: Mapping[str, str], *, via_ssh: bool) -> None:
+    """Build here (and push unless the image travels over ssh)."""
+    secrets = secrets_named(ctx.config, secret_names(ctx.config), environ)
+    image = build_spec(ctx.config).image
+    timed(ctx, "local", f"build {image}", lambda: prepare_image(
+        ctx.executor, ctx.config, secrets, via_ssh=via_ssh or None))  # fmt: skip
+
+
+def _report(console: Console, summary: flow.Summary, service: str, verb: str) -> None:
+    where = "; ".join(f"{role} → {', '.join(hosts)}" for role, hosts in summary.switched.items())
+    console.result(f"{verb} {service} version {summary.version} in {summary.seconds:.1f}s: {where}")
+
+
+def handle_deploy(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Deploy the configured version to the selected hosts and roles."""
+    config = fs.load(args, environ)
+    ctx = fs.make_context(args, console, environ, config, args.command_name)
+    plan = deploy_plan(config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles))
+    with ctx.executor:
+        if not args.skip_push:
+            run_hook(ctx, "pre-build", hosts=list(plan.hosts))
+            _build(ctx, environ, via_ssh=args.via_ssh)
+        summary = flow.deploy(
+            ctx,
+            plan,
+            lock_wait=args.lock_wait,
+            before_boot=lambda: _deliver(ctx, list(plan.hosts), via_ssh=args.via_ssh),
+            bootstrap=args.command_name == "deploy",
+        )
+    _report(console, summary, config.service, "Dry run of" if ctx.dry_run else "Deployed")
+    return ExitCode.OK
+
+
+def handle_rollback(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Roll back to VERSION (default: the previous retained one), or list candidates."""
+    config = fs.load(args, environ, fallback_version="latest")
+    ctx = fs.make_context(args, console, environ, config, "rollback")
+    host = config.primary_host or ""
+    with ctx.executor:
+        if args.list:
+            versions = versions_on(ctx, host, config.primary_role)
+            console.result("\n".join(versions) if versions else "(no retained versions)")
+            return ExitCode.OK
+        version = args.rollback_version or previous_version(ctx, host, config.primary_role)
+        if not version:
+            raise UsageError(
+                f"{host}: no previous version of {config.service} to roll back to",
+                hint="give a VERSION; `kamalpy rollback --list` shows them",
+            )
+        config = fs.load(args, environ, version=version)
+        ctx.config = config
+        plan = deploy_plan(
+            config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles), rollback=True
+        )
+        summary = flow.deploy(ctx, plan, lock_wait=args.lock_wait, message="rollback")
+    _report(
+        console, summary, config.service, "Dry run of rollback to" if ctx.dry_run else "Rolled back"
+    )
+    return ExitCode.OK

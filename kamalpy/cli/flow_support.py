@@ -1,0 +1,141 @@
+"""Shared by the deploy-flow commands: options, config loading, secrets, the flow's Context.
+
+This is the only place the flows' clock, user name, environment and executor are chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import shlex
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeAlias
+
+from kamalpy.cli.build_support import secrets_named
+from kamalpy.cli.common import add_config_options, load_from_args
+from kamalpy.cli.output import Console
+from kamalpy.config.model import Configuration
+from kamalpy.deploy.context import Context
+from kamalpy.errors import ConfigError, UsageError
+from kamalpy.executor.base import Executor
+from kamalpy.executor.process import run_process_direct
+from kamalpy.executor.recording import RecordingExecutor
+from kamalpy.executor.routing import RoutingExecutor
+from kamalpy.sensitive import Sensitive
+
+if TYPE_CHECKING:
+    Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_target_options(parser: argparse.ArgumentParser, *, mutating: bool = True) -> None:
+    """The shared config options (-c/-s/-d/--version), -H/--hosts, -r/--roles, --dry-run."""
+    add_config_options(parser)
+    parser.add_argument("-H", "--hosts", help="comma-separated hosts to act on (default: all)")
+    parser.add_argument("-r", "--roles", help="comma-separated roles to act on (default: all)")
+    if mutating:
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="print the exact commands per host, change nothing",
+        )
+
+
+def selection(value: str | None) -> list[str] | None:
+    """A comma-separated option as a list, or None for "all"."""
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def load(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    version: str | None = None,
+    *,
+    fallback_version: str | None = None,
+) -> Configuration:
+    """Load and validate the configuration the options point at, and the -H/-r selection.
+
+    Commands that act on what already runs pass `fallback_version="latest"`, so they work
+    without git or $VERSION; `--version`, then $VERSION, then git HEAD still win.
+    """
+    if version is not None:
+        args = argparse.Namespace(**{**vars(args), "app_version": version})
+    try:
+        config = load_from_args(args, environ)
+    except ConfigError as error:
+        if fallback_version is None or "version" not in error.message:
+            raise
+        fallback = argparse.Namespace(**{**vars(args), "app_version": fallback_version})
+        config = load_from_args(fallback, environ)
+    _check_selection(config, args)
+    return config
+
+
+def _check_selection(config: Configuration, args: argparse.Namespace) -> None:
+    roles = set(selection(getattr(args, "roles", None)) or ())
+    unknown_roles = sorted(roles - set(config.role_names))
+    if unknown_roles:
+        raise UsageError(
+            f"unknown role(s): {', '.join(unknown_roles)}",
+            hint=f"roles: {', '.join(config.role_names)}",
+        )
+    hosts = set(selection(getattr(args, "hosts", None)) or ())
+    unknown_hosts = sorted(hosts - set(config.app_hosts))
+    if unknown_hosts:
+        raise UsageError(
+            f"unknown host(s): {', '.join(unknown_hosts)}",
+            hint=f"hosts: {', '.join(config.app_hosts)}",
+        )
+
+
+def performer(environ: Mapping[str, str]) -> str:
+    """Who is deploying: $KAMAL_PERFORMER, else the local user name."""
+    try:
+        return environ.get("KAMAL_PERFORMER") or getpass.getuser()
+    except OSError:
+        return "unknown"
+
+
+def secrets_from(config: Configuration, environ: Mapping[str, str]) -> dict[str, Sensitive]:
+    """Values of the secrets the roles reference: the encrypted store, else the environment."""
+    names = sorted({ref.secret for role in config.roles for ref in role.env.secrets})
+    return secrets_named(config, names, environ)
+
+
+def make_executor(
+    args: argparse.Namespace, console: Console, runner: str | None = None
+) -> Executor:
+    """The recording executor for --dry-run (prints per host), else local + ssh."""
+
+    def show(host: str, argv: tuple[str, ...]) -> None:
+        console.detail(f"  {host}$ {shlex.join(argv)}")
+
+    if getattr(args, "dry_run", False):
+        return RecordingExecutor(emit=lambda line: console.result(f"  {line}"))
+    if runner == "subprocess":  # lighter on CPU than `sh`; see docs/executor.md
+        return RoutingExecutor(on_command=show, runner=run_process_direct)
+    return RoutingExecutor(on_command=show)
+
+
+def make_context(
+    args: argparse.Namespace,
+    console: Console,
+    environ: Mapping[str, str],
+    config: Configuration,
+    command: str,
+) -> Context:
+    """Everything a flow needs, with the clock and user read here and nowhere below."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return Context(
+        config=config,
+        executor=make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")),
+        console=console,
+        clock=time.monotonic,
+        recorded_at=now,
+        performer=performer(environ),
+        dry_run=bool(getattr(args, "dry_run", False)),
+        secrets=secrets_from(config, environ),
+        hooks_env=dict(environ),
+        command=command,
+    )

@@ -1,0 +1,145 @@
+"""`kamalpy details`, `audit`, `lock acquire|release|status`, `prune`, `proxy boot|details|logs`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from functools import partial
+from typing import TYPE_CHECKING
+
+from kamalpy.cli import flow_support as fs
+from kamalpy.cli.output import Console
+from kamalpy.commands import app_scripts, audit, proxy
+from kamalpy.deploy import app_ops, hostops, lock
+from kamalpy.errors import ExitCode
+from kamalpy.plan import deploy_plan
+
+if TYPE_CHECKING:
+    from kamalpy.cli.flow_support import Subparsers
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add details, audit, lock, prune and proxy."""
+    p = subparsers.add_parser("details", help="the proxy and app containers on every host")
+    fs.add_target_options(p, mutating=False)
+    p.set_defaults(handler=handle_details)
+    p = subparsers.add_parser("audit", help="the last lines of the audit log (primary host)")
+    fs.add_target_options(p, mutating=False)
+    p.add_argument("-n", "--lines", type=int, default=50)
+    p.set_defaults(handler=handle_audit)
+    p = subparsers.add_parser("prune", help="remove old stopped containers and unused images")
+    fs.add_target_options(p)
+    p.set_defaults(handler=handle_prune)
+    lock_parser = subparsers.add_parser("lock", help="the deploy lock on the primary host")
+    sub = lock_parser.add_subparsers(dest="lock_command", required=True, metavar="SUBCOMMAND")
+    for name in ("acquire", "release", "status"):
+        p = sub.add_parser(name, help=f"{name} the deploy lock")
+        fs.add_target_options(p, mutating=name != "status")
+        if name == "acquire":
+            p.add_argument("-m", "--message", required=True)
+        p.set_defaults(handler=handle_lock, lock_action=name)
+    proxy_parser = subparsers.add_parser("proxy", help="the Traefik proxy on every host")
+    sub = proxy_parser.add_subparsers(dest="proxy_command", required=True, metavar="SUBCOMMAND")
+    for name in ("boot", "details", "logs"):
+        p = sub.add_parser(name, help=f"proxy {name}")
+        fs.add_target_options(p, mutating=name == "boot")
+        p.set_defaults(handler=handle_proxy, proxy_action=name)
+
+
+def handle_details(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Proxy state then app containers, per host."""
+    config = fs.load(args, environ, fallback_version="latest")
+    ctx = fs.make_context(args, console, environ, config, "details")
+    with ctx.executor:
+        for host in config.proxy_hosts:
+            state = hostops.run(ctx, host, proxy.exists_argv(), check=False)
+            console.result(f"{host} (proxy): {state.stdout.strip() or 'not running'}")
+        for line in app_ops.details(
+            ctx, app_ops.Selection(fs.selection(args.hosts), fs.selection(args.roles))
+        ):
+            console.result(line)
+    return ExitCode.OK
+
+
+def handle_audit(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """The audit log's last lines on the primary host."""
+    config = fs.load(args, environ, fallback_version="latest")
+    ctx = fs.make_context(args, console, environ, config, "audit")
+    host = config.primary_host or ""
+    with ctx.executor:
+        out = hostops.run(
+            ctx,
+            host,
+            audit.reveal_argv(config.service, config.destination, args.lines),
+            check=False,
+        )
+    console.result(f"{host}:\n{out.stdout.rstrip()}")
+    return ExitCode.OK
+
+
+def handle_prune(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Keep `retain_containers` per role; remove older stopped containers and dangling images."""
+    config = fs.load(args, environ, fallback_version="latest")
+    ctx = fs.make_context(args, console, environ, config, "prune")
+    plan = deploy_plan(config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles))
+    with ctx.executor:
+        for role in plan.roles:
+            for step in role.hosts:
+                hostops.timed(
+                    ctx,
+                    step.host,
+                    f"{role.role}: prune containers",
+                    partial(hostops.run, ctx, step.host, step.prune),
+                )
+        prune_images = app_scripts.prune_images_argv(config.service)
+        for host in plan.hosts:
+            hostops.timed(
+                ctx,
+                host,
+                "prune images",
+                partial(
+                    hostops.run,
+                    ctx,
+                    host,
+                    prune_images,
+                    check=False,
+                ),
+            )
+    return ExitCode.OK
+
+
+def handle_lock(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Acquire, release or show the deploy lock."""
+    config = fs.load(args, environ, fallback_version="latest")
+    ctx = fs.make_context(args, console, environ, config, "lock")
+    host = config.primary_host or ""
+    with ctx.executor:
+        if args.lock_action == "acquire":
+            lock.acquire(ctx, host, args.message)
+            console.result(f"{host}: lock acquired")
+        elif args.lock_action == "release":
+            lock.release(ctx, host)
+            console.result(f"{host}: lock released")
+        else:
+            held = lock.status(ctx, host)
+            console.result(f"{host}: {held}" if held else f"{host}: no lock")
+    return ExitCode.OK
+
+
+def handle_proxy(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Boot the proxy where missing, or show its state or logs."""
+    config = fs.load(args, environ, fallback_version="latest")
+    ctx = fs.make_context(args, console, environ, config, "proxy")
+    plan = deploy_plan(config, hosts=fs.selection(args.hosts))
+    with ctx.executor:
+        for host in plan.proxy_hosts:
+            if args.proxy_action == "boot":
+                hostops.ensure_network_and_proxy(ctx, plan, host)
+                console.result(f"{host}: proxy running")
+            elif args.proxy_action == "details":
+                state = hostops.run(ctx, host, proxy.exists_argv(), check=False)
+                console.result(f"{host}: {state.stdout.strip() or 'not running'}")
+            else:
+                out = hostops.run(ctx, host, proxy.logs_argv(), check=False)
+                console.result(f"{host}:\n{(out.stdout + out.stderr).rstrip()}")
+    return ExitCode.OK

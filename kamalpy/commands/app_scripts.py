@@ -1,0 +1,91 @@
+"""Pure builders for the host-side scripts of a deploy: network, prepare, stop old, prune.
+
+Each is `sh -c SCRIPT NAME ARGS...`: values arrive as positional parameters and are never
+interpolated into the script text, so hostile names cannot execute anything.
+"""
+
+from __future__ import annotations
+
+Argv = tuple[str, ...]
+
+
+_PREFLIGHT = (
+    "for tool in docker bash awk; do command -v $tool >/dev/null 2>&1 || "
+    '{ echo "$tool is required on this host (kamalpy health checks and drains use it)"; '
+    "exit 1; }; done; "
+    "docker network inspect kamal >/dev/null 2>&1 || docker network create kamal >/dev/null"
+)
+
+
+def network_create_argv() -> Argv:
+    """Preflight (docker, bash, awk present) and create the `kamal` network unless it exists."""
+    return ("sh", "-c", _PREFLIGHT)
+
+
+def prune_containers_argv(service: str, role: str, destination: str | None, keep: int) -> Argv:
+    """Remove stopped containers of the role beyond the newest `keep` (ps lists newest first)."""
+    script = (
+        'docker ps --all --filter "label=service=$1" --filter "label=destination=$2" '
+        '--filter "label=role=$3" --filter status=created --filter status=exited '
+        '--filter status=dead --format "{{.Names}}" | tail -n +"$(($4 + 1))" '
+        '| while read -r name; do docker rm -- "$name"; done'
+    )
+    return ("sh", "-c", script, "kamalpy-prune", service, destination or "", role, str(keep))
+
+
+def prune_images_argv(service: str) -> Argv:
+    """Remove dangling images of the service and images no container uses."""
+    return (
+        "docker",
+        "image",
+        "prune",
+        "--force",
+        "--all",
+        "--filter",
+        f"label=service={service}",
+    )
+
+
+_OTHERS = (
+    'docker ps --filter "label=service=$1" --filter "label=destination=$2" '
+    '--filter "label=role=$3" --filter status=running --filter status=restarting '
+    '--format "{{.Names}}" | grep -vxF -- "$4"'
+)
+
+
+def running_others_argv(service: str, role: str, destination: str | None, keep: str) -> Argv:
+    """Names of the role's running containers other than `keep` (the new one)."""
+    return (
+        "sh",
+        "-c",
+        _OTHERS + " || true",
+        "kamalpy-others",
+        service,
+        destination or "",
+        role,
+        keep,
+    )
+
+
+def stop_others_argv(
+    service: str, role: str, destination: str | None, keep: str, timeout: int | None
+) -> Argv:
+    """Stop every running container of the role except `keep`, waiting `timeout` s each."""
+    wait = f' -t "{timeout}"' if timeout is not None else ""
+    script = f"{_OTHERS} | xargs -r docker stop{wait} >/dev/null; true"
+    return ("sh", "-c", script, "kamalpy-stop-old", service, destination or "", role, keep)
+
+
+_PREPARE = """state=$(docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null) || state=absent
+case "$state:$2" in
+  running:*) echo reuse ;;
+  absent:*) echo boot ;;
+  *:start) docker start "$1" >/dev/null && echo started ;;
+  *) docker rm --force "$1" >/dev/null && echo boot ;;
+esac"""
+
+
+def prepare_argv(name: str, *, start_existing: bool) -> Argv:
+    """Say `reuse` (already running), `started` (rollback) or `boot` (a fresh run is needed)."""
+    mode = "start" if start_existing else "replace"
+    return ("sh", "-c", _PREPARE, "kamalpy-prepare", name, mode)

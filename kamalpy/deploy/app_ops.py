@@ -1,0 +1,201 @@
+"""`app` operations on the running containers: start/stop/logs/exec/details/remove/maintenance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from kamalpy.commands import app, app_scripts, proxy
+from kamalpy.config.model import Role
+from kamalpy.deploy import hostops
+from kamalpy.deploy.context import Context
+from kamalpy.deploy.versions import current_version, versions_on
+from kamalpy.plan import container_spec
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which roles and hosts an operation acts on (None: all)."""
+
+    hosts: Sequence[str] | None = None
+    roles: Sequence[str] | None = None
+
+
+def pairs(ctx: Context, sel: Selection) -> list[tuple[Role, str]]:
+    """(role, host) pairs of the selection, primary role first."""
+    chosen = [r for r in ctx.config.roles if sel.roles is None or r.name in sel.roles]
+    chosen.sort(key=lambda r: r.name != ctx.config.primary_role)
+    return [(r, h) for r in chosen for h in r.hosts if sel.hosts is None or h in sel.hosts]
+
+
+def per_host(ctx: Context, sel: Selection, action: Callable[[Role, str], str]) -> list[str]:
+    """Run action for every (role, host) in parallel per host; `host (role): output` lines."""
+    todo = pairs(ctx, sel)
+    hosts = list(dict.fromkeys(h for _, h in todo))
+
+    def on_host(host: str) -> list[str]:
+        return [
+            f"{host} ({role.name}): {action(role, host).rstrip()}" for role, h in todo if h == host
+        ]
+
+    results = hostops.fan_out(ctx, hosts, on_host)
+    results.raise_for_failures()
+    return [line for host in hosts for line in results[host]]
+
+
+def _out(ctx: Context, host: str, argv: Sequence[str]) -> str:
+    result = hostops.run(ctx, host, argv)
+    return result.stdout + result.stderr
+
+
+def details(ctx: Context, sel: Selection) -> list[str]:
+    """`docker ps` of each role's containers on each host."""
+    cfg = ctx.config
+    return per_host(
+        ctx,
+        sel,
+        lambda r, h: "\n" + _out(ctx, h, app.details_argv(cfg.service, r.name, cfg.destination)),
+    )
+
+
+def containers(ctx: Context, sel: Selection) -> list[str]:
+    """`docker ps --all` of each role's containers, stopped ones included."""
+    cfg = ctx.config
+    return per_host(
+        ctx,
+        sel,
+        lambda r, h: "\n" + _out(ctx, h, app.containers_argv(cfg.service, r.name, cfg.destination)),
+    )
+
+
+def images(ctx: Context, sel: Selection) -> list[str]:
+    """The service's images on each host."""
+    return per_host(
+        ctx, sel, lambda r, h: "\n" + _out(ctx, h, app.images_argv(ctx.config.repository))
+    )
+
+
+def version(ctx: Context, sel: Selection) -> list[str]:
+    """The running version of each role on each host."""
+    return per_host(ctx, sel, lambda r, h: current_version(ctx, h, r.name) or "(none running)")
+
+
+def _current_name(ctx: Context, role: Role, host: str, *, any_state: bool = False) -> str | None:
+    found = (
+        versions_on(ctx, host, role.name)
+        if any_state
+        else [v for v in [current_version(ctx, host, role.name)] if v]
+    )
+    return ctx.config.container_name(role, found[0]) if found else None
+
+
+def stop(ctx: Context, sel: Selection) -> list[str]:
+    """Stop the running container of each role (the proxy then answers 502/503)."""
+
+    def act(role: Role, host: str) -> str:
+        name = _current_name(ctx, role, host)
+        if not name:
+            return "nothing running"
+        timeout = None if role.proxy else ctx.config.drain_timeout
+        hostops.run(ctx, host, app.stop_argv([name], timeout=timeout))
+        return f"stopped {name}"
+
+    return per_host(ctx, sel, act)
+
+
+def start(ctx: Context, sel: Selection) -> list[str]:
+    """Start the newest container of each role again."""
+
+    def act(role: Role, host: str) -> str:
+        name = _current_name(ctx, role, host, any_state=True)
+        if not name:
+            return "no container to start"
+        hostops.run(ctx, host, app.start_argv(name))
+        return f"started {name}"
+
+    return per_host(ctx, sel, act)
+
+
+def logs(ctx: Context, sel: Selection, *, lines: int, grep: str | None) -> list[str]:
+    """The last `lines` log lines of each role's current container, optionally filtered."""
+
+    def act(role: Role, host: str) -> str:
+        name = _current_name(ctx, role, host, any_state=True)
+        if not name:
+            return "no container"
+        text = _out(ctx, host, app.logs_argv(name, lines=lines, timestamps=True))
+        kept = [ln for ln in text.splitlines() if grep is None or grep in ln]
+        return "\n" + "\n".join(kept)
+
+    return per_host(ctx, sel, act)
+
+
+def execute(ctx: Context, sel: Selection, cmd: Sequence[str], *, reuse: bool) -> list[str]:
+    """Run cmd in the running container (--reuse) or in a fresh one of the configured image."""
+
+    def act(role: Role, host: str) -> str:
+        if reuse:
+            name = _current_name(ctx, role, host)
+            if not name:
+                return "nothing running to exec in"
+            return "\n" + _out(ctx, host, app.exec_argv(name, cmd))
+        spec = container_spec(ctx.config, role, host)  # same env, env file and network
+        return "\n" + _out(ctx, host, app.run_once_argv(spec, cmd))
+
+    return per_host(ctx, sel, act)
+
+
+def remove(ctx: Context, sel: Selection) -> list[str]:
+    """Remove every container of the roles, their routes and env files, and unused images."""
+    cfg = ctx.config
+
+    def act(role: Role, host: str) -> str:
+        names = _out(ctx, host, app.ps_names_argv(cfg.service, role.name, cfg.destination)).split()
+        if role.proxy:
+            path = proxy.config_path(cfg.service, role.name, cfg.destination)
+            hostops.run(ctx, host, proxy.remove_config_argv(path))
+        if names:
+            hostops.run(ctx, host, app.remove_argv(names))
+        hostops.run(
+            ctx,
+            host,
+            ("rm", "-f", "--", app.env_file_path(cfg.service, cfg.destination, role.name)),
+        )
+        hostops.run(ctx, host, app_scripts.prune_images_argv(cfg.service), check=False)
+        return f"removed {len(names)} container(s)"
+
+    return per_host(ctx, sel, act)
+
+
+def set_maintenance(ctx: Context, sel: Selection, *, on: bool) -> list[str]:
+    """Maintenance: the route has no server, so the proxy answers 503; live: route to current."""
+    cfg = ctx.config
+
+    def act(role: Role, host: str) -> str:
+        if role.proxy is None:
+            return "not behind the proxy"
+        name = _current_name(ctx, role, host)
+        if not on and not name:
+            return "nothing running to route to"
+        route = proxy.Route(
+            proxy.config_name(cfg.service, role.name, cfg.destination),
+            role.proxy.hosts,
+            role.proxy.path_prefixes,
+            name or "",
+            role.proxy.app_port,
+            role.proxy.ssl,
+            role.proxy.response_timeout,
+            role.proxy.strip_path_prefix,
+        )
+        content = (
+            proxy.render_maintenance_config(route)
+            if on
+            else proxy.render_dynamic_config(route, version=name or "")
+        )
+        path = proxy.config_path(cfg.service, role.name, cfg.destination)
+        temp = path.rsplit("/", 1)[0] + f"/.{route.name}.maintenance.tmp"
+        ctx.executor.upload(ctx.target(host), temp, content, mode="644")
+        hostops.run(ctx, host, proxy.rename_argv(temp, path))
+        return "maintenance (503)" if on else f"live -> {name}"
+
+    return per_host(ctx, sel, act)

@@ -1,0 +1,207 @@
+"""The deploy flow: lock, env files, pre-deploy hook, boot beside old, health, barrier, switch,
+drain, stop old, prune, audit. A failing release is removed and the old one keeps serving."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+
+from kamalpy.deploy import hostops, lock
+from kamalpy.deploy.context import Context
+from kamalpy.deploy.hooks import run_hook
+from kamalpy.errors import DeployFailed, KamalpyError
+from kamalpy.executor.fanout import HostsFailed
+from kamalpy.executor.retry import poll_until
+from kamalpy.plan import DeployPlan, HostStep, RolePlan
+
+
+@dataclass
+class Summary:
+    """What changed where: per role, the hosts now serving the new version."""
+
+    version: str
+    switched: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def deploy(
+    ctx: Context,
+    plan: DeployPlan,
+    *,
+    lock_wait: float = 0,
+    before_boot: Callable[[], None] | None = None,
+    message: str = "deploy",
+    bootstrap: bool = True,
+) -> Summary:
+    """Run the whole deploy under the lock; raise DeployFailed (exit 1) naming host and reason."""
+    start = ctx.clock()
+    hosts = list(plan.hosts)
+    run_hook(ctx, "pre-connect", hosts=hosts)
+    # Before the lock, and in parallel: opens every host's one ssh connection, checks the tools
+    # and creates the network (idempotent); boots the proxy only where it is missing.
+    _all_hosts(
+        ctx,
+        plan,
+        "prepare host",
+        lambda h: hostops.ensure_network_and_proxy(ctx, plan, h, bootstrap),
+    )
+    lock.acquire(ctx, plan.primary_host, f"{message} {plan.version}", wait=lock_wait)
+    try:
+        summary = _deploy_locked(ctx, plan, before_boot)
+    except KamalpyError as error:
+        _audit(ctx, plan, f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}")
+        raise
+    finally:
+        lock.release(ctx, plan.primary_host)
+    summary.seconds = ctx.clock() - start
+    run_hook(
+        ctx, "post-deploy", hosts=hosts, roles=[r.role for r in plan.roles], runtime=summary.seconds
+    )
+    return summary
+
+
+def _deploy_locked(
+    ctx: Context, plan: DeployPlan, before_boot: Callable[[], None] | None
+) -> Summary:
+    if before_boot is not None:
+        before_boot()  # e.g. pull the image on every host
+    steps = [s for role in plan.roles for s in role.hosts]
+    # Env files first, so the pre-deploy hook (migrations) already sees the new env on the hosts.
+    _all_hosts(ctx, plan, "env files", lambda h: _upload_env_files(ctx, steps, h))
+    run_hook(ctx, "pre-deploy", hosts=list(plan.hosts), roles=[r.role for r in plan.roles])
+    summary = Summary(plan.version)
+    for role in plan.roles:
+        summary.switched[role.role] = _deploy_role(ctx, plan, role)
+    _all_hosts(ctx, plan, "prune", lambda h: _prune_host(ctx, plan, h))
+    _audit(
+        ctx,
+        plan,
+        f"Deployed {plan.service} version {plan.version} ({', '.join(r.role for r in plan.roles)})",
+    )
+    return summary
+
+
+def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
+    for step in steps:
+        if step.host == host:
+            hostops.upload_env_file(ctx, step)
+
+
+def _all_hosts(ctx: Context, plan: DeployPlan, what: str, action: Callable[[str], None]) -> None:
+    results = hostops.fan_out(
+        ctx, plan.hosts, lambda h: hostops.timed(ctx, h, what, lambda: action(h))
+    )
+    results.raise_for_failures()
+
+
+def _prune_host(ctx: Context, plan: DeployPlan, host: str) -> None:
+    for step in (s for r in plan.roles for s in r.hosts if s.host == host):
+        hostops.run(ctx, host, step.prune)
+
+
+def _audit(ctx: Context, plan: DeployPlan, message: str) -> None:
+    try:
+        hostops.record_audit(ctx, plan.primary_host, message)
+    except KamalpyError as error:  # the audit must never hide the deploy's own outcome
+        ctx.console.warn(f"audit log not written: {error.message}")
+
+
+def _deploy_role(ctx: Context, plan: DeployPlan, role: RolePlan) -> list[str]:
+    """Boot and check every batch; only when ALL hosts are healthy, switch them (the barrier)."""
+    booted: list[HostStep] = []
+    for index, batch in enumerate(role.batches):
+        if index and role.boot_wait and not ctx.dry_run:
+            poll_until(lambda: False, interval=role.boot_wait, timeout=role.boot_wait)
+        try:
+            _boot_batch(ctx, plan, batch, booted)
+        except KamalpyError as error:
+            _abandon(ctx, role, booted, error)
+            raise
+    if not role.proxied:
+        return [s.host for s in role.hosts]  # stopped old ones per host already (rolling)
+    results = hostops.fan_out(
+        ctx,
+        [s.host for s in role.hosts],
+        lambda h: hostops.timed(
+            ctx,
+            h,
+            f"{role.role}: switch proxy to {role.hosts[0].container}",
+            lambda: hostops.switch(ctx, plan, _step_for(role, h)),
+        ),
+    )
+    results.raise_for_failures()
+    results = hostops.fan_out(
+        ctx,
+        [s.host for s in role.hosts],
+        lambda h: hostops.timed(
+            ctx,
+            h,
+            f"{role.role}: drain and stop old",
+            lambda: hostops.drain_and_stop_old(ctx, plan, _step_for(role, h)),
+        ),
+    )
+    results.raise_for_failures()
+    return [s.host for s in role.hosts]
+
+
+def _step_for(role: RolePlan, host: str) -> HostStep:
+    return next(s for s in role.hosts if s.host == host)
+
+
+def _boot_batch(
+    ctx: Context, plan: DeployPlan, batch: tuple[HostStep, ...], booted: list[HostStep]
+) -> None:
+    def one(host: str) -> None:
+        step = _step_for_batch(batch, host)
+        outcome = hostops.timed(
+            ctx, host, f"{step.role}: boot {step.container}", lambda: hostops.boot(ctx, step)
+        )
+        if outcome == "boot":
+            booted.append(step)
+        hostops.timed(
+            ctx,
+            host,
+            f"{step.role}: healthy {step.container}",
+            lambda: hostops.wait_healthy(ctx, plan, step),
+        )
+        if step.switch is None:  # no proxy: ready means it can replace the old one now
+            hostops.timed(
+                ctx,
+                host,
+                f"{step.role}: stop old",
+                lambda: hostops.drain_and_stop_old(ctx, plan, step),
+            )
+
+    results = hostops.fan_out(ctx, [s.host for s in batch], one)
+    if results.ok:
+        return
+    failed = [_step_for_batch(batch, h) for h in results.failed]
+    report = [HostsFailed({h: results.errors[h] for h in results.failed}).message]
+    report += [hostops.diagnostics(ctx, s) for s in failed]
+    raise DeployFailed(
+        "\n".join(report),
+        hint="the previous version keeps serving; fix the release and deploy again",
+    )
+
+
+def _step_for_batch(batch: tuple[HostStep, ...], host: str) -> HostStep:
+    return next(s for s in batch if s.host == host)
+
+
+def _abandon(ctx: Context, role: RolePlan, booted: list[HostStep], error: KamalpyError) -> None:
+    """Remove every new container this deploy booted for the role; old ones were never touched."""
+    if not role.proxied:
+        return  # rolled hosts already run the new version; the rest keep the old one
+    for step in booted:
+        try:
+            hostops.timed(
+                ctx,
+                step.host,
+                f"{role.role}: remove failed {step.container}",
+                partial(hostops.remove_new, ctx, step),
+            )
+        except KamalpyError as cleanup_error:
+            ctx.console.warn(
+                f"{step.host}: could not remove {step.container}: {cleanup_error.message}"
+            )

@@ -1,0 +1,237 @@
+"""Per-host operations of a deploy, each one timed and reported as one console line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+from kamalpy.commands import app, app_scripts, audit, proxy
+from kamalpy.commands.health import split_http_response
+from kamalpy.deploy.context import Context
+from kamalpy.errors import CommandFailed, DeployFailed, KamalpyError
+from kamalpy.executor.base import Completed
+from kamalpy.executor.fanout import HostResults, on_hosts
+from kamalpy.executor.retry import poll_until
+from kamalpy.plan import DeployPlan, HostStep, RouteSwitch
+
+T = TypeVar("T")
+
+
+def timed(ctx: Context, host: str, what: str, action: Callable[[], T]) -> T:
+    """Run action, then print one line for host and step with its duration (FAILED on error)."""
+    start = ctx.clock()
+    try:
+        result = action()
+    except BaseException:
+        ctx.console.step(host, what, ctx.clock() - start, ok=False)
+        raise
+    ctx.console.step(host, what, ctx.clock() - start)
+    return result
+
+
+def run(ctx: Context, host: str, argv: Sequence[str], *, check: bool = True) -> Completed:
+    """Run one command on a host."""
+    return ctx.executor.run(ctx.target(host), tuple(argv), check=check)
+
+
+def fan_out(ctx: Context, hosts: Sequence[str], action: Callable[[str], T]) -> HostResults[T]:
+    """Run action(host) on every host in parallel; collect a result or an error per host."""
+    targets = [ctx.target(h) for h in dict.fromkeys(hosts)]
+    return on_hosts(
+        targets, lambda t: action(t.name), limit=ctx.config.sshkit.max_concurrent_starts
+    )
+
+
+def ensure_network_and_proxy(
+    ctx: Context, plan: DeployPlan, host: str, boot_proxy: bool = True
+) -> None:
+    """Preflight and the `kamal` network; boot Traefik where a proxied role needs it."""
+    run(ctx, host, app_scripts.network_create_argv())
+    if host not in plan.proxy_hosts or not boot_proxy:
+        return
+    run(ctx, host, proxy.mkdir_argv())
+    state = run(ctx, host, proxy.exists_argv(), check=False)
+    if state.ok and state.stdout.strip() == "running":
+        return
+    if state.ok and state.stdout.strip():
+        run(ctx, host, proxy.start_argv())
+    else:
+        timed(ctx, host, "boot proxy", lambda: run(ctx, host, proxy.run_argv(plan.proxy)))
+
+
+def upload_env_file(ctx: Context, step: HostStep) -> None:
+    """Write the role's secret env file (0600) on the host, BEFORE any hook or boot."""
+    values = {}
+    for variable, secret in step.secret_env:
+        if secret not in ctx.secrets:
+            raise DeployFailed(
+                f"{step.host}: secret {secret!r} (env {variable}) has no value",
+                hint="add it to the service's secrets, or remove it from env",
+            )
+        values[variable] = ctx.secrets[secret].reveal()
+    run(ctx, step.host, app.make_env_dir_argv(ctx.config.service, ctx.config.destination))
+    ctx.executor.upload(ctx.target(step.host), step.env_file, app.render_env_file(values))
+
+
+def boot(ctx: Context, step: HostStep) -> str:
+    """Start the new container beside the old; `reuse` when that version already runs."""
+    outcome = run(ctx, step.host, step.prepare).stdout.strip() or "boot"
+    if outcome == "boot":
+        run(ctx, step.host, step.run)
+    return outcome
+
+
+def wait_healthy(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
+    """Poll until the new container is healthy (proxied) or ready (not proxied); raise if never."""
+    if ctx.dry_run:
+        if step.health:
+            run(ctx, step.host, step.health, check=False)
+        return
+    history: list[str] = []
+    if step.health is not None:
+        health = step.health
+        started = ctx.clock()
+
+        def attempt() -> bool:
+            result = run(ctx, step.host, health, check=False)
+            answer = (result.stdout.strip() or result.stderr.strip() or "no answer").splitlines()
+            history.append(f"{ctx.clock() - started:.1f}s {answer[-1]}")
+            return result.ok
+
+        ok = poll_until(
+            attempt,
+            interval=plan.health_interval,
+            timeout=plan.deploy_timeout,
+            attempt_timeout=plan.health_timeout + 5,
+        )
+    else:
+        ok = _wait_ready_without_proxy(ctx, plan, step)
+    if not ok:
+        raise DeployFailed(
+            f"{step.host}: {step.container} did not become healthy within "
+            f"{plan.deploy_timeout}s\n" + _history_text(history)
+        )
+
+
+def _history_text(history: list[str]) -> str:
+    """Health attempts, repeated answers folded: `0.0s-7.1s HTTP/1.1 404 Not Found (x8)`."""
+    folded: list[tuple[str, str, str, int]] = []
+    for entry in history:
+        at, _, answer = entry.partition(" ")
+        if folded and folded[-1][2] == answer:
+            first, _, _, count = folded[-1]
+            folded[-1] = (first, at, answer, count + 1)
+        else:
+            folded.append((at, at, answer, 1))
+    lines = [
+        f"    health check {a}-{b} {text} (x{n})" if n > 1 else f"    health check {a} {text}"
+        for a, b, text, n in folded
+    ]
+    return "\n".join(lines) if lines else "    (no health check completed)"
+
+
+def _wait_ready_without_proxy(ctx: Context, plan: DeployPlan, step: HostStep) -> bool:
+    """Docker health `healthy` when the image has a check, else still running after the delay."""
+    started = ctx.clock()
+
+    def ready() -> bool:
+        fields = run(ctx, step.host, step.state, check=False).stdout.split()
+        if not fields or fields[0] not in ("running", "created", "restarting"):
+            raise DeployFailed(f"{step.host}: {step.container} stopped: {' '.join(fields)}")
+        if len(fields) > 1 and fields[1] != "none":
+            return fields[1] == "healthy"
+        return fields[0] == "running" and ctx.clock() - started >= plan.readiness_delay
+
+    timeout = max(plan.deploy_timeout, plan.readiness_delay + 5)
+    return poll_until(ready, interval=0.25, timeout=timeout)
+
+
+def switch(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
+    """Point the role's route at the new container (temp file + rename), confirm via the API."""
+    sw = step.switch
+    if sw is None:
+        return
+    target = ctx.target(step.host)
+    ctx.executor.upload(target, sw.temp, sw.content, mode="644")
+    run(ctx, step.host, proxy.rename_argv(sw.temp, sw.path))
+    if ctx.dry_run:
+        run(ctx, step.host, proxy.api_argv(plan.proxy.api_port, sw.api_resource), check=False)
+        return
+    if not poll_until(
+        lambda: _route_points_at(ctx, plan, step.host, sw), interval=0.05, timeout=15
+    ):
+        raise DeployFailed(
+            f"{step.host}: the proxy did not pick up the route to {sw.backend_url} within 15s",
+            hint="is the proxy running? `kamalpy proxy details`, `kamalpy proxy boot`",
+        )
+
+
+def _route_points_at(ctx: Context, plan: DeployPlan, host: str, sw: RouteSwitch) -> bool:
+    result = run(ctx, host, proxy.api_argv(plan.proxy.api_port, sw.api_resource), check=False)
+    status, body = split_http_response(result.stdout)
+    return status == 200 and f'"url":"{sw.backend_url}"' in body.replace(" ", "")
+
+
+def drain_and_stop_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
+    """Wait until the old containers have no request in flight (or drain_timeout), stop them."""
+    in_flight = step.in_flight
+    if in_flight is not None and not ctx.dry_run:
+        zeros = [0]
+
+        def drained() -> bool:
+            # Two zero readings in a row: a request routed just before the switch has had
+            # time to open its connection to the old container and be counted.
+            out = run(ctx, step.host, in_flight, check=False).stdout.strip()
+            zeros[0] = zeros[0] + 1 if out == "0" else 0
+            return zeros[0] >= 2
+
+        poll_until(drained, interval=0.25, timeout=plan.drain_timeout)
+    elif in_flight is not None:
+        run(ctx, step.host, in_flight, check=False)
+    run(ctx, step.host, step.stop_old)
+
+
+def diagnostics(ctx: Context, step: HostStep) -> str:
+    """The failing container's last 50 log lines and its Docker health log, for the error."""
+    parts = [f"--- {step.host}: last 50 log lines of {step.container} ---"]
+    try:
+        logs = run(ctx, step.host, step.logs, check=False)
+        parts.append((logs.stdout + logs.stderr).rstrip() or "(no output)")
+        docker_health = run(ctx, step.host, step.health_log, check=False).stdout.strip()
+        if docker_health not in ("", "null"):
+            parts.append(f"--- {step.host}: docker health of {step.container} ---")
+            parts.append(docker_health)
+    except KamalpyError as error:
+        parts.append(f"(diagnostics unavailable: {error.message})")
+    return "\n".join(parts)
+
+
+def remove_new(ctx: Context, step: HostStep) -> None:
+    """Stop and remove the failed new container; the old one keeps serving."""
+    run(ctx, step.host, step.remove_new, check=False)
+
+
+def record_audit(ctx: Context, host: str, message: str) -> None:
+    """Append one line to the audit log on a host."""
+    line = audit.audit_line(
+        message,
+        recorded_at=ctx.recorded_at,
+        performer=ctx.performer,
+        destination=ctx.config.destination,
+    )
+    run(ctx, host, audit.record_argv(ctx.config.service, ctx.config.destination, line))
+
+
+def first_error(results: HostResults[object]) -> KamalpyError | None:
+    """The first host's error as a KamalpyError (unknown ones wrapped), or None."""
+    for host in results.failed:
+        error = results.errors[host]
+        if isinstance(error, KamalpyError):
+            return error
+        return CommandFailed(
+            host=host,
+            command="(internal)",
+            exit_status=1,
+            output_tail=f"{type(error).__name__}: {error}",
+        )
+    return None

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from kamalpy.commands import proxy
+
+
+@pytest.mark.parametrize(
+    ("hosts", "prefix", "rule"),
+    [
+        ((), (), "PathPrefix(`/`)"),
+        (("a.test",), (), "Host(`a.test`)"),
+        (("a.test", "b.test"), ("/api",), "Host(`a.test`, `b.test`) && PathPrefix(`/api`)"),
+        ((), ("/api", "/v2"), "(PathPrefix(`/api`) || PathPrefix(`/v2`))"),
+        ((), ("/",), "PathPrefix(`/`)"),
+    ],
+)
+def test_router_rule(hosts: tuple[str, ...], prefix: tuple[str, ...], rule: str) -> None:
+    assert proxy.router_rule(hosts, prefix) == rule
+
+
+def test_router_rule_refuses_backticks() -> None:
+    with pytest.raises(ValueError, match="backtick"):
+        proxy.router_rule(("a`) || Host(`b",), ())
+
+
+def test_dynamic_config_points_at_container_with_short_idle_timeout() -> None:
+    route = proxy.Route("hey-web", ("a.test",), (), "hey-web-v2", 3000)
+    content = proxy.render_dynamic_config(route, version="v2")
+    assert content.startswith(b"# kamalpy: hey-web -> hey-web-v2 (version v2)\n")
+    assert yaml.safe_load(content) == {
+        "http": {
+            "routers": {
+                "hey-web": {"rule": "Host(`a.test`)", "service": "hey-web", "entryPoints": ["web"]}
+            },
+            "services": {
+                "hey-web": {
+                    "loadBalancer": {
+                        "servers": [{"url": "http://hey-web-v2:3000"}],
+                        "passHostHeader": True,
+                        "serversTransport": "hey-web",
+                    }
+                }
+            },
+            "serversTransports": {
+                "hey-web": {
+                    "forwardingTimeouts": {
+                        "dialTimeout": "5s",
+                        "idleConnTimeout": "1s",
+                        "responseHeaderTimeout": "30s",
+                    }
+                }
+            },
+        }
+    }
+
+
+def test_ssl_route_uses_websecure_resolver_and_redirects_http() -> None:
+    route = proxy.Route("hey-web", ("a.test",), (), "hey-web-v2", 80, ssl=True)
+    http = proxy.dynamic_config(route)["http"]
+    assert isinstance(http, dict)
+    assert http["routers"]["hey-web"]["tls"] == {"certResolver": "letsencrypt"}
+    assert http["routers"]["hey-web"]["entryPoints"] == ["websecure"]
+    assert http["routers"]["hey-web-http"]["middlewares"] == ["hey-web-https-redirect"]
+
+
+def test_paths_keep_temp_file_in_watched_directory_with_ignored_suffix() -> None:
+    assert proxy.config_path("hey", "web", "prod") == ".kamal/proxy/dynamic/hey-web-prod.yml"
+    temp = proxy.temp_path("hey", "web", None, "v2")
+    assert temp == ".kamal/proxy/dynamic/.hey-web.v2.tmp"
+    assert proxy.rename_argv(temp, "x.yml") == ("mv", "-f", "--", temp, "x.yml")
+
+
+def test_proxy_run_mounts_directory_and_binds_api_to_loopback() -> None:
+    argv = proxy.run_argv(proxy.ProxySettings(image="127.0.0.1:5000/traefik:v3", api_port=8089))
+    assert argv[:2] == ("sh", "-c")
+    assert '"$HOME/.kamal/proxy/dynamic:/etc/traefik/dynamic:ro"' in argv[2]
+    rest = argv[3:]
+    assert rest[:8] == (
+        "kamalpy-proxy-boot", "--detach", "--restart", "unless-stopped",
+        "--name", "kamal-proxy", "--network", "kamal",
+    )  # fmt: skip
+    assert rest[rest.index("127.0.0.1:8089:8080") - 1 :][:2] == ("--publish", "127.0.0.1:8089:8080")
+    image_at = rest.index("127.0.0.1:5000/traefik:v3")
+    flags = rest[image_at + 1 :]
+    assert "--providers.file.directory=/etc/traefik/dynamic" in flags
+    assert "--providers.file.watch=true" in flags
+    assert not any(f.startswith("--entrypoints.websecure") for f in flags)
+
+
+def test_proxy_ssl_flags_store_certificates_on_volume() -> None:
+    flags = proxy.static_flags(proxy.ProxySettings(ssl=True, acme_email="ops@a.test"))
+    assert "--entrypoints.websecure.address=:443" in flags
+    assert "--certificatesresolvers.letsencrypt.acme.httpchallenge.entrypoint=web" in flags
+    assert "--certificatesresolvers.letsencrypt.acme.storage=/etc/traefik/acme/acme.json" in flags
+    assert "--certificatesresolvers.letsencrypt.acme.email=ops@a.test" in flags
+
+
+def test_path_prefix_is_stripped_by_default_like_kamal() -> None:
+    route = proxy.Route("hey-web", (), ("/api",), "hey-web-v2", 80)
+    http = proxy.dynamic_config(route)["http"]
+    assert isinstance(http, dict)
+    assert http["routers"]["hey-web"]["middlewares"] == ["hey-web-strip-prefix"]
+    assert http["middlewares"] == {"hey-web-strip-prefix": {"stripPrefix": {"prefixes": ["/api"]}}}
+
+
+def test_maintenance_config_keeps_the_router_with_no_server() -> None:
+    route = proxy.Route("hey-web", ("a.test",), (), "hey-web-v2", 80)
+    config = yaml.safe_load(proxy.render_maintenance_config(route))
+    assert config["http"]["routers"]["hey-web"]["rule"] == "Host(`a.test`)"
+    assert config["http"]["services"]["hey-web"]["loadBalancer"]["servers"] == []

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from kamalpy.commands import audit, drain, health, hooks, lock
+
+
+def test_lock_paths_and_details_are_base64_like_kamal() -> None:
+    assert lock.lock_dir("hey", None) == ".kamal/lock-hey"
+    assert lock.lock_dir("hey", "prod") == ".kamal/lock-hey-prod"
+    text = lock.details_text(performer="ann", recorded_at="T", version="v1", message="m")
+    argv = lock.acquire_argv("hey", None, text)
+    assert argv[3:5] == ("kamalpy-lock", ".kamal/lock-hey")
+    assert base64.b64decode(argv[5]).decode() == "Locked by: ann at T\nVersion: v1\nMessage: m"
+
+
+@pytest.mark.parametrize(
+    ("dest", "path"), [(None, ".kamal/hey-audit.log"), ("prod", ".kamal/hey-prod-audit.log")]
+)
+def test_audit_log_path(dest: str | None, path: str) -> None:
+    assert audit.audit_log_path("hey", dest) == path
+
+
+def test_audit_line_is_one_line_with_tags() -> None:
+    line = audit.audit_line(
+        "Deployed\nv2", recorded_at="2026-01-01T00:00:00Z", performer="ann", destination="prod"
+    )
+    assert line == "[2026-01-01T00:00:00Z] [ann] [prod] Deployed v2"
+
+
+def test_hook_env_names_and_formats() -> None:
+    env = hooks.hook_env(
+        recorded_at="T",
+        performer="ann",
+        service="hey",
+        version="abcdef123",
+        hosts=["a", "b"],
+        command="deploy",
+        roles=["web"],
+        runtime=3.4,
+    )
+    assert env == {
+        "KAMAL_RECORDED_AT": "T", "KAMAL_PERFORMER": "ann", "KAMAL_SERVICE": "hey",
+        "KAMAL_VERSION": "abcdef123", "KAMAL_SERVICE_VERSION": "hey@abcdef1",
+        "KAMAL_HOSTS": "a,b", "KAMAL_COMMAND": "deploy", "KAMAL_ROLES": "web",
+        "KAMAL_RUNTIME": "3",
+    }  # fmt: skip
+
+
+PROC_NET_TCP = """\
+  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1
+   1: 020012AC:0050 030012AC:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 2
+   2: 020012AC:0050 030012AC:D2F2 06 00000000:00000000 00:00000000 00000000     0        0 3
+   3: 020012AC:1F90 030012AC:D2F4 01 00000000:00000000 00:00000000 00000000     0        0 4
+   4: 020012AC:D2F6 030012AC:0050 01 00000000:00000000 00:00000000 00000000     0        0 5
+"""
+
+
+def test_count_established_counts_only_established_on_local_port() -> None:
+    assert drain.count_established(PROC_NET_TCP, 80) == 1
+    assert drain.count_established(PROC_NET_TCP, 8080) == 1
+
+
+def test_healthcheck_passes_values_positionally() -> None:
+    argv = health.healthcheck_argv("hey-web-v2", 3000, "/up")
+    assert argv[:4] == ("timeout", "5", "bash", "-c")
+    assert argv[5:] == ("kamalpy-health", "hey-web-v2", "3000", "/up")
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "body"),
+    [
+        ('HTTP/1.0 200 OK\r\nA: b\r\n\r\n{"x": 1}', 200, '{"x": 1}'),
+        ("HTTP/1.1 404 Not Found\r\n\r\n", 404, ""),
+        ("", 0, ""),
+    ],
+)
+def test_split_http_response(raw: str, status: int, body: str) -> None:
+    assert health.split_http_response(raw) == (status, body)

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from kamalpy.cli.output import Console
+from kamalpy.deploy.context import Context
+from kamalpy.deploy.deploy import deploy
+from kamalpy.errors import DeployFailed
+from kamalpy.executor.recording import RecordingExecutor
+from kamalpy.plan import deploy_plan
+from kamalpy.sensitive import Sensitive
+from tests.unit.deploy.sample import HOSTS, sample_config
+
+
+def context(executor: RecordingExecutor, *, dry_run: bool = True) -> Context:
+    ticks = itertools.count()
+    return Context(
+        config=sample_config(), executor=executor, console=Console(),
+        clock=lambda: float(next(ticks)), recorded_at="2026-01-01T00:00:00Z", performer="ann",
+        dry_run=dry_run, secrets={"DB_PASSWORD": Sensitive("s3cret")},
+    )  # fmt: skip
+
+
+def kinds(executor: RecordingExecutor, host: str) -> list[str]:
+    names = []
+    for argv in executor.commands_for(host):
+        if argv[:1] == ("timeout",):
+            label = argv[5]
+        elif argv[:2] in (("sh", "-c"), ("bash", "-c")) and len(argv) > 3:
+            label = argv[3]
+        else:
+            label = " ".join(argv[:2])
+        names.append(label)
+    return names
+
+
+def test_dry_run_walks_lock_env_boot_health_switch_drain_prune_audit_in_order() -> None:
+    executor = RecordingExecutor()
+    ctx = context(executor)
+    deploy(ctx, deploy_plan(ctx.config))
+    primary = kinds(executor, HOSTS[0])
+    assert primary[0] == "sh -c"  # preflight and network before anything else
+    assert primary.index("kamalpy-lock") < primary.index("install -D")  # lock, then changes
+    order = ["install -D", "kamalpy-prepare", "docker run", "kamalpy-health", "install -D",
+             "mv -f", "kamalpy-drain", "kamalpy-stop-old", "kamalpy-prune", "kamalpy-audit",
+             "rm -rf"]  # fmt: skip
+    at = 0
+    for kind in order:  # each kind appears after the previous one
+        at = primary.index(kind, at) + 1
+    # the barrier: no host writes its route before every host ran its health check
+    calls = [(c.target, c.argv) for c in executor.calls]
+    last_health = max(i for i, (_, a) in enumerate(calls) if "kamalpy-health" in a)
+    first_switch = min(i for i, (_, a) in enumerate(calls) if a[:2] == ("mv", "-f"))
+    assert last_health < first_switch
+
+
+def test_secret_values_never_reach_argv() -> None:
+    executor = RecordingExecutor()
+    ctx = context(executor)
+    deploy(ctx, deploy_plan(ctx.config))
+    assert not any("s3cret" in token for c in executor.calls for token in c.argv)
+
+
+def test_unhealthy_release_is_removed_and_never_switched() -> None:
+    executor = RecordingExecutor()
+    executor.respond(
+        lambda argv: argv[:1] == ("timeout",) and argv[5] == "kamalpy-health",
+        stdout="HTTP/1.0 500 Internal",
+        exit_status=1,
+    )
+    ctx = context(executor, dry_run=False)
+    plan = deploy_plan(ctx.config)
+    object.__setattr__(plan, "deploy_timeout", 0)
+    with pytest.raises(DeployFailed) as failure:
+        deploy(ctx, plan)
+    assert "did not become healthy" in failure.value.message
+    assert "last 50 log lines of hey-web-v2" in failure.value.message
+    argvs = [c.argv for c in executor.calls]
+    assert not any(a[:2] == ("mv", "-f") for a in argvs)
+    assert sum(a == ("docker", "rm", "--force", "hey-web-v2") for a in argvs) == len(HOSTS)
+    assert argvs[-1][:3] == ("rm", "-rf", "--")  # the lock is released
