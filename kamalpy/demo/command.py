@@ -90,6 +90,8 @@ def _deploy_both(
             tally = loop.stop() if loop else tally
         run.expect_page(port, version, fetch)
     remove = "kamalpy demo --remove" + (f" --dir {shlex.quote(str(ws.root))}" if explicit else "")
+    if environ.get("NOX_CURRENT_SESSION") == "demo":  # started by `nox -s demo`
+        remove = f"nox -s demo -- {remove.removeprefix('kamalpy demo ')}"
     return _report(console, tally, port, summary.seconds if summary else 0.0, remove)
 
 
