@@ -17,7 +17,7 @@ from kamalpy.demo.remove import remove_demo
 from kamalpy.demo.traffic import Tally, TrafficLoop, fetch
 from kamalpy.demo.workspace import Workspace, default_root, write_repo
 from kamalpy.deploy.context import Context, Output
-from kamalpy.errors import ExitCode
+from kamalpy.errors import ExitCode, LockHeldError
 from kamalpy.executor.routing import RoutingExecutor
 from kamalpy.plan import deploy_plan
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 VERSIONS = ("v1", "v2")
+STALE_LOCK_HINT = "if no other demo runs, an earlier one was interrupted: `kamalpy demo --remove`"
 
 
 def register(subparsers: Subparsers) -> None:
@@ -86,6 +87,8 @@ def _deploy_both(
         loop = TrafficLoop(port).start() if version != VERSIONS[0] else None
         try:
             summary = run.deploy_version(ctx, ws, version)
+        except LockHeldError as error:  # only another demo run holds the demo's own lock
+            raise LockHeldError(error.message, hint=STALE_LOCK_HINT) from None
         finally:
             tally = loop.stop() if loop else tally
         run.expect_page(port, version, fetch)

@@ -29,7 +29,8 @@ CLASSIC_BUILD = {"DOCKER_BUILDKIT": "0"}  # the classic builder never pulls for 
 
 def check_engine(executor: Executor) -> None:
     """Docker must answer here; say what to install otherwise."""
-    result = executor.run(LOCAL, ("docker", "info", "--format", "{{.ServerVersion}}"), check=False)
+    argv = ("docker", "info", "--format", "{{.ServerVersion}}")
+    result = executor.run(LOCAL, argv, check=False, timeout=60)
     if not result.ok:
         reason = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["?"]
         raise UsageError(
