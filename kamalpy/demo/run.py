@@ -89,6 +89,7 @@ def deploy_version(ctx: Context, ws: Workspace, version: str) -> flow.Summary:
     plan = deploy_plan(ctx.config)
     image = ctx.config.absolute_image
     start = ctx.clock()
+    # Plain `docker build`: a buildx builder of another driver could try to pull BuildKit.
     prepare_image(ctx.executor, ctx.config, {}, buildx=False)
     ctx.console.step("local", f"build {image}", ctx.clock() - start)
 
