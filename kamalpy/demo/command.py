@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import shlex
+import shutil
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from kamalpy.demo.remove import remove_demo
 from kamalpy.demo.traffic import Tally, TrafficLoop, fetch
 from kamalpy.demo.workspace import Workspace, default_root, write_repo
 from kamalpy.deploy.context import Context, Output
-from kamalpy.errors import ExitCode, LockHeldError
+from kamalpy.errors import ExitCode, LockHeldError, UsageError
 from kamalpy.executor.routing import RoutingExecutor
 from kamalpy.plan import deploy_plan
 
@@ -72,10 +73,16 @@ def _deploy_both(
     explicit: bool,
 ) -> int:
     """Deploy v1, then v2 under client traffic; report the counts and how to remove it."""
+    created = not ws.root.exists()
     write_repo(ws)
     first = run.load(ws, environ, VERSIONS[0])
     plan = deploy_plan(first)
-    run.check_proxy_slot(executor, plan)
+    try:
+        run.check_proxy_slot(executor, ws, plan)
+    except UsageError:
+        if created:  # refused before changing anything: leave no directory behind either
+            shutil.rmtree(ws.root)
+        raise
     if run.ensure_proxy_image(executor, ws, plan.proxy.image):
         console.info(f"built the proxy image {plan.proxy.image} (Traefik, FROM scratch)")
     port = plan.proxy.http_port

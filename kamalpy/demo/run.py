@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 from kamalpy.commands import proxy
 from kamalpy.config import load_config
@@ -35,7 +36,8 @@ def check_engine(executor: Executor) -> None:
         reason = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["?"]
         raise UsageError(
             f"Docker is not reachable here: {reason[0]}",
-            hint="install docker.io and start dockerd (as root: scripts/bootstrap-host)",
+            hint="install docker.io and start dockerd (as root, in a kamalpy checkout: "
+            "scripts/bootstrap-host --demo)",
         )
 
 
@@ -44,24 +46,34 @@ def load(ws: Workspace, environ: Mapping[str, str], version: str) -> Configurati
     return load_config(ws.config_path, destination=None, environ=environ, version=version)
 
 
-def check_proxy_slot(executor: Executor, plan: DeployPlan) -> None:
-    """Refuse to touch a proxy container that is not the demo's; check the ports are free."""
+def check_proxy_slot(executor: Executor, ws: Workspace, plan: DeployPlan) -> None:
+    """Refuse a proxy container that is not this demo's; else check the ports are free."""
+    fmt = "{{.Config.Image}} {{range .Mounts}}{{.Source}} {{end}}"
     found = executor.run(
-        LOCAL,
-        ("docker", "inspect", "--format", "{{.Config.Image}}", proxy.CONTAINER_NAME),
-        check=False,
+        LOCAL, ("docker", "inspect", "--format", fmt, proxy.CONTAINER_NAME), check=False
     )
-    if found.ok:
-        if found.stdout.strip() != plan.proxy.image:
-            raise UsageError(
-                f"a `{proxy.CONTAINER_NAME}` container not made by the demo runs here "
-                f"({found.stdout.strip()}); the demo leaves it alone and stops",
-                hint="run the demo on a machine without another kamal proxy",
-            )
+    if not found.ok:
+        for port in (plan.proxy.http_port, plan.proxy.api_port):
+            if not _port_free(port):
+                raise UsageError(
+                    f"127.0.0.1:{port} is in use by another program; the demo needs it"
+                )
         return
-    for port in (plan.proxy.http_port, plan.proxy.api_port):
-        if not _port_free(port):
-            raise UsageError(f"127.0.0.1:{port} is in use by another program; the demo needs it")
+    image, *mounts = found.stdout.split()
+    if image != plan.proxy.image:
+        raise UsageError(
+            f"a `{proxy.CONTAINER_NAME}` container not made by the demo runs here ({image}); "
+            "the demo leaves it alone and stops",
+            hint="run the demo on a machine without another kamal proxy",
+        )
+    routes = str(ws.home / proxy.DYNAMIC_DIR)
+    if routes not in mounts:
+        other = next((Path(m) for m in mounts if m.endswith(proxy.DYNAMIC_DIR)), None)
+        where = str(other.parents[3]) if other else "another directory"  # DIR/home/.kamal/proxy
+        raise UsageError(
+            f"the demo already runs here from {where}",
+            hint=f"remove it first: kamalpy demo --remove --dir {where}",
+        )
 
 
 def _port_free(port: int) -> bool:
