@@ -1,6 +1,11 @@
-"""Developer sessions for kamalpy itself: tests, lint, and the test bed."""
+"""Developer sessions for kamalpy itself: the demo, tests, lint, and the test bed."""
 
 from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import nox
 
@@ -13,6 +18,33 @@ PYTHON = "3.11"
 # nox sends SIGTERM 0.3 s after ^C and SIGKILL 0.2 s later by default; the test bed's teardown
 # needs a few seconds, so wait for it.
 BED_TIMEOUTS = {"interrupt_timeout": 120.0, "terminate_timeout": 30.0}
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """Deploy an example service to this machine, v1 then v2 (`-- --remove` removes it)."""
+    _ensure_demo_host(session)
+    session.install("-e", ".[demo]")
+    session.run("kamalpy", "demo", *session.posargs)
+
+
+def _docker_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    done = subprocess.run(["docker", "info"], capture_output=True, check=False, timeout=60)
+    return done.returncode == 0
+
+
+def _ensure_demo_host(session: nox.Session) -> None:
+    """Docker and busybox-static, installed and started by scripts/bootstrap-host when root."""
+    if _docker_answers() and Path("/bin/busybox").is_file():
+        return
+    if os.geteuid() != 0:
+        session.error(
+            "the demo needs a running Docker engine and busybox-static: as root run "
+            "`scripts/bootstrap-host --demo` (Debian), or install docker.io and busybox-static"
+        )
+    session.run("bash", "scripts/bootstrap-host", "--demo", external=True)
 
 
 @nox.session(python=PYTHON)

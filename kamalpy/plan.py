@@ -119,8 +119,9 @@ def proxy_settings(
         image=image,
         http_port=run.http_port if run else 80,
         https_port=run.https_port if run else 443,
-        api_port=api_port,
+        api_port=config.extras.proxy_api_port or api_port,
         ssl=ssl,
+        bind_ips=run.bind_ips if run else (),
     )
 
 

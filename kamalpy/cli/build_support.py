@@ -58,7 +58,8 @@ def app_targets(config: Configuration, args: argparse.Namespace) -> tuple[Target
                          hint=f"hosts: {', '.join(config.app_hosts)}")  # fmt: skip
     selected = [h for h in dict.fromkeys(chosen) if hosts is None or h in hosts]
     settings = settings_from_config(config.ssh)
-    return tuple(Target(host, settings) for host in selected)
+    local = set(config.extras.local_hosts)
+    return tuple(Target(host, settings, local=host in local) for host in selected)
 
 
 def secrets_named(

@@ -40,6 +40,18 @@ class ProxySettings:
     ssl: bool = False
     acme_email: str | None = None
     acme_ca_server: str | None = None
+    bind_ips: tuple[str, ...] = ()  # host addresses the HTTP(S) ports are published on; () = all
+
+
+def _publish(settings: ProxySettings, host_port: int, container_port: int) -> list[str]:
+    """`--publish` flags for one port: once per bind address (IPv6 bracketed), or on all."""
+    if not settings.bind_ips:
+        return ["--publish", f"{host_port}:{container_port}"]
+    flags: list[str] = []
+    for ip in settings.bind_ips:
+        address = f"[{ip}]" if ":" in ip and not ip.startswith("[") else ip
+        flags += ["--publish", f"{address}:{host_port}:{container_port}"]
+    return flags
 
 
 def static_flags(settings: ProxySettings) -> Argv:
@@ -77,9 +89,9 @@ def static_flags(settings: ProxySettings) -> Argv:
 def run_argv(settings: ProxySettings) -> Argv:
     """Boot the proxy container; `sh -c` only to make the bind-mount sources absolute via $HOME."""
     # The published API is bound to the host's loopback: never reachable from outside.
-    ports = ["--publish", f"{settings.http_port}:80"]
+    ports = _publish(settings, settings.http_port, 80)
     if settings.ssl:
-        ports += ["--publish", f"{settings.https_port}:443"]
+        ports += _publish(settings, settings.https_port, 443)
     ports += ["--publish", f"127.0.0.1:{settings.api_port}:8080"]
     script = (
         f'mkdir -p "$HOME/{DYNAMIC_DIR}" "$HOME/{ACME_DIR}" && '

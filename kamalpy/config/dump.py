@@ -48,6 +48,8 @@ def dump_config(config: Configuration) -> dict[str, Any]:
         "x-kamalpy": {
             "inputs": list(config.extras.inputs),
             "depends_on": list(config.extras.depends_on),
+            "local_hosts": list(config.extras.local_hosts),
+            "proxy_api_port": config.extras.proxy_api_port,
         },
     }
     if config.proxy:

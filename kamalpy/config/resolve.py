@@ -209,4 +209,10 @@ def _resolve_accessories(data: dict[str, Any], roles: tuple[Role, ...]) -> tuple
 
 
 def _resolve_extras(raw: dict[str, Any]) -> KamalpyExtras:
-    return KamalpyExtras(inputs=texts(raw.get("inputs")), depends_on=texts(raw.get("depends_on")))
+    api_port = raw.get("proxy_api_port")
+    return KamalpyExtras(
+        inputs=texts(raw.get("inputs")),
+        depends_on=texts(raw.get("depends_on")),
+        local_hosts=texts(raw.get("local_hosts")),
+        proxy_api_port=int(api_port) if api_port is not None else None,
+    )

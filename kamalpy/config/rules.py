@@ -45,7 +45,27 @@ def check_rules(data: dict[str, Any], destination: str | None) -> list[Problem]:
     problems += _check_builder(data.get("builder") or {})
     problems += _check_envs(data)
     problems += _check_accessories(data)
+    problems += _check_local_hosts(data)
     return problems
+
+
+def _host_name(item: Any) -> str:
+    """A host entry's name: `h1`, or the key of `{h1: [tags]}`."""
+    return str(next(iter(item))) if isinstance(item, dict) and item else str(item)
+
+
+def _check_local_hosts(data: dict[str, Any]) -> list[Problem]:
+    """Each `x-kamalpy.local_hosts` entry must be a host of a role or an accessory."""
+    local = (data.get("x-kamalpy") or {}).get("local_hosts") or []
+    known = {_host_name(i) for spec in role_specs(data).values() for i in role_host_items(spec)}
+    for accessory in (data.get("accessories") or {}).values():
+        accessory = accessory if isinstance(accessory, dict) else {}
+        known.update(str(h) for h in [accessory.get("host"), *(accessory.get("hosts") or [])] if h)
+    return [
+        Problem(("x-kamalpy", "local_hosts", str(i)), f"{host!r} is not a host of any role")
+        for i, host in enumerate(local)
+        if str(host) not in known
+    ]
 
 
 def _check_top(data: dict[str, Any], destination: str | None) -> list[Problem]:

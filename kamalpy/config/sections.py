@@ -250,3 +250,5 @@ class KamalpyExtras:
 
     inputs: tuple[str, ...] = ()
     depends_on: tuple[str, ...] = ()
+    local_hosts: tuple[str, ...] = ()  # hosts that are this machine: no ssh
+    proxy_api_port: int | None = None  # None: the proxy layer's default

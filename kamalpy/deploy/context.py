@@ -39,7 +39,8 @@ class Context:
     targets: dict[str, Target] = field(default_factory=dict)
 
     def target(self, host: str) -> Target:
-        """The ssh target of a host, built once from the config's ssh settings."""
+        """The target of a host (ssh, or this machine for local_hosts), built once."""
         if host not in self.targets:
-            self.targets[host] = Target(host, settings_from_config(self.config.ssh))
+            local = host in self.config.extras.local_hosts
+            self.targets[host] = Target(host, settings_from_config(self.config.ssh), local=local)
         return self.targets[host]

@@ -29,15 +29,25 @@ _TAIL_LINES = 20
 
 @dataclass(frozen=True)
 class Target:
-    """Where a command runs: "local" for this machine, else a host as written in the config."""
+    """Where a command runs: "local" for this machine, else a host as written in the config.
+
+    A host with `local=True` (listed in `x-kamalpy.local_hosts`) is this machine too: its
+    commands run here without ssh, in the host home directory, as `ssh host cmd` would.
+    """
 
     name: str
     ssh: SshSettings | None = None
+    local: bool = False
 
     @property
     def is_local(self) -> bool:
         """True for the machine kamalpy runs on."""
-        return self.name == "local"
+        return self.local or self.name == "local"
+
+    @property
+    def is_local_host(self) -> bool:
+        """True for a configured host that is this machine (not kamalpy's own "local")."""
+        return self.local and self.name != "local"
 
     def __str__(self) -> str:
         return self.name

@@ -1,4 +1,9 @@
-"""Runs commands on the machine kamalpy runs on."""
+"""Runs commands on the machine kamalpy runs on: kamalpy's own ("local") and local hosts'.
+
+A local host's command runs as `ssh host cmd` would run it: in the home directory, with
+$HOME set, so the paths the flows use (relative to home, or `$HOME/...`) mean the same
+thing as on a remote host. kamalpy's own commands (builds) run in the current directory.
+"""
 
 from __future__ import annotations
 
@@ -19,9 +24,11 @@ class LocalExecutor(ExecutorBase):
         on_command: OnCommand | None = None,
         env: Mapping[str, str] | None = None,
         runner: ProcessRunner = run_process,
+        host_home: str | None = None,
     ) -> None:
         self._on_command = on_command
         self._runner = runner
+        self._host_home = host_home  # the home of local hosts; None: inherited $HOME
         # Added to every local child's environment (e.g. DOCKER_CONFIG, DOCKER_HOST).
         self._env = dict(env) if env else None
 
@@ -39,8 +46,10 @@ class LocalExecutor(ExecutorBase):
         argv = tuple(argv)
         if self._on_command:
             self._on_command(target.name, argv)
-        merged = {**(self._env or {}), **(env or {})} if (self._env or env) else None
-        raw = self._runner(argv, stdin=stdin, timeout=timeout, env=merged)
+        extra = {**(self.process_env(target) or {}), **(env or {})}
+        raw = self._runner(
+            self.process_argv(target, argv), stdin=stdin, timeout=timeout, env=extra or None
+        )
         result = Completed(
             target.name,
             argv,
@@ -58,12 +67,18 @@ class LocalExecutor(ExecutorBase):
         return self.run(target, install_from_stdin_argv(remote_path, mode), stdin=content)
 
     def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
-        """The local process that runs argv: argv itself."""
-        return tuple(argv)
+        """The local process that runs argv: argv itself, or for a local host argv in $HOME."""
+        if not target.is_local_host:
+            return tuple(argv)
+        # `cd` is what a login over ssh does; exec keeps argv intact (no shell parsing of it).
+        return ("sh", "-c", 'cd "$HOME" && exec "$@"', "kamalpy-local-host", *argv)
 
     def process_env(self, target: Target) -> dict[str, str] | None:
-        """Extra environment for a local process of a pipe."""
-        return self._env
+        """Extra environment for a local process: the configured one, HOME for local hosts."""
+        extra = dict(self._env or {})
+        if target.is_local_host and self._host_home:
+            extra["HOME"] = self._host_home
+        return extra or None
 
     def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
         """A local exit status is just a status."""

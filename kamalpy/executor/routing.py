@@ -22,9 +22,12 @@ class RoutingExecutor(ExecutorBase):
         retry: RetryPolicy | None = None,
         local_env: Mapping[str, str] | None = None,
         runner: ProcessRunner = run_process,
+        host_home: str | None = None,
     ) -> None:
         self._on_command = on_command
-        self.local = LocalExecutor(on_command=on_command, env=local_env, runner=runner)
+        self.local = LocalExecutor(
+            on_command=on_command, env=local_env, runner=runner, host_home=host_home
+        )
         self.ssh = SshExecutor(on_command=on_command, retry=retry, runner=runner)
 
     def _for(self, target: Target) -> LocalExecutor | SshExecutor:

@@ -1,0 +1,60 @@
+"""A host listed in x-kamalpy.local_hosts runs here, in its home, like `ssh host cmd` would."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from kamalpy.executor.base import LOCAL, Target
+from kamalpy.executor.process import ProcessResult
+from kamalpy.executor.routing import RoutingExecutor
+
+
+class FakeRunner:
+    """Records what would be spawned; answers exit 0."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[str, ...], dict[str, str] | None]] = []
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> ProcessResult:
+        self.calls.append((tuple(argv), dict(env) if env is not None else None))
+        return ProcessResult(0, b"", b"", 0.0)
+
+
+def test_local_host_command_runs_in_its_home_without_ssh() -> None:
+    runner = FakeRunner()
+    with RoutingExecutor(runner=runner, host_home="/srv/demo") as executor:
+        result = executor.run(Target("localhost", local=True), ["mkdir", "-p", ".kamal/x y"])
+    argv, env = runner.calls[0]
+    assert argv == ("sh", "-c", 'cd "$HOME" && exec "$@"', "kamalpy-local-host",
+                    "mkdir", "-p", ".kamal/x y")  # fmt: skip
+    assert env == {"HOME": "/srv/demo"}
+    assert result.target == "localhost"
+    assert result.argv == ("mkdir", "-p", ".kamal/x y")
+
+
+def test_local_host_without_home_setting_uses_the_inherited_home() -> None:
+    runner = FakeRunner()
+    with RoutingExecutor(runner=runner) as executor:
+        executor.run(Target("localhost", local=True), ["true"])
+    assert runner.calls[0][1] is None
+    assert runner.calls[0][0][:3] == ("sh", "-c", 'cd "$HOME" && exec "$@"')
+
+
+def test_kamalpy_own_local_target_runs_argv_as_is_in_the_current_directory() -> None:
+    runner = FakeRunner()
+    with RoutingExecutor(runner=runner, host_home="/srv/demo") as executor:
+        executor.run(LOCAL, ["docker", "build", "."])
+    assert runner.calls == [(("docker", "build", "."), None)]
+
+
+def test_a_host_named_localhost_without_the_setting_is_an_ssh_target() -> None:
+    assert not Target("localhost").is_local
+    assert Target("localhost", local=True).is_local_host
+    assert not LOCAL.is_local_host
