@@ -115,6 +115,8 @@ def make_context(
 ) -> Context:
     """Everything a flow needs, with the clock and user read here and nowhere below."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    secrets = secrets_for_command(config, command, environ)
+    console.hide(list(secrets.values()))  # an app echoing its env into logs/diagnostics
     return Context(
         config=config,
         executor=make_executor(args, console),
@@ -123,7 +125,7 @@ def make_context(
         recorded_at=now,
         performer=performer(environ),
         dry_run=bool(getattr(args, "dry_run", False)),
-        secrets=secrets_for_command(config, command, environ),
+        secrets=secrets,
         hooks_env=dict(environ),
         command=command,
     )

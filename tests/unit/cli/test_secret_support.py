@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 
+from kamalpy.cli.output import Console
 from kamalpy.cli.secret_support import resolve_uses, secrets_for_command
 from kamalpy.config import GitInfo, load_config
 from kamalpy.config.model import Configuration
@@ -11,6 +13,7 @@ from kamalpy.deploy.secret_refs import all_uses, names_of
 from kamalpy.errors import SecretsError, UsageError
 from kamalpy.secrets import init, load_identity, set_secrets
 from kamalpy.secrets.age import AgeIdentity
+from kamalpy.sensitive import Sensitive
 
 DEPLOY = """\
 service: shop
@@ -99,3 +102,14 @@ def test_ssh_key_data_is_refused_not_ignored(tmp_path: Path) -> None:
     environ = {name: "v" for name in (*NAMES, "SSH_KEY")}
     with pytest.raises(UsageError, match=r"ssh.key_data \(SSH_KEY\) is not supported"):
         secrets_for_command(config, "deploy", environ)
+
+
+def test_console_scrubs_hidden_values_from_every_line() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    console = Console(out=out, err=err, verbose=True)
+    console.hide([Sensitive("hunter2-long"), Sensitive("hunter2"), Sensitive("ab")])
+    console.info("log: PASSWORD=hunter2-long and hunter2")
+    console.error("boom hunter2")
+    console.detail("ab stays")
+    assert out.getvalue() == "log: PASSWORD=[REDACTED] and [REDACTED]\n"
+    assert err.getvalue() == "error: boom [REDACTED]\nab stays\n"

@@ -1,0 +1,96 @@
+"""Deploys whose secrets come from the encrypted store, run with a minimal, controlled environment."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kamalpy.secrets import init, load_identity, set_secrets
+from kamalpy.secrets.age import AgeIdentity
+from tests.integration.deploy_support import REPO, deploy_yml
+from tests.testbed import Bed, images
+
+
+@dataclass
+class StoreService:
+    """A service directory with `secrets/` beside `config/`, and the CI key that reads it."""
+
+    bed: Bed
+    name: str
+    root: Path
+    key: str  # AGE-SECRET-KEY-1…
+    hosts: tuple[str, ...]
+
+    def write_config(self, secret_env: list[str]) -> None:
+        """deploy.yml for the bed with exactly these `env.secret` entries (NAME or NAME:SECRET)."""
+        config = yaml.safe_load(deploy_yml(self.bed, self.name, workers=False))
+        config["servers"]["web"] = {"hosts": list(self.hosts)}
+        config["env"]["secret"] = secret_env
+        (self.root / "config").mkdir(parents=True, exist_ok=True)
+        (self.root / "config" / "deploy.yml").write_text(yaml.safe_dump(config))
+
+    def store(self, values: dict[str, str]) -> None:
+        """Set values in `secrets/<service>/default.secrets` (through the Python API)."""
+        identity = load_identity({"KAMALPY_IDENTITY": self.key}, self.root)
+        set_secrets(self.root, self.name, None, values, identity)
+
+    def env(self, home: Path) -> dict[str, str]:
+        """Only what a CI job would have: PATH, the key, an empty HOME; no secret values."""
+        return {
+            "PATH": os.environ["PATH"],
+            "PYTHONPATH": str(REPO),
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "KAMALPY_IDENTITY": self.key,
+        }
+
+    def kamalpy(self, home: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+        """Run `python -m kamalpy ARGS` in the service directory with `env(home)`."""
+        return subprocess.run(
+            [sys.executable, "-m", "kamalpy", *args], cwd=self.root, env=self.env(home),
+            capture_output=True, timeout=180,
+        )  # fmt: skip
+
+    def publish_env_image(self, version: str) -> None:
+        """Push the `:env` app (serves PID 1's environment at /env) as this version."""
+        ref = f"{self.bed.registry}/{self.name}:{version}"
+        images.publish(self.bed, images.build_app("env", self.name), ref)
+
+    def container_environ(self, host: str) -> dict[bytes, bytes]:
+        """PID 1's environment in the serving container, byte-exact, through the host's proxy."""
+        conn = http.client.HTTPConnection(self.bed.host(host).ip, 80, timeout=10)
+        try:
+            conn.request("GET", "/env", headers={"Host": f"{self.name}.test"})
+            response = conn.getresponse()
+            body = response.read()
+            assert response.status == 200, body[:200]
+        finally:
+            conn.close()
+        return dict(item.split(b"=", 1) for item in body.split(b"\0") if b"=" in item)
+
+    def host_state(self, host: str) -> str:
+        """Containers and files under .kamal on a host: what a refused deploy must not change."""
+        return subprocess.run(
+            ["ssh", "-F", self.bed.ssh_config, host, "--",
+             "docker ps -a --format '{{.Names}} {{.Status}}' | sort; "
+             "find .kamal -printf '%p %m %s %T@\\n' 2>/dev/null | sort"],
+            capture_output=True, text=True, check=True, timeout=60,
+        ).stdout  # fmt: skip
+
+
+def make_store_service(
+    bed: Bed, root: Path, name: str, hosts: tuple[str, ...] = ("h1",)
+) -> StoreService:
+    """A service whose store is readable by a fresh CI key; the registry password is in it."""
+    key = AgeIdentity.generate()
+    root.mkdir(parents=True, exist_ok=True)
+    init(root, "ci", key.recipient())
+    service = StoreService(bed, name, root, key.encode(), hosts)
+    service.store({"KAMAL_REGISTRY_PASSWORD": bed.registry_password})
+    return service
