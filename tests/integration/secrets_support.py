@@ -1,4 +1,4 @@
-"""Deploys whose secrets come from the encrypted store, run with a minimal, controlled environment."""
+"""Deploys whose secrets come from the encrypted store, run with a minimal environment."""
 
 from __future__ import annotations
 
