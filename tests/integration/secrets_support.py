@@ -25,13 +25,15 @@ class StoreService:
     name: str
     root: Path
     key: str  # AGE-SECRET-KEY-1…
-    hosts: tuple[str, ...]
 
-    def write_config(self, secret_env: list[str]) -> None:
+    def write_config(
+        self, secret_env: list[str], hosts: tuple[str, ...] = ("h1",), health_path: str = "/up"
+    ) -> None:
         """deploy.yml for the bed with exactly these `env.secret` entries (NAME or NAME:SECRET)."""
         config = yaml.safe_load(deploy_yml(self.bed, self.name, workers=False))
-        config["servers"]["web"] = {"hosts": list(self.hosts)}
+        config["servers"]["web"] = {"hosts": list(hosts)}
         config["env"]["secret"] = secret_env
+        config["proxy"]["healthcheck"]["path"] = health_path
         (self.root / "config").mkdir(parents=True, exist_ok=True)
         (self.root / "config" / "deploy.yml").write_text(yaml.safe_dump(config))
 
@@ -74,23 +76,27 @@ class StoreService:
             conn.close()
         return dict(item.split(b"=", 1) for item in body.split(b"\0") if b"=" in item)
 
-    def host_state(self, host: str) -> str:
-        """Containers and files under .kamal on a host: what a refused deploy must not change."""
+    def ssh_out(self, host: str, script: str) -> str:
+        """Run a shell snippet on a bed host; its stdout."""
         return subprocess.run(
-            ["ssh", "-F", self.bed.ssh_config, host, "--",
-             "docker ps -a --format '{{.Names}} {{.Status}}' | sort; "
-             "find .kamal -printf '%p %m %s %T@\\n' 2>/dev/null | sort"],
+            ["ssh", "-F", self.bed.ssh_config, host, "--", script],
             capture_output=True, text=True, check=True, timeout=60,
         ).stdout  # fmt: skip
 
+    def host_state(self, host: str) -> str:
+        """Containers and files under .kamal on a host: what a refused deploy must not change."""
+        return self.ssh_out(
+            host,
+            "docker ps -a --format '{{.Names}} {{.Status}}' | sort; "
+            "find .kamal -printf '%p %m %s %T@\\n' 2>/dev/null | sort",
+        )
 
-def make_store_service(
-    bed: Bed, root: Path, name: str, hosts: tuple[str, ...] = ("h1",)
-) -> StoreService:
+
+def make_store_service(bed: Bed, root: Path, name: str) -> StoreService:
     """A service whose store is readable by a fresh CI key; the registry password is in it."""
     key = AgeIdentity.generate()
     root.mkdir(parents=True, exist_ok=True)
     init(root, "ci", key.recipient())
-    service = StoreService(bed, name, root, key.encode(), hosts)
+    service = StoreService(bed, name, root, key.encode())
     service.store({"KAMAL_REGISTRY_PASSWORD": bed.registry_password})
     return service
