@@ -87,7 +87,7 @@ class StoreService:
         """Containers and files under .kamal on a host: what a refused deploy must not change."""
         return self.ssh_out(
             host,
-            "docker ps -a --format '{{.Names}} {{.Status}}' | sort; "
+            "docker ps -a --format '{{.ID}} {{.Names}} {{.State}}' | sort; "
             "find .kamal -printf '%p %m %s %T@\\n' 2>/dev/null | sort",
         )
 

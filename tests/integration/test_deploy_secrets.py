@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.integration.deploy_support import HOSTS
@@ -88,6 +88,8 @@ def test_stored_values_arrive_byte_exact_or_the_deploy_is_refused_naming_the_sec
     svc.write_config(list(entries))
     before = svc.host_state("h1")
     code, output, _ = _deploy(svc, home)
+    event(f"refused first: {bool(refused)}")
+    event(f"{big_line}-byte line carried: {not any(v.endswith('BIG') for v in refused)}")
     if refused:
         assert code == 2, output
         secrets_named = {e.rpartition(":")[2] for e, v in entries.items() if v in refused}
