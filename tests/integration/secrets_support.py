@@ -27,11 +27,15 @@ class StoreService:
     key: str  # AGE-SECRET-KEY-1…
 
     def write_config(
-        self, secret_env: list[str], hosts: tuple[str, ...] = ("h1",), health_path: str = "/up"
+        self,
+        secret_env: list[str],
+        hosts: tuple[str, ...] = ("h1",),
+        health_path: str = "/up",
+        cmd: str | None = None,
     ) -> None:
         """deploy.yml for the bed with exactly these `env.secret` entries (NAME or NAME:SECRET)."""
         config = yaml.safe_load(deploy_yml(self.bed, self.name, workers=False))
-        config["servers"]["web"] = {"hosts": list(hosts)}
+        config["servers"]["web"] = {"hosts": list(hosts), **({"cmd": cmd} if cmd else {})}
         config["env"]["secret"] = secret_env
         config["proxy"]["healthcheck"]["path"] = health_path
         (self.root / "config").mkdir(parents=True, exist_ok=True)

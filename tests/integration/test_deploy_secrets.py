@@ -145,9 +145,12 @@ def test_no_secret_value_in_any_cmdline_or_output_during_real_deploys(
         code, output, _ = _deploy(svc, home)
         assert code == 0, output
         outputs.append(output)
-        svc.write_config(["LEAK0", "LEAK1"], hosts=HOSTS, health_path="/nope")
-        code, output, _ = _deploy(svc, home)  # fails: diagnostics show the app's env-echoing log
+        # An app that logs its secret, and fails its health check: the error shows its logs.
+        echo = "sh -c 'echo \"app says token=$LEAK0\"; exec /app/start'"
+        svc.write_config(["LEAK0", "LEAK1"], hosts=HOSTS, health_path="/nope", cmd=echo)
+        code, output, _ = _deploy(svc, home)
         assert code == 1 and "did not become healthy" in output, output
+        assert "app says token=[REDACTED]" in output, output
         outputs.append(output)
     assert sampler.hits == [], sampler.hits[:3]
     assert sampler.scans > 100 and any(b"--env-file" in c for c in sampler.cmdlines)
