@@ -17,6 +17,8 @@ from kamalpy.secrets import find_root, list_names, load_identity, resolve_secret
 from kamalpy.secrets.store import display
 from kamalpy.sensitive import Sensitive
 
+# The key that opens the store is never itself handed out as a secret from the environment.
+_NEVER_FROM_ENVIRON = frozenset({"KAMALPY_IDENTITY", "KAMALPY_IDENTITY_FILE"})
 # What each command writes to hosts or needs locally; the others only read state.
 _NEEDS = {"deploy": all_uses, "redeploy": all_uses, "rollback": env_uses}
 
@@ -48,13 +50,14 @@ def resolve_uses(
     names = names_of(uses)
     if not names:
         return {}
+    offered = {k: v for k, v in environ.items() if k not in _NEVER_FROM_ENVIRON}
     root = find_root(Path(config.root).resolve())
     files = search_path(root, config.service, config.destination)
     stored = _stored_names(root, files, config.destination)
-    missing = [name for name in names if name not in stored and name not in environ]
+    missing = [name for name in names if name not in stored and name not in offered]
     if missing:
         raise _missing_error(root, files, uses, missing)
-    values = {name: Sensitive(environ[name]) for name in names if name not in stored}
+    values = {name: Sensitive(offered[name]) for name in names if name not in stored}
     from_store = [name for name in names if name in stored]
     if from_store:
         identity = load_identity(environ, Path(environ.get("HOME") or Path.home()))

@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
+from kamalpy.cli.build_support import secrets_named
 from kamalpy.cli.output import Console
 from kamalpy.cli.secret_support import resolve_uses, secrets_for_command
 from kamalpy.config import GitInfo, load_config
 from kamalpy.config.model import Configuration
-from kamalpy.deploy.secret_refs import all_uses, names_of
+from kamalpy.deploy.secret_refs import SecretUse, all_uses, names_of
 from kamalpy.errors import SecretsError, UsageError
 from kamalpy.secrets import init, load_identity, set_secrets
 from kamalpy.secrets.age import AgeIdentity
@@ -113,3 +114,16 @@ def test_console_scrubs_hidden_values_from_every_line() -> None:
     console.detail("ab stays")
     assert out.getvalue() == "log: PASSWORD=[REDACTED] and [REDACTED]\n"
     assert err.getvalue() == "error: boom [REDACTED]\nab stays\n"
+
+
+def test_the_store_key_is_never_a_secret_taken_from_the_environment(tmp_path: Path) -> None:
+    config = _load(tmp_path)
+    environ = {name: "v" for name in NAMES} | {"KAMALPY_IDENTITY": "AGE-SECRET-KEY-1X"}
+    uses = (*all_uses(config), SecretUse("KAMALPY_IDENTITY", "role web env.secret"))
+    with pytest.raises(SecretsError, match="secret KAMALPY_IDENTITY"):
+        resolve_uses(config, uses, environ)
+
+
+def test_build_and_registry_commands_name_a_missing_secret(tmp_path: Path) -> None:
+    with pytest.raises(SecretsError, match=r"secret BUILD_TOKEN \(used by builder.secrets\)"):
+        secrets_named(_load(tmp_path), ["BUILD_TOKEN"], {})
