@@ -87,6 +87,14 @@ class StoreService:
             capture_output=True, text=True, check=True, timeout=60,
         ).stdout  # fmt: skip
 
+    def cleanup_script(self) -> str:
+        """Shell that removes this service's containers, env files, route and audit log."""
+        return (
+            f"docker ps -aq --filter label=service={self.name} | xargs -r docker rm -f >/dev/null; "
+            f"rm -rf .kamal/apps/{self.name} .kamal/proxy/dynamic/{self.name}-*.yml "
+            f".kamal/{self.name}-audit.log"
+        )
+
     def host_state(self, host: str) -> str:
         """Containers and files under .kamal on a host: what a refused deploy must not change."""
         return self.ssh_out(

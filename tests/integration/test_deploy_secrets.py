@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,10 +37,13 @@ def svc(
     app_images: dict[str, str],
     traefik_image: str,
     tmp_path_factory: pytest.TempPathFactory,
-) -> StoreService:
+) -> Iterator[StoreService]:
     for host in HOSTS:
         bed.docker_login(host)
-    return make_store_service(bed, tmp_path_factory.mktemp("sdeploy"), "sdeploy")
+    service = make_store_service(bed, tmp_path_factory.mktemp("sdeploy"), "sdeploy")
+    yield service
+    for host in HOSTS:  # the bed is shared by the session: leave other modules a quiet host
+        service.ssh_out(host, service.cleanup_script())
 
 
 @pytest.fixture
