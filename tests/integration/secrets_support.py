@@ -32,10 +32,18 @@ class StoreService:
         hosts: tuple[str, ...] = ("h1",),
         health_path: str = "/up",
         cmd: str | None = None,
+        tagged_secret_env: list[str] | None = None,
     ) -> None:
-        """deploy.yml for the bed with exactly these `env.secret` entries (NAME or NAME:SECRET)."""
+        """deploy.yml for the bed with exactly these `env.secret` entries (NAME or NAME:SECRET).
+
+        With `tagged_secret_env`, the first host carries the tag `tagged`, whose env adds those.
+        """
         config = yaml.safe_load(deploy_yml(self.bed, self.name, workers=False))
-        config["servers"]["web"] = {"hosts": list(hosts), **({"cmd": cmd} if cmd else {})}
+        listed: list[object] = list(hosts)
+        if tagged_secret_env:
+            listed[0] = {hosts[0]: ["tagged"]}
+            config["env"]["tags"] = {"tagged": {"secret": tagged_secret_env}}
+        config["servers"]["web"] = {"hosts": listed, **({"cmd": cmd} if cmd else {})}
         config["env"]["secret"] = secret_env
         config["proxy"]["healthcheck"]["path"] = health_path
         (self.root / "config").mkdir(parents=True, exist_ok=True)

@@ -111,12 +111,14 @@ def test_stored_values_arrive_byte_exact_or_the_deploy_is_refused_naming_the_sec
 def test_ci_deploys_with_only_kamalpy_identity_and_an_empty_home(
     svc: StoreService, home: Path
 ) -> None:
-    token = "ci-" + secrets.token_hex(16)
-    svc.store({"CI_TOKEN": token})
-    svc.write_config(["CI_TOKEN"])
+    token, replica = ("ci-" + secrets.token_hex(16)), ("replica-" + secrets.token_hex(16))
+    svc.store({"CI_TOKEN": token, "REPLICA_TOKEN": replica})
+    svc.write_config(["CI_TOKEN"], hosts=("h1", "h2"), tagged_secret_env=["TAGGED:REPLICA_TOKEN"])
     code, output, _ = _deploy(svc, home)
     assert code == 0, output
-    assert svc.container_environ("h1")[b"CI_TOKEN"] == token.encode()
+    on_tagged, on_plain = svc.container_environ("h1"), svc.container_environ("h2")
+    assert on_tagged[b"CI_TOKEN"] == on_plain[b"CI_TOKEN"] == token.encode()
+    assert on_tagged[b"TAGGED"] == replica.encode() and b"TAGGED" not in on_plain
     assert not (home / ".config" / "kamalpy").exists()
     path = ".kamal/apps/sdeploy/env/roles/web.env"
     listing = svc.ssh_out(
