@@ -9,17 +9,17 @@ from __future__ import annotations
 import argparse
 import shlex
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from kamalpy.cli.common import add_config_options, load_from_args
 from kamalpy.cli.output import Console
+from kamalpy.cli.secret_support import resolve_uses
 from kamalpy.commands.ssh import settings_from_config
 from kamalpy.config.model import Configuration
+from kamalpy.deploy.secret_refs import SecretUse, all_uses
 from kamalpy.errors import UsageError
 from kamalpy.executor.base import Executor, Target
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.executor.routing import RoutingExecutor
-from kamalpy.secrets import find_root, list_names, load_identity, resolve_secrets, search_path
 from kamalpy.sensitive import Sensitive
 
 
@@ -65,22 +65,11 @@ def app_targets(config: Configuration, args: argparse.Namespace) -> tuple[Target
 def secrets_named(
     config: Configuration, names: Sequence[str], environ: Mapping[str, str]
 ) -> dict[str, Sensitive]:
-    """Values for secret names: the encrypted store first, else the environment (e.g. CI)."""
-    wanted = sorted(set(names))
-    if not wanted:
-        return {}
-    root = find_root(Path(config.root).resolve())
-    stored: set[str] = set()
-    for path in search_path(root, config.service, config.destination):
-        if path.exists():
-            stored.update(list_names(root, path.parent.name, config.destination))
-    from_store = [name for name in wanted if name in stored]
-    values = {name: Sensitive(environ[name]) for name in wanted if name in environ}
-    if from_store:
-        identity = load_identity(environ, Path(environ.get("HOME") or Path.home()))
-        found = resolve_secrets(root, config.service, config.destination, from_store, identity)
-        values.update(found)
-    return values
+    """Values for secret names: the store, else the environment; SecretsError naming any missing."""
+    wanted = set(names)
+    uses = tuple(use for use in all_uses(config) if use.name in wanted)
+    uses += tuple(SecretUse(n, "this command") for n in sorted(wanted - {u.name for u in uses}))
+    return resolve_uses(config, uses, environ)
 
 
 def make_executor(args: argparse.Namespace, console: Console) -> Executor:

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from kamalpy.cli import flow_support as fs
-from kamalpy.cli.build_support import secrets_named
 from kamalpy.cli.output import Console
 from kamalpy.commands.docker_build import build_spec, image_label_argv, tag_argv
 from kamalpy.deploy import deploy as flow
 from kamalpy.deploy.context import Context
+from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
 from kamalpy.deploy.hostops import fan_out, run, timed
-from kamalpy.deploy.image import image_to_hosts, prepare_image, secret_names
+from kamalpy.deploy.image import image_to_hosts, prepare_image
 from kamalpy.deploy.versions import previous_version, versions_on
 from kamalpy.errors import ExitCode, UsageError
 from kamalpy.executor.recording import RecordingExecutor
@@ -76,12 +76,11 @@ def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
     tagged.raise_for_failures()
 
 
-def _build(ctx: Context, environ: Mapping[str, str], *, via_ssh: bool) -> None:
-    """Build here (and push unless the image travels over ssh)."""
-    secrets = secrets_named(ctx.config, secret_names(ctx.config), environ)
+def _build(ctx: Context, *, via_ssh: bool) -> None:
+    """Build here (and push unless the image travels over ssh), with the secrets resolved once."""
     image = build_spec(ctx.config).image
     timed(ctx, "local", f"build {image}", lambda: prepare_image(
-        ctx.executor, ctx.config, secrets, via_ssh=via_ssh or None))  # fmt: skip
+        ctx.executor, ctx.config, ctx.secrets, via_ssh=via_ssh or None))  # fmt: skip
 
 
 def _report(console: Console, summary: flow.Summary, service: str, verb: str) -> None:
@@ -94,10 +93,11 @@ def handle_deploy(args: argparse.Namespace, console: Console, environ: Mapping[s
     config = fs.load(args, environ)
     ctx = fs.make_context(args, console, environ, config, args.command_name)
     plan = deploy_plan(config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles))
+    check_env_files(plan, ctx.secrets)  # refuse before the build and before any host
     with ctx.executor:
         if not args.skip_push:
             run_hook(ctx, "pre-build", hosts=list(plan.hosts))
-            _build(ctx, environ, via_ssh=args.via_ssh)
+            _build(ctx, via_ssh=args.via_ssh)
         summary = flow.deploy(
             ctx,
             plan,

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeAlias
 
-from kamalpy.cli.build_support import secrets_named
 from kamalpy.cli.common import add_config_options, load_from_args
 from kamalpy.cli.output import Console
+from kamalpy.cli.secret_support import secrets_for_command
 from kamalpy.config.model import Configuration
 from kamalpy.deploy.context import Context
 from kamalpy.errors import ConfigError, UsageError
@@ -23,7 +23,6 @@ from kamalpy.executor.base import Executor
 from kamalpy.executor.process import run_process_direct
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.executor.routing import RoutingExecutor
-from kamalpy.sensitive import Sensitive
 
 if TYPE_CHECKING:
     Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -97,12 +96,6 @@ def performer(environ: Mapping[str, str]) -> str:
         return "unknown"
 
 
-def secrets_from(config: Configuration, environ: Mapping[str, str]) -> dict[str, Sensitive]:
-    """Values of the secrets the roles reference: the encrypted store, else the environment."""
-    names = sorted({ref.secret for role in config.roles for ref in role.env.secrets})
-    return secrets_named(config, names, environ)
-
-
 def make_executor(
     args: argparse.Namespace, console: Console, runner: str | None = None
 ) -> Executor:
@@ -127,6 +120,8 @@ def make_context(
 ) -> Context:
     """Everything a flow needs, with the clock and user read here and nowhere below."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    secrets = secrets_for_command(config, command, environ)
+    console.hide(list(secrets.values()))  # an app echoing its env into logs/diagnostics
     return Context(
         config=config,
         executor=make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")),
@@ -135,7 +130,7 @@ def make_context(
         recorded_at=now,
         performer=performer(environ),
         dry_run=bool(getattr(args, "dry_run", False)),
-        secrets=secrets_from(config, environ),
+        secrets=secrets,
         hooks_env=dict(environ),
         command=command,
     )

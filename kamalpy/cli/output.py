@@ -7,6 +7,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from kamalpy.sensitive import Sensitive
+
+# Shorter values are too likely to be ordinary words; scrubbing them would garble every line.
+MIN_SCRUBBED = 4
+
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
 
 
@@ -19,6 +24,17 @@ class Console:
     colour: bool = False
     quiet: bool = False
     verbose: bool = False
+    hidden: list[Sensitive] = field(default_factory=list)
+
+    def hide(self, values: list[Sensitive]) -> None:
+        """Replace these values with [REDACTED] wherever they would be printed (logs, errors)."""
+        self.hidden.extend(v for v in values if len(v.reveal()) >= MIN_SCRUBBED)
+        self.hidden.sort(key=lambda v: -len(v.reveal()))  # longest first: no partial leftovers
+
+    def _print(self, text: str, stream: IO[str]) -> None:
+        for value in self.hidden:
+            text = text.replace(value.reveal(), "[REDACTED]")
+        print(text, file=stream, flush=True)
 
     def paint(self, text: str, colour: str) -> str:
         """Wrap text in an ANSI colour when writing to a terminal."""
@@ -29,12 +45,12 @@ class Console:
     def info(self, text: str) -> None:
         """A normal progress line (hidden by --quiet)."""
         if not self.quiet:
-            print(text, file=self.out, flush=True)
+            self._print(text, self.out)
 
     def detail(self, text: str) -> None:
         """A line shown only with --verbose (exact commands)."""
         if self.verbose:
-            print(self.paint(text, "dim"), file=self.err, flush=True)
+            self._print(self.paint(text, "dim"), self.err)
 
     def step(self, host: str, what: str, seconds: float, ok: bool = True) -> None:
         """One line per host and step, with its timing."""
@@ -43,16 +59,16 @@ class Console:
 
     def result(self, text: str) -> None:
         """Output that is the command's answer: shown even with --quiet."""
-        print(text, file=self.out, flush=True)
+        self._print(text, self.out)
 
     def json(self, data: Any) -> None:
         """Machine-readable output: one stable JSON document."""
-        print(json.dumps(data, indent=2, sort_keys=True), file=self.out, flush=True)
+        self._print(json.dumps(data, indent=2, sort_keys=True), self.out)
 
     def error(self, text: str) -> None:
         """An error line on stderr, never hidden."""
-        print(self.paint("error: ", "red") + text, file=self.err, flush=True)
+        self._print(self.paint("error: ", "red") + text, self.err)
 
     def warn(self, text: str) -> None:
         """A warning on stderr, never hidden."""
-        print(self.paint("warning: ", "yellow") + text, file=self.err, flush=True)
+        self._print(self.paint("warning: ", "yellow") + text, self.err)

@@ -37,17 +37,6 @@ def env_file_path(service: str, destination: str | None, role: str) -> str:
     return f"{env_dir(service, destination)}/{role}.env"
 
 
-def render_env_file(values: Mapping[str, str]) -> bytes:
-    """Docker `--env-file` content; values with newlines cannot be expressed and are refused."""
-    lines = []
-    for key in sorted(values):
-        value = values[key]
-        if "\n" in value or "\r" in value:
-            raise ValueError(f"env {key}: a secret value for --env-file cannot contain a newline")
-        lines.append(f"{key}={value}\n")
-    return "".join(lines).encode()
-
-
 def option_args(options: Mapping[str, object]) -> Argv:
     """Kamal's `options:` mapping as docker flags: true → flag, list → repeated, else value."""
     args: list[str] = []

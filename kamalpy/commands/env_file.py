@@ -40,15 +40,22 @@ def env_file_problem(name: str, value: str) -> str | None:
     return None
 
 
-def render_env_file(values: Mapping[str, Sensitive]) -> bytes:
-    """The env file body (sorted `NAME=value` lines); SecretsError naming the first bad secret."""
+def render_env_file(
+    values: Mapping[str, Sensitive], sources: Mapping[str, str] | None = None
+) -> bytes:
+    """The env file body (sorted `NAME=value` lines); SecretsError naming the first bad secret.
+
+    `sources` maps a variable to the secret it comes from (`NAME:SECRET`), for the message.
+    """
     lines = []
     for name in sorted(values):
         value = values[name].reveal()
         problem = env_file_problem(name, value)
         if problem is not None:
+            secret = (sources or {}).get(name, name)
+            label = f"secret {secret}" + (f" (env {name})" if secret != name else "")
             raise SecretsError(
-                f"secret {name} cannot be passed to the container exactly: {problem}",
+                f"{label} cannot be passed to the container exactly: {problem}",
                 hint="store the value in a form without that character (e.g. base64) "
                 "and decode it in the container",
             )

@@ -9,6 +9,7 @@ from functools import partial
 
 from kamalpy.deploy import hostops, lock
 from kamalpy.deploy.context import Context
+from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
 from kamalpy.errors import DeployFailed, KamalpyError
 from kamalpy.executor.fanout import HostsFailed
@@ -37,6 +38,7 @@ def deploy(
     """Run the whole deploy under the lock; raise DeployFailed (exit 1) naming host and reason."""
     start = ctx.clock()
     hosts = list(plan.hosts)
+    check_env_files(plan, ctx.secrets)  # a value Docker cannot carry stops us before any host
     run_hook(ctx, "pre-connect", hosts=hosts)
     # Before the lock, and in parallel: opens every host's one ssh connection, checks the tools
     # and creates the network (idempotent); boots the proxy only where it is missing.

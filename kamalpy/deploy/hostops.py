@@ -8,6 +8,7 @@ from typing import TypeVar
 from kamalpy.commands import app, app_scripts, audit, proxy
 from kamalpy.commands.health import split_http_response
 from kamalpy.deploy.context import Context
+from kamalpy.deploy.env_files import env_file_body
 from kamalpy.errors import CommandFailed, DeployFailed, KamalpyError
 from kamalpy.executor.base import Completed
 from kamalpy.executor.fanout import HostResults, on_hosts
@@ -60,17 +61,10 @@ def ensure_network_and_proxy(
 
 
 def upload_env_file(ctx: Context, step: HostStep) -> None:
-    """Write the role's secret env file (0600) on the host, BEFORE any hook or boot."""
-    values = {}
-    for variable, secret in step.secret_env:
-        if secret not in ctx.secrets:
-            raise DeployFailed(
-                f"{step.host}: secret {secret!r} (env {variable}) has no value",
-                hint="add it to the service's secrets, or remove it from env",
-            )
-        values[variable] = ctx.secrets[secret].reveal()
+    """Write the role's secret env file (0600) on the host through ssh's stdin, BEFORE any boot."""
+    body = env_file_body(step, ctx.secrets)
     run(ctx, step.host, app.make_env_dir_argv(ctx.config.service, ctx.config.destination))
-    ctx.executor.upload(ctx.target(step.host), step.env_file, app.render_env_file(values))
+    ctx.executor.upload(ctx.target(step.host), step.env_file, body, mode="600")
 
 
 def boot(ctx: Context, step: HostStep) -> str:

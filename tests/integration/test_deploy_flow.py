@@ -33,7 +33,7 @@ def host_state(svc: Service, host: str) -> str:
     """Everything a deploy could change on a host, as text."""
     return svc.ssh(
         host,
-        "docker ps -a --format '{{.Names}} {{.Status}}' | sed 's/ (.*//' | sort; "
+        "docker ps -a --format '{{.ID}} {{.Names}} {{.State}}' | sort; "
         "find .kamal -printf '%p %m %s\\n' 2>/dev/null | sort; "
         "cat .kamal/proxy/dynamic/*.yml 2>/dev/null; docker network ls --format '{{.Name}}'",
     )

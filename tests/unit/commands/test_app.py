@@ -106,12 +106,6 @@ def test_filter_args_select_by_labels(
     assert app.filter_args("hey", role, dest, statuses) == expected
 
 
-def test_render_env_file_sorted_and_refuses_newlines() -> None:
-    assert app.render_env_file({"B": "2", "A": "x=y 'q'"}) == b"A=x=y 'q'\nB=2\n"
-    with pytest.raises(ValueError, match="SECRET"):
-        app.render_env_file({"SECRET": "a\nb"})
-
-
 @pytest.mark.parametrize(
     ("kwargs", "expected"),
     [

@@ -1,0 +1,86 @@
+"""Secret values for a command: every referenced name resolved once, before any host is touched.
+
+A name is taken from the encrypted store (`secrets/<service>/<dest>.secrets`, then
+`secrets/common/<dest>.secrets`), else from this process's environment (Kamal's habit of
+`KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD`). Anything else stops the command here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from kamalpy.config.model import Configuration
+from kamalpy.deploy.secret_refs import SecretUse, all_uses, env_uses, names_of, where_used
+from kamalpy.errors import SecretsError, UsageError
+from kamalpy.secrets import find_root, list_names, load_identity, resolve_secrets, search_path
+from kamalpy.secrets.store import display
+from kamalpy.sensitive import Sensitive
+
+# The key that opens the store is never itself handed out as a secret from the environment.
+_NEVER_FROM_ENVIRON = frozenset({"KAMALPY_IDENTITY", "KAMALPY_IDENTITY_FILE"})
+# What each command writes to hosts or needs locally; the others only read state.
+_NEEDS = {"deploy": all_uses, "redeploy": all_uses, "rollback": env_uses}
+
+
+def _stored_names(root: Path, files: list[Path], destination: str | None) -> set[str]:
+    names: set[str] = set()
+    for path in files:
+        if path.exists():  # listing names needs no identity
+            names.update(list_names(root, path.parent.name, destination))
+    return names
+
+
+def _missing_error(
+    root: Path, files: list[Path], uses: tuple[SecretUse, ...], missing: list[str]
+) -> SecretsError:
+    searched = ", ".join(display(root, p) + ("" if p.exists() else " (absent)") for p in files)
+    lines = [f"secret {name} (used by {where_used(uses, name)}) has no value" for name in missing]
+    lines.append(f"searched: {searched}, then the environment")
+    return SecretsError(
+        "\n".join(lines),
+        hint="add it with `kamalpy secrets set SCOPE NAME [-d DEST]`, or remove the reference",
+    )
+
+
+def resolve_uses(
+    config: Configuration, uses: tuple[SecretUse, ...], environ: Mapping[str, str]
+) -> dict[str, Sensitive]:
+    """Values for every used name: the store first, else the environment; SecretsError if none."""
+    names = names_of(uses)
+    if not names:
+        return {}
+    offered = {k: v for k, v in environ.items() if k not in _NEVER_FROM_ENVIRON}
+    root = find_root(Path(config.root).resolve())
+    files = search_path(root, config.service, config.destination)
+    stored = _stored_names(root, files, config.destination)
+    missing = [name for name in names if name not in stored and name not in offered]
+    if missing:
+        raise _missing_error(root, files, uses, missing)
+    values = {name: Sensitive(offered[name]) for name in names if name not in stored}
+    from_store = [name for name in names if name in stored]
+    if from_store:
+        identity = load_identity(environ, Path(environ.get("HOME") or Path.home()))
+        values.update(resolve_secrets(root, config.service, config.destination, from_store,
+                                      identity))  # fmt: skip
+    return values
+
+
+def refuse_key_data(config: Configuration) -> None:
+    """Refuse ssh.key_data: the system ssh client cannot take a key from us; never ignore it."""
+    if config.ssh.key_data:
+        raise UsageError(
+            f"ssh.key_data ({', '.join(config.ssh.key_data)}) is not supported: kamalpy runs the "
+            "system ssh client, which reads keys from files or an ssh-agent, never from argv",
+            hint="use ssh.keys with a key file, or `ssh-add` the key to your agent",
+        )
+
+
+def secrets_for_command(
+    config: Configuration, command: str, environ: Mapping[str, str]
+) -> dict[str, Sensitive]:
+    """The values a command needs (none for read-only ones), all resolved before it starts."""
+    uses = _NEEDS[command](config) if command in _NEEDS else ()
+    values = resolve_uses(config, uses, environ)
+    refuse_key_data(config)
+    return values
