@@ -14,9 +14,11 @@ from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
 from kamalpy.deploy.hostops import fan_out, run, timed
-from kamalpy.deploy.image import image_to_hosts, prepare_image
+from kamalpy.deploy.image import goes_over_ssh, image_to_hosts, prepare_image
+from kamalpy.deploy.registry import login as registry_login
 from kamalpy.deploy.versions import previous_version, versions_on
 from kamalpy.errors import ExitCode, UsageError
+from kamalpy.executor.base import LOCAL, Target
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.plan import deploy_plan
 
@@ -58,6 +60,21 @@ def register(subparsers: Subparsers) -> None:
     p.set_defaults(handler=handle_rollback, command_name="rollback")
 
 
+def _login(ctx: Context, targets: list[Target], *, via_ssh: bool) -> None:
+    """`docker login` where images go through a registry with credentials, as Kamal does."""
+    registry = ctx.config.registry
+    if goes_over_ssh(ctx.config, via_ssh or None) or registry.password is None:
+        return
+    results = registry_login(
+        ctx.executor, targets, registry, ctx.secrets, limit=ctx.config.sshkit.max_concurrent_starts
+    )
+    for host in results.succeeded:
+        ctx.console.step(host, f"registry login {registry.server}", results[host].seconds)
+    for host in results.failed:
+        ctx.console.step(host, f"registry login {registry.server}", 0.0, ok=False)
+    results.raise_for_failures()
+
+
 def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
     """Get the image onto the hosts (pull, or stream over ssh), then tag `latest[-dest]`."""
     spec = build_spec(ctx.config)
@@ -79,6 +96,7 @@ def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
 def _build(ctx: Context, *, via_ssh: bool) -> None:
     """Build here (and push unless the image travels over ssh), with the secrets resolved once."""
     image = build_spec(ctx.config).image
+    _login(ctx, [LOCAL], via_ssh=via_ssh)
     timed(ctx, "local", f"build {image}", lambda: prepare_image(
         ctx.executor, ctx.config, ctx.secrets, via_ssh=via_ssh or None))  # fmt: skip
 
@@ -103,6 +121,9 @@ def handle_deploy(args: argparse.Namespace, console: Console, environ: Mapping[s
             plan,
             lock_wait=args.lock_wait,
             before_boot=lambda: _deliver(ctx, list(plan.hosts), via_ssh=args.via_ssh),
+            before_prepare=lambda: _login(
+                ctx, [ctx.target(h) for h in plan.hosts], via_ssh=args.via_ssh
+            ),
             bootstrap=args.command_name == "deploy",
         )
     _report(console, summary, config.service, "Dry run of" if ctx.dry_run else "Deployed")

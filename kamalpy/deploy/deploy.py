@@ -32,6 +32,7 @@ def deploy(
     *,
     lock_wait: float = 0,
     before_boot: Callable[[], None] | None = None,
+    before_prepare: Callable[[], None] | None = None,
     message: str = "deploy",
     bootstrap: bool = True,
 ) -> Summary:
@@ -40,6 +41,8 @@ def deploy(
     hosts = list(plan.hosts)
     check_env_files(plan, ctx.secrets)  # a value Docker cannot carry stops us before any host
     run_hook(ctx, "pre-connect", hosts=hosts)
+    if before_prepare is not None:
+        before_prepare()  # e.g. registry login on the hosts, which the proxy's pull needs
     # Before the lock, and in parallel: opens every host's one ssh connection, checks the tools
     # and creates the network (idempotent); boots the proxy only where it is missing.
     _all_hosts(
