@@ -7,10 +7,13 @@ import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from kamalpy.commands.git import status_porcelain_argv
 from kamalpy.config import Configuration, load_config
 from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.loader import config_root
 from kamalpy.config.locate import locate_config
+from kamalpy.executor.base import LOCAL
+from kamalpy.executor.local import LocalExecutor
 
 
 def add_config_options(parser: argparse.ArgumentParser) -> None:
@@ -31,20 +34,26 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def working_tree_dirty(root: Path) -> bool:
+    """True when git reports uncommitted changes in root; False outside a git checkout."""
+    result = LocalExecutor().run(LOCAL, status_porcelain_argv(root), check=False)
+    return result.ok and bool(result.stdout.strip())
+
+
 def load_from_args(
     args: argparse.Namespace,
     environ: Mapping[str, str],
     *,
     cwd: Path | None = None,
-    git_dirty: Callable[[Path], bool] | None = None,
+    git_dirty: Callable[[Path], bool] | None = working_tree_dirty,
     nonce: Callable[[], str] | None = None,
 ) -> Configuration:
     """Locate and load the configuration the options name (ConfigError/UsageError on problems).
 
-    `git_dirty(app_root)` (the caller runs `git status --porcelain` there through the
-    executor) says whether the tree has uncommitted changes; it is called only when the
-    version comes from git and the builder has a context. Without it a dirty tree is not
-    detected. `nonce` makes the 16 hex characters of the `_uncommitted_` suffix.
+    `git_dirty(app_root)` says whether the tree has uncommitted changes (by default `git
+    status --porcelain` through the local executor); it is called only when the version
+    comes from git and the builder has a context. `nonce` makes the 16 hex characters of
+    the `_uncommitted_` suffix.
     """
     cwd = cwd or Path.cwd()
     path = locate_config(
