@@ -101,6 +101,11 @@ def run_process_direct(
     return ProcessResult(status, done.stdout, done.stderr, time.monotonic() - start)
 
 
+# The runner every executor uses unless given one. One line to switch; bench/bench_deploy.py
+# measures whole deploys with each.
+DEFAULT_RUNNER: ProcessRunner = run_process
+
+
 def _child_env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
     """The child's environment: ours plus `extra` (e.g. build secrets kept out of argv)."""
     if extra is None:

@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from kamalpy.commands.files import install_from_stdin_argv
 from kamalpy.commands.ssh import SshSettings, ssh_argv, ssh_control_argv
 from kamalpy.errors import HostUnreachable
+from kamalpy.executor import process
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
 from kamalpy.executor.pipes import pipe_between
-from kamalpy.executor.process import ProcessRunner, run_process
+from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
 
 SSH_FAILURE = 255
@@ -27,10 +28,10 @@ class SshExecutor(ExecutorBase):
         *,
         on_command: OnCommand | None = None,
         retry: RetryPolicy | None = None,
-        runner: ProcessRunner = run_process,
+        runner: ProcessRunner | None = None,
     ) -> None:
         self._on_command = on_command
-        self._runner = runner
+        self._runner = runner or process.DEFAULT_RUNNER
         self._retry = retry or RetryPolicy()
         # Sockets live in a private 0700 dir; short path because unix sockets cap at ~108 bytes.
         self._control_dir = tempfile.mkdtemp(prefix="kp-ssh-", dir="/tmp")
