@@ -2,7 +2,8 @@
 
 Brings up its own test bed (prefix `kd<pid>`, torn down on exit, ^C or SIGTERM), pushes the
 images once, then deploys the same worker-role config (no proxy) to the bed's 3 hosts with
-`kamal deploy --skip-push` and `kamalpy deploy --skip-push`, plus kamalpy to 1 host, in
+`kamal deploy --skip-push` and `kamalpy deploy --skip-push` (with the executor's default
+process runner, and again with the other one: sh vs subprocess), plus kamalpy to 1 host, in
 alternating rounds (the order rotates each round) after one unmeasured warm-up deploy each.
 Every deploy switches version (v1 <-> v2), so each one boots a container and stops the old one.
 
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+from kamalpy.executor import process
 from tests.testbed import Bed, BedSpec, down, images, up
 
 HOSTS = ("h1", "h2", "h3")
@@ -70,7 +72,7 @@ class Subject:
     """One measured thing: a tool deploying one service directory to some hosts."""
 
     name: str
-    tool: str  # "kamal" or "kamalpy"
+    tool: str  # "kamal", "kamalpy" (default process runner) or "kamalpy:sh|subprocess"
     directory: Path
     hosts: tuple[str, ...]
     seconds: list[float] = field(default_factory=list)
@@ -115,11 +117,27 @@ def sessions(bed: Bed, host: str) -> int:
     return log.read_text(errors="replace").count("Accepted publickey")
 
 
+# kamalpy with the executor's process runner chosen by the first argument ("sh"/"subprocess").
+WITH_RUNNER = """\
+import sys
+from kamalpy.executor import process
+process.DEFAULT_RUNNER = {"sh": process.run_process, "subprocess": process.run_process_direct}[
+    sys.argv.pop(1)
+]
+from kamalpy.cli.main import main
+raise SystemExit(main())
+"""
+
+
 def deploy_argv(tool: str, version: str) -> list[str]:
-    """The deploy command line of `tool` for an image already in the registry."""
+    """The deploy command line of `tool` (see `Subject.tool`) for an image already pushed."""
     if tool == "kamal":
         return [kamal_binary(), "deploy", "--skip-push", "--version", version]
-    return [sys.executable, "-m", "kamalpy", "-q", "deploy", "--skip-push", "--version", version]
+    args = ["-q", "deploy", "--skip-push", "--version", version]
+    runner = tool.partition(":")[2]
+    if runner:
+        return [sys.executable, "-c", WITH_RUNNER, runner, *args]
+    return [sys.executable, "-m", "kamalpy", *args]
 
 
 def deploy(bed: Bed, subject: Subject, env: dict[str, str], *, record: bool) -> None:
@@ -145,7 +163,7 @@ def run_rounds(bed: Bed, subjects: list[Subject], rounds: int, env: dict[str, st
         shift = index % len(subjects)
         for subject in subjects[shift:] + subjects[:shift]:
             deploy(bed, subject, env, record=True)
-            print(f"  round {index + 1}: {subject.name:15} {subject.seconds[-1]:6.2f}s", flush=True)
+            print(f"  round {index + 1}: {subject.name:19} {subject.seconds[-1]:6.2f}s", flush=True)
 
 
 def summarise(subjects: list[Subject]) -> dict[str, object]:
@@ -178,11 +196,11 @@ def print_table(report: dict[str, object]) -> None:
     """A small table for people."""
     subjects = report["subjects"]
     assert isinstance(subjects, dict)
-    print(f"{'subject':16} {'median':>8}  samples (s)                 sessions/host/deploy")
+    print(f"{'subject':19} {'median':>8}  samples (s)                 sessions/host/deploy")
     for name, values in subjects.items():
         samples = " ".join(f"{x:.2f}" for x in values["seconds"])
         most = max(max(d.values()) for d in values["ssh_sessions_per_host_per_deploy"])
-        print(f"{name:16} {values['median_seconds']:7.2f}s  {samples:27} max {most}")
+        print(f"{name:19} {values['median_seconds']:7.2f}s  {samples:27} max {most}")
     print(f"kamalpy / Kamal wall time:  {report['ratio_kamalpy_to_kamal']:.2f}  (target <= 0.6)")
     sessions_max = report["kamalpy_ssh_sessions_per_host_max"]
     print(f"kamalpy ssh sessions/host:  {sessions_max}     (target 1)")
@@ -197,15 +215,21 @@ def measure(bed: Bed, args: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         delay = args.readiness_delay
+        other = "sh" if process.DEFAULT_RUNNER is process.run_process_direct else "subprocess"
         subjects = [
             Subject("kamal", "kamal", prepare(bed, root, "kamal", HOSTS, delay), HOSTS),
             Subject("kamalpy", "kamalpy", prepare(bed, root, "kamalpy", HOSTS, delay), HOSTS),
+            Subject(f"kamalpy_{other}", f"kamalpy:{other}",
+                    prepare(bed, root, f"kamalpy_{other}", HOSTS, delay), HOSTS),
             Subject("kamalpy_1_host", "kamalpy",
                     prepare(bed, root, "kamalpy_1_host", HOSTS[:1], delay), HOSTS[:1]),
         ]  # fmt: skip
         env = dict(os.environ, PYTHONPATH=str(REPO), DOCKER_CONFIG=str(root / "docker"))
         env["KAMAL_REGISTRY_PASSWORD"] = bed.registry_password
         env.pop("VERSION", None)
+        # Like an installed package: bytecode cached (the warm-up writes it), outside the repo.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
         run_rounds(bed, subjects, args.rounds, env)
     return summarise(subjects)
 
@@ -222,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the JSON report only")
     args = parser.parse_args(argv)
     kamal = kamal_binary()
+    direct = process.DEFAULT_RUNNER is process.run_process_direct
     signal.signal(signal.SIGTERM, _interrupt)
     load_start = [round(x, 2) for x in os.getloadavg()]
     spec = BedSpec(prefix=f"kd{os.getpid() % 100000}", hosts=3)
@@ -237,6 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         readiness_delay=args.readiness_delay,
         rounds=args.rounds,
         kamal=kamal,
+        kamalpy_default_runner="subprocess" if direct else "sh",
         started_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
