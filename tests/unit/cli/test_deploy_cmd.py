@@ -74,3 +74,37 @@ def test_rollback_dry_run_starts_the_retained_container(
     assert code == 0
     assert "10.0.0.1: sh -c" in out and "hey-web-v1 start" in out
     assert "Dry run of rollback to hey version v1" in out
+
+
+def test_redeploy_never_boots_the_proxy(config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["redeploy", "-c", str(config), "--version", "v9", "--skip-push", "--dry-run"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "kamalpy-proxy-boot" not in out
+    assert "10.0.0.1: mv -f -- .kamal/proxy/dynamic/.hey-web.v9.tmp" in out
+
+
+def test_deploy_dry_run_boots_the_proxy_only_on_proxied_hosts(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["deploy", "-c", str(config), "--version", "v9", "--skip-push", "--dry-run"])
+    boots = [ln for ln in capsys.readouterr().out.splitlines() if "kamalpy-proxy-boot" in ln]
+    assert sorted(ln.split(":")[0].strip() for ln in boots) == ["10.0.0.1", "10.0.0.2"]
+    assert all("127.0.0.1:8089:8080" in ln and "traefik:v3" in ln for ln in boots)
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["prune"], "kamalpy-prune hey '' web 4"),
+        (["app", "remove", "-r", "web"], "rm -f -- .kamal/proxy/dynamic/hey-web.yml"),
+        (["app", "maintenance", "-r", "web"], "mv -f -- .kamal/proxy/dynamic/.hey-web.maintenance"),
+        (["lock", "release"], "rm -rf -- .kamal/lock-hey"),
+    ],
+)
+def test_mutating_commands_dry_run(
+    config: Path, capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
+) -> None:
+    code = main([*argv, "-c", str(config), "--dry-run"])
+    assert code == 0
+    assert expected in capsys.readouterr().out
