@@ -119,35 +119,26 @@ def sessions(bed: Bed, host: str) -> int:
     return log.read_text(errors="replace").count("Accepted publickey")
 
 
-# kamalpy with the executor's process runner chosen by the first argument ("sh"/"subprocess").
-WITH_RUNNER = """\
-import sys
-from kamalpy.executor import process
-process.DEFAULT_RUNNER = {"sh": process.run_process, "subprocess": process.run_process_direct}[
-    sys.argv.pop(1)
-]
-from kamalpy.cli.main import main
-raise SystemExit(main())
-"""
-
-
 def deploy_argv(tool: str, version: str) -> list[str]:
     """The deploy command line of `tool` (see `Subject.tool`) for an image already pushed."""
     if tool == "kamal":
         return [kamal_binary(), "deploy", "--skip-push", "--version", version]
-    args = ["-q", "deploy", "--skip-push", "--version", version]
+    return [sys.executable, "-m", "kamalpy", "-q", "deploy", "--skip-push", "--version", version]
+
+
+def tool_env(tool: str, env: dict[str, str]) -> dict[str, str]:
+    """`kamalpy:RUNNER` runs kamalpy with KAMALPY_PROCESS_RUNNER=RUNNER."""
     runner = tool.partition(":")[2]
-    if runner:
-        return [sys.executable, "-c", WITH_RUNNER, runner, *args]
-    return [sys.executable, "-m", "kamalpy", *args]
+    return {**env, "KAMALPY_PROCESS_RUNNER": runner} if runner else env
 
 
 def deploy(bed: Bed, subject: Subject, env: dict[str, str], *, record: bool) -> None:
     """One deploy by the subject's tool; its wall time and sessions per host when `record`."""
     before = {h: sessions(bed, h) for h in subject.hosts}
-    argv = deploy_argv(subject.tool, subject.next_version())
+    argv = deploy_argv(subject.tool.partition(":")[0], subject.next_version())
     cpu_before = _children_cpu()
     started = time.monotonic()
+    env = tool_env(subject.tool, env)
     result = subprocess.run(argv, cwd=subject.directory, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
     cpu = _children_cpu() - cpu_before
@@ -260,6 +251,7 @@ def measure(bed: Bed, args: argparse.Namespace) -> dict[str, object]:
         env = dict(os.environ, PYTHONPATH=str(REPO), DOCKER_CONFIG=str(root / "docker"))
         env["KAMAL_REGISTRY_PASSWORD"] = bed.registry_password
         env.pop("VERSION", None)
+        env.pop("KAMALPY_PROCESS_RUNNER", None)  # "kamalpy" means the default runner
         # Like an installed package: bytecode cached (the warm-up writes it), outside the repo.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
