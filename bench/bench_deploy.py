@@ -126,6 +126,28 @@ def deploy_argv(tool: str, version: str) -> list[str]:
     return [sys.executable, "-m", "kamalpy", "-q", "deploy", "--skip-push", "--version", version]
 
 
+# The least any tool must do per host, in one plain ssh session per host, all hosts at once:
+# pull, start the new container, stop the old. Its 3-host/1-host ratio is what the bed's shared
+# CPUs (3 dockerds on this machine's cores) impose on any tool.
+FLOOR = """\
+image=$1 new=$2 old=$3; shift 3
+for host in "$@"; do
+  ssh -F "$SSH_CONFIG" "$host" "docker pull -q $image >/dev/null && docker rm -f $new \
+    >/dev/null 2>&1; docker run -d --name $new $image >/dev/null && docker stop -t 5 $old \
+    >/dev/null 2>&1; true" &
+done
+wait
+"""
+
+
+def floor_argv(bed: Bed, subject: Subject, version: str) -> list[str]:
+    """The floor's command line for one "deploy" of `version` to the subject's hosts."""
+    image = f"{bed.registry}/benchkamal:{version}"  # the Kamal subject's image, same content
+    old = "v2" if version == "v1" else "v1"
+    names = [f"benchfloor-{version}", f"benchfloor-{old}"]
+    return ["sh", "-c", FLOOR, "floor", image, *names, *(bed.host(h).ip for h in subject.hosts)]
+
+
 def tool_env(tool: str, env: dict[str, str]) -> dict[str, str]:
     """`kamalpy:RUNNER` runs kamalpy with KAMALPY_PROCESS_RUNNER=RUNNER."""
     runner = tool.partition(":")[2]
@@ -135,7 +157,11 @@ def tool_env(tool: str, env: dict[str, str]) -> dict[str, str]:
 def deploy(bed: Bed, subject: Subject, env: dict[str, str], *, record: bool) -> None:
     """One deploy by the subject's tool; its wall time and sessions per host when `record`."""
     before = {h: sessions(bed, h) for h in subject.hosts}
-    argv = deploy_argv(subject.tool.partition(":")[0], subject.next_version())
+    version = subject.next_version()
+    if subject.tool == "floor":
+        argv = floor_argv(bed, subject, version)
+    else:
+        argv = deploy_argv(subject.tool.partition(":")[0], version)
     cpu_before = _children_cpu()
     started = time.monotonic()
     env = tool_env(subject.tool, env)
@@ -196,11 +222,13 @@ def summarise(subjects: list[Subject]) -> dict[str, object]:
         "paired_ratio_kamalpy_to_kamal": paired(by_name, "kamalpy", "kamal"),
         "paired_kamalpy_3_hosts_vs_1_host": paired(by_name, "kamalpy", "kamalpy_1_host"),
         "paired_kamal_3_hosts_vs_1_host": paired(by_name, "kamal", "kamal_1_host"),
+        "paired_floor_3_hosts_vs_1_host": paired(by_name, "floor", "floor_1_host"),
         # What 2 more hosts add, in seconds: the bed's hosts share this machine's CPUs, so a
         # tool with less fixed overhead shows a higher 3/1 ratio for the same added work.
         "added_seconds_3_vs_1_host": {
             "kamalpy": round(median["kamalpy"] - median["kamalpy_1_host"], 3),
             "kamal": round(median["kamal"] - median["kamal_1_host"], 3),
+            "floor": round(median["floor"] - median["floor_1_host"], 3),
         },
         "targets": {
             "ratio_kamalpy_to_kamal": 0.6,
@@ -231,11 +259,15 @@ def print_table(report: dict[str, object]) -> None:
     print(
         f"kamalpy 3 hosts / 1 host:   {r['kamalpy_3_hosts_vs_1_host']:.2f} of medians, "
         f"{r['paired_kamalpy_3_hosts_vs_1_host']:.2f} paired  (target <= 1.3); "
-        f"Kamal's own: {r['paired_kamal_3_hosts_vs_1_host']:.2f} paired"
+        f"Kamal's own: {r['paired_kamal_3_hosts_vs_1_host']:.2f}, "
+        f"the floor's: {r['paired_floor_3_hosts_vs_1_host']:.2f} paired"
     )
     added = r["added_seconds_3_vs_1_host"]
     assert isinstance(added, dict)
-    print(f"2 more hosts add: kamalpy {added['kamalpy']:.2f}s, Kamal {added['kamal']:.2f}s")
+    print(
+        f"2 more hosts add: kamalpy {added['kamalpy']:.2f}s, Kamal {added['kamal']:.2f}s, "
+        f"floor {added['floor']:.2f}s"
+    )
     print(f"load average start {r['load_start']}  end {r['load_end']}  ({r['cpus']} CPUs)")
 
 
@@ -256,9 +288,12 @@ def measure(bed: Bed, args: argparse.Namespace) -> dict[str, object]:
                     prepare(bed, root, "kamal_1_host", HOSTS[:1], delay), HOSTS[:1]),
             Subject("kamalpy_1_host", "kamalpy",
                     prepare(bed, root, "kamalpy_1_host", HOSTS[:1], delay), HOSTS[:1]),
+            Subject("floor", "floor", root, HOSTS),
+            Subject("floor_1_host", "floor", root, HOSTS[:1]),
         ]  # fmt: skip
         env = dict(os.environ, PYTHONPATH=str(REPO), DOCKER_CONFIG=str(root / "docker"))
         env["KAMAL_REGISTRY_PASSWORD"] = bed.registry_password
+        env["SSH_CONFIG"] = bed.ssh_config
         env.pop("VERSION", None)
         env.pop("KAMALPY_PROCESS_RUNNER", None)  # "kamalpy" means the default runner
         # Like an installed package: bytecode cached (the warm-up writes it), outside the repo.
