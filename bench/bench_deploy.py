@@ -346,4 +346,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:  # the bed is already down (the finally in main)
+        print("interrupted; the test bed was torn down", file=sys.stderr)
+        raise SystemExit(130) from None
