@@ -43,21 +43,14 @@ def test_a_host_whose_pull_fails_is_named_and_never_tagged() -> None:
 
 
 def test_a_host_tags_without_waiting_for_a_slower_hosts_pull() -> None:
-    executor = RecordingExecutor()
     first_tagged = threading.Event()
     tagged_during_pull: list[bool] = []
 
-    def first_host_tags(argv: tuple[str, ...]) -> bool:
-        if argv[:2] == ("docker", "tag"):
+    def watch(host: str, argv: tuple[str, ...]) -> None:  # runs outside the recorder's lock
+        if host == HOSTS[0] and argv[:2] == ("docker", "tag"):
             first_tagged.set()
-        return False  # only watches; the default answer applies
-
-    def slow_pull(argv: tuple[str, ...]) -> bool:
-        if argv[:2] == ("docker", "pull"):
+        if host == HOSTS[1] and argv[:2] == ("docker", "pull"):  # a slow pull on the 2nd host
             tagged_during_pull.append(first_tagged.wait(timeout=3))
-        return False
 
-    executor.respond(first_host_tags, target=HOSTS[0])
-    executor.respond(slow_pull, target=HOSTS[1])
-    _deliver(context(executor), list(HOSTS), via_ssh=False)
+    _deliver(context(RecordingExecutor(on_command=watch)), list(HOSTS), via_ssh=False)
     assert tagged_during_pull == [True]
