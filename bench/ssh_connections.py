@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from kamalpy.commands.ssh import SshSettings
+from kamalpy.executor import process
 from kamalpy.executor.base import Executor, Target
 from kamalpy.executor.fanout import on_hosts
 from kamalpy.executor.process import ProcessRunner, run_process, run_process_direct
@@ -120,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, report in reports.items():
         if not args.json:
             print_report(name, report)
-    return 0 if reports["sh"].ok else 1
+    default = "subprocess" if process.DEFAULT_RUNNER is run_process_direct else "sh"
+    return 0 if reports[default].ok else 1
 
 
 def print_report(name: str, report: Report) -> None:

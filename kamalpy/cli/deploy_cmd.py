@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from kamalpy.cli import flow_support as fs
 from kamalpy.cli.output import Console
-from kamalpy.commands.docker_build import build_spec, image_label_argv, tag_argv
+from kamalpy.commands.docker_build import BuildSpec, build_spec, image_label_argv, tag_argv
 from kamalpy.deploy import deploy as flow
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
@@ -80,17 +80,35 @@ def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
     spec = build_spec(ctx.config)
     if isinstance(ctx.executor, RecordingExecutor):
         ctx.executor.respond(image_label_argv(spec.image), stdout=spec.service)
+    if not goes_over_ssh(ctx.config, via_ssh or None):
+        # Each host tags right after its own pull: no wait for the slowest host in between.
+        fan_out(ctx, hosts, lambda h: _pull_and_tag(ctx, h, spec)).raise_for_failures()
+        return
     targets = [ctx.target(h) for h in hosts]
-    results = image_to_hosts(ctx.executor, ctx.config, targets, via_ssh=via_ssh or None)
+    results = image_to_hosts(ctx.executor, ctx.config, targets, via_ssh=True)
     for host in results.succeeded:
         ctx.console.step(host, results[host].describe(spec.image), results[host].seconds)
     for host in results.failed:
         ctx.console.step(host, f"pull {spec.image}", 0.0, ok=False)
     results.raise_for_failures()
-    # Kamal's own `app version`/`details` look for containers of `<repo>:latest` first.
-    tagged = fan_out(ctx, hosts, lambda h: [run(ctx, h, tag_argv(spec.image, t))
-                                            for t in spec.tags[1:]])  # fmt: skip
+    tagged = fan_out(ctx, hosts, lambda h: _tag_latest(ctx, h, spec))
     tagged.raise_for_failures()
+
+
+def _pull_and_tag(ctx: Context, host: str, spec: BuildSpec) -> None:
+    """Pull (with the label check) on one host, then tag it there."""
+    got = image_to_hosts(ctx.executor, ctx.config, [ctx.target(host)], via_ssh=False)
+    if host in got.errors:
+        ctx.console.step(host, f"pull {spec.image}", 0.0, ok=False)
+        raise got.errors[host]
+    ctx.console.step(host, got[host].describe(spec.image), got[host].seconds)
+    _tag_latest(ctx, host, spec)
+
+
+def _tag_latest(ctx: Context, host: str, spec: BuildSpec) -> None:
+    """Kamal's own `app version`/`details` look for containers of `<repo>:latest` first."""
+    for tag in spec.tags[1:]:
+        run(ctx, host, tag_argv(spec.image, tag))
 
 
 def _build(ctx: Context, *, via_ssh: bool) -> None:

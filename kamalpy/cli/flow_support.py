@@ -20,7 +20,7 @@ from kamalpy.config.model import Configuration
 from kamalpy.deploy.context import Context
 from kamalpy.errors import ConfigError, UsageError
 from kamalpy.executor.base import Executor
-from kamalpy.executor.process import run_process_direct
+from kamalpy.executor.process import ProcessRunner, run_process, run_process_direct
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.executor.routing import RoutingExecutor
 
@@ -106,9 +106,11 @@ def make_executor(
 
     if getattr(args, "dry_run", False):
         return RecordingExecutor(emit=lambda line: console.result(f"  {line}"))
-    if runner == "subprocess":  # lighter on CPU than `sh`; see docs/executor.md
-        return RoutingExecutor(on_command=show, runner=run_process_direct)
-    return RoutingExecutor(on_command=show)
+    # KAMALPY_PROCESS_RUNNER=sh|subprocess overrides the executor's default (sh).
+    return RoutingExecutor(on_command=show, runner=RUNNERS.get(runner or ""))
+
+
+RUNNERS: dict[str, ProcessRunner] = {"sh": run_process, "subprocess": run_process_direct}
 
 
 def make_context(

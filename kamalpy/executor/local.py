@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from kamalpy.commands.files import install_from_stdin_argv
+from kamalpy.executor import process
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
 from kamalpy.executor.pipes import pipe_between
-from kamalpy.executor.process import ProcessRunner, run_process
+from kamalpy.executor.process import ProcessRunner
 
 
 class LocalExecutor(ExecutorBase):
@@ -23,11 +24,11 @@ class LocalExecutor(ExecutorBase):
         *,
         on_command: OnCommand | None = None,
         env: Mapping[str, str] | None = None,
-        runner: ProcessRunner = run_process,
+        runner: ProcessRunner | None = None,
         host_home: str | None = None,
     ) -> None:
         self._on_command = on_command
-        self._runner = runner
+        self._runner = runner or process.DEFAULT_RUNNER
         self._host_home = host_home  # the home of local hosts; None: inherited $HOME
         # Added to every local child's environment (e.g. DOCKER_CONFIG, DOCKER_HOST).
         self._env = dict(env) if env else None

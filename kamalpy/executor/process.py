@@ -1,4 +1,5 @@
-"""Spawning local processes: single commands through `sh`, two-process streams through OS pipes."""
+"""Spawning local processes: single commands (subprocess by default, or the sh library), two-process
+streams through OS pipes."""
 
 from __future__ import annotations
 
@@ -99,6 +100,13 @@ def run_process_direct(
     code = done.returncode
     status = 128 - code if code < 0 else code
     return ProcessResult(status, done.stdout, done.stderr, time.monotonic() - start)
+
+
+# The runner every executor uses unless given one: the `sh` library, kamalpy's declared way to
+# drive ssh. bench/bench_deploy.py measures whole deploys with each: plain subprocess used ~25%
+# less CPU on a 3-host deploy (0.66 s vs 0.88 s user+sys), and stays tested and selectable
+# (`runner=run_process_direct`, or KAMALPY_PROCESS_RUNNER=subprocess for a whole run).
+DEFAULT_RUNNER: ProcessRunner = run_process
 
 
 def _child_env(extra: Mapping[str, str] | None) -> dict[str, str] | None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target
 from kamalpy.executor.local import LocalExecutor
 from kamalpy.executor.pipes import Spawner, pipe_between
-from kamalpy.executor.process import ProcessRunner, run_process
+from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import RetryPolicy
 from kamalpy.executor.ssh import SshExecutor
 
@@ -21,7 +21,7 @@ class RoutingExecutor(ExecutorBase):
         on_command: OnCommand | None = None,
         retry: RetryPolicy | None = None,
         local_env: Mapping[str, str] | None = None,
-        runner: ProcessRunner = run_process,
+        runner: ProcessRunner | None = None,
         host_home: str | None = None,
     ) -> None:
         self._on_command = on_command

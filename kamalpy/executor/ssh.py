@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from kamalpy.commands.files import install_from_stdin_argv
 from kamalpy.commands.ssh import SshSettings, ssh_argv, ssh_control_argv
 from kamalpy.errors import HostUnreachable
+from kamalpy.executor import process
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
 from kamalpy.executor.pipes import pipe_between
-from kamalpy.executor.process import ProcessRunner, run_process
+from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
 
 SSH_FAILURE = 255
@@ -27,10 +28,10 @@ class SshExecutor(ExecutorBase):
         *,
         on_command: OnCommand | None = None,
         retry: RetryPolicy | None = None,
-        runner: ProcessRunner = run_process,
+        runner: ProcessRunner | None = None,
     ) -> None:
         self._on_command = on_command
-        self._runner = runner
+        self._runner = runner or process.DEFAULT_RUNNER
         self._retry = retry or RetryPolicy()
         # Sockets live in a private 0700 dir; short path because unix sockets cap at ~108 bytes.
         self._control_dir = tempfile.mkdtemp(prefix="kp-ssh-", dir="/tmp")
@@ -142,11 +143,18 @@ class SshExecutor(ExecutorBase):
         """Stop every master connection and remove the socket dir."""
         with self._lock:
             connected, self._connected = list(self._connected), set()
-        for target in connected:
-            settings = target.ssh or _NO_SETTINGS
-            argv = ssh_control_argv(settings, target.name, "exit", control_dir=self._control_dir)
-            self._runner(argv, timeout=10)
+        # All at once: one by one, every run's end waited a round trip per host.
+        stoppers = [threading.Thread(target=self._stop_master, args=(t,)) for t in connected]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
         shutil.rmtree(self._control_dir, ignore_errors=True)
+
+    def _stop_master(self, target: Target) -> None:
+        settings = target.ssh or _NO_SETTINGS
+        argv = ssh_control_argv(settings, target.name, "exit", control_dir=self._control_dir)
+        self._runner(argv, timeout=10)
 
 
 # ssh failures that a retry cannot fix, and what to do about them.

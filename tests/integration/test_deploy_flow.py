@@ -6,7 +6,7 @@ import json
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -219,13 +219,32 @@ def test_hooks_run_with_kamal_variables_and_pre_deploy_sees_new_env_files(svc: S
 def test_maintenance_answers_503_and_live_routes_back(svc: Service) -> None:
     result = svc.kamalpy("app", "maintenance", "-r", "web")
     assert result.returncode == 0, result.stderr
-    deadline = time.monotonic() + 10
-    while svc.get("h1")[0] != 503 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert [svc.get(h)[0] for h in HOSTS] == [503] * 3
+    # `app maintenance|live` return once the route files are written; each host's Traefik picks
+    # its file up on its own, so wait for every host (not just the first) to answer the change.
+    answers = _answers_within(svc, 10, lambda answer: answer[0] == 503)
+    assert [a[0] if isinstance(a, tuple) else a for a in answers] == [503] * 3
     result = svc.kamalpy("app", "live", "-r", "web")
     assert result.returncode == 0, result.stderr
-    deadline = time.monotonic() + 10
-    while svc.get("h3")[0] != 200 and time.monotonic() < deadline:
+    assert _answers_within(svc, 10, lambda answer: answer == (200, "v1\n")) == [(200, "v1\n")] * 3
+
+
+def _answers_within(
+    svc: Service, seconds: float, wanted: Callable[[tuple[int, str]], bool]
+) -> list[tuple[int, str] | str]:
+    """Poll every host until each answer is `wanted` or time runs out; the last answers."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answers = [_answer(svc, h) for h in HOSTS]
+        if all(isinstance(a, tuple) and wanted(a) for a in answers):
+            break
+        if time.monotonic() > deadline:
+            break
         time.sleep(0.1)
-    assert [svc.get(h) for h in HOSTS] == [(200, "v1\n")] * 3
+    return answers
+
+
+def _answer(svc: Service, host: str) -> tuple[int, str] | str:
+    try:
+        return svc.get(host)
+    except OSError as error:  # e.g. refused while the proxy is (re)starting: report, keep polling
+        return f"{host}: {error}"

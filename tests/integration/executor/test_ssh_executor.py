@@ -46,6 +46,28 @@ def test_close_stops_the_masters_and_removes_the_socket_dir(sshd: LocalSshd) -> 
     assert not os.path.exists(directory)
 
 
+def test_close_stops_the_master_of_every_host(sshd: LocalSshd) -> None:
+    executor = SshExecutor()
+    for name in ("h1", "h2", "h3"):
+        executor.run(sshd.target(name), ["true"])
+    directory = executor.control_dir
+    executor.close()
+    assert _processes_naming(directory) == []
+
+
+def _processes_naming(text: str) -> list[int]:
+    """Pids whose command line contains text (the masters carry their ControlPath)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                if text.encode() in handle.read():
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def test_hostile_tokens_arrive_byte_exact(sshd: LocalSshd, runner: ProcessRunner) -> None:
     tokens = ["a b", "'", '"', "$(touch /tmp/kp-pwned)", "`id`", "x\ny", "é😀", "*", ";", "&&"]
     with SshExecutor(runner=runner) as executor:
