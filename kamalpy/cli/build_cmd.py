@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from kamalpy.cli import build_support
+from kamalpy.cli import flow_support as fs
 from kamalpy.cli.output import Console
 from kamalpy.commands.docker_build import BuildSpec, build_spec, image_id_argv, image_label_argv
 from kamalpy.deploy.image import goes_over_ssh, image_to_hosts, prepare_image
@@ -31,7 +32,7 @@ def register(subparsers: Subparsers) -> None:
     actions = parser.add_subparsers(dest="build_action", metavar="ACTION", required=True)
     for name, text in _ACTIONS:
         action = actions.add_parser(name, help=text, description=text)
-        build_support.add_options(action, hosts=name != "push")
+        fs.add_target_options(action, hosts=name != "push")
         action.add_argument(
             "--via-ssh",
             action="store_true",
@@ -42,11 +43,11 @@ def register(subparsers: Subparsers) -> None:
 
 def run_build(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Run one `build` action."""
-    config = build_support.load(args, environ)
+    config = fs.load(args, environ)
     spec = build_spec(config)
     via_ssh = goes_over_ssh(config, True if args.via_ssh else None)
     targets = () if args.build_action == "push" else build_support.app_targets(config, args)
-    with build_support.make_executor(args, console) as executor:
+    with fs.make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")) as executor:
         if isinstance(executor, RecordingExecutor):
             _prime_dry_run(executor, spec, targets)
         if args.build_action in ("push", "deliver"):

@@ -28,11 +28,14 @@ if TYPE_CHECKING:
     Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
-def add_target_options(parser: argparse.ArgumentParser, *, mutating: bool = True) -> None:
+def add_target_options(
+    parser: argparse.ArgumentParser, *, mutating: bool = True, hosts: bool = True
+) -> None:
     """The shared config options (-c/-s/-d/--version), -H/--hosts, -r/--roles, --dry-run."""
     add_config_options(parser)
-    parser.add_argument("-H", "--hosts", help="comma-separated hosts to act on (default: all)")
-    parser.add_argument("-r", "--roles", help="comma-separated roles to act on (default: all)")
+    if hosts:
+        parser.add_argument("-H", "--hosts", help="comma-separated hosts to act on (default: all)")
+        parser.add_argument("-r", "--roles", help="comma-separated roles to act on (default: all)")
     if mutating:
         parser.add_argument(
             "--dry-run",

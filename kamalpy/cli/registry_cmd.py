@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from kamalpy.cli import build_support
+from kamalpy.cli import flow_support as fs
 from kamalpy.cli.output import Console
 from kamalpy.deploy.registry import login, logout, uses_registry
 from kamalpy.errors import ExitCode
@@ -26,7 +27,7 @@ def register(subparsers: Subparsers) -> None:
         ("logout", run_logout, "docker logout here and on hosts"),
     ):
         action = actions.add_parser(name, help=text)
-        build_support.add_options(action)
+        fs.add_target_options(action)
         action.add_argument("-L", "--skip-local", action="store_true", help="not on this machine")
         action.add_argument("-R", "--skip-remote", action="store_true", help="not on the hosts")
         action.set_defaults(handler=handler)
@@ -39,7 +40,7 @@ def _targets(args: argparse.Namespace, hosts: tuple[Target, ...]) -> list[Target
 
 def run_login(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Log in everywhere; the password comes from the secrets store or the environment."""
-    config = build_support.load(args, environ)
+    config = fs.load(args, environ)
     registry = config.registry
     if not uses_registry(registry):
         console.info(
@@ -49,19 +50,19 @@ def run_login(args: argparse.Namespace, console: Console, environ: Mapping[str, 
     names = [c.secret for c in (registry.username, registry.password) if c and c.secret]
     secrets = build_support.secrets_named(config, names, environ)
     targets = _targets(args, build_support.app_targets(config, args))
-    with build_support.make_executor(args, console) as executor:
+    with fs.make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")) as executor:
         results = login(executor, targets, registry, secrets)
     return _report(console, results, f"login {registry.server or 'Docker Hub'}")
 
 
 def run_logout(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Log out everywhere."""
-    config = build_support.load(args, environ)
+    config = fs.load(args, environ)
     if not uses_registry(config.registry):
         console.info(f"{config.registry.server}: local registry form; nothing to log out of")
         return ExitCode.OK
     targets = _targets(args, build_support.app_targets(config, args))
-    with build_support.make_executor(args, console) as executor:
+    with fs.make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")) as executor:
         results = logout(executor, targets, config.registry)
     return _report(console, results, f"logout {config.registry.server or 'Docker Hub'}")
 
