@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from kamalpy.commands.files import install_from_stdin_argv
 from kamalpy.executor import process
-from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
-from kamalpy.executor.pipes import pipe_between
+from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
+from kamalpy.executor.pipes import SpawningExecutor
 from kamalpy.executor.process import ProcessRunner
 
 
-class LocalExecutor(ExecutorBase):
+class LocalExecutor(SpawningExecutor):
     """Executor for the "local" target: argv straight to the OS, no shell."""
 
     def __init__(
@@ -61,12 +60,6 @@ class LocalExecutor(ExecutorBase):
         )
         return check_completed(result) if check else result
 
-    def upload(
-        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
-    ) -> Completed:
-        """Write content to a local path with mode, through the child's stdin."""
-        return self.run(target, install_from_stdin_argv(remote_path, mode), stdin=content)
-
     def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
         """The local process that runs argv: argv itself, or for a local host argv in $HOME."""
         if not target.is_local_host:
@@ -83,18 +76,3 @@ class LocalExecutor(ExecutorBase):
 
     def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
         """A local exit status is just a status."""
-
-    def pipe(
-        self,
-        source: Target,
-        source_argv: Sequence[str],
-        dest: Target,
-        dest_argv: Sequence[str],
-        *,
-        check: bool = True,
-        timeout: float | None = None,
-    ) -> Completed:
-        """Stream one local command into another."""
-        return pipe_between(
-            (self, source, source_argv), (self, dest, dest_argv), check, timeout, self._on_command
-        )

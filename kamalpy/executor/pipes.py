@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
+from kamalpy.commands.files import install_from_stdin_argv
+from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
 from kamalpy.executor.process import ProcessResult, run_pipeline
 
 SIGPIPE_STATUS = 141
@@ -65,3 +66,54 @@ def _completed(target: Target, argv: tuple[str, ...], raw: ProcessResult) -> Com
         raw.stderr.decode(errors="replace"),
         raw.seconds,
     )
+
+
+class SpawningExecutor(ExecutorBase):
+    """What the local and ssh executors share: uploads through stdin, pipes within themselves."""
+
+    _on_command: OnCommand | None
+
+    def run(
+        self,
+        target: Target,
+        argv: Sequence[str],
+        *,
+        stdin: bytes | None = None,
+        check: bool = True,
+        timeout: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed:
+        """Run argv on target (each subclass spawns its own way)."""
+        raise NotImplementedError
+
+    def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
+        """The local argv that runs `argv` on `target`."""
+        raise NotImplementedError
+
+    def process_env(self, target: Target) -> dict[str, str] | None:
+        """Extra environment for the local process (None: inherit ours)."""
+        return None
+
+    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
+        """Raise HostUnreachable if this exit means the connection was lost."""
+
+    def upload(
+        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
+    ) -> Completed:
+        """Write content to a path on target through the child's stdin (`install -D -m MODE`)."""
+        return self.run(target, install_from_stdin_argv(remote_path, mode), stdin=content)
+
+    def pipe(
+        self,
+        source: Target,
+        source_argv: Sequence[str],
+        dest: Target,
+        dest_argv: Sequence[str],
+        *,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> Completed:
+        """Stream a command on one target into a command on another (through this machine)."""
+        return pipe_between(
+            (self, source, source_argv), (self, dest, dest_argv), check, timeout, self._on_command
+        )

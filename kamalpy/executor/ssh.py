@@ -7,12 +7,11 @@ import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 
-from kamalpy.commands.files import install_from_stdin_argv
 from kamalpy.commands.ssh import SshSettings, ssh_argv, ssh_control_argv
 from kamalpy.errors import HostUnreachable
 from kamalpy.executor import process
-from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
-from kamalpy.executor.pipes import pipe_between
+from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
+from kamalpy.executor.pipes import SpawningExecutor
 from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
 
@@ -20,7 +19,7 @@ SSH_FAILURE = 255
 _NO_SETTINGS = SshSettings()
 
 
-class SshExecutor(ExecutorBase):
+class SshExecutor(SpawningExecutor):
     """Executor for hosts; honours ~/.ssh/config, the agent and jump hosts (it is plain `ssh`)."""
 
     def __init__(
@@ -69,27 +68,6 @@ class SshExecutor(ExecutorBase):
             raw.seconds,
         )  # fmt: skip
         return check_completed(result) if check else result
-
-    def upload(
-        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
-    ) -> Completed:
-        """Write content to remote_path through ssh's stdin (`install -D -m MODE /dev/stdin`)."""
-        return self.run(target, install_from_stdin_argv(remote_path, mode), stdin=content)
-
-    def pipe(
-        self,
-        source: Target,
-        source_argv: Sequence[str],
-        dest: Target,
-        dest_argv: Sequence[str],
-        *,
-        check: bool = True,
-        timeout: float | None = None,
-    ) -> Completed:
-        """Stream a command on one host into a command on another (through this machine)."""
-        return pipe_between(
-            (self, source, source_argv), (self, dest, dest_argv), check, timeout, self._on_command
-        )
 
     def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
         """The local `ssh …` argv for argv on target, connecting first if needed."""
