@@ -71,18 +71,17 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("-n", "--lines", type=int, default=100)
     p.add_argument("--grep", help="only lines containing this text")
     p.add_argument(
-        "-f",
-        "--follow",
-        action="store_true",
-        help="not supported over the batch executor: use `ssh HOST docker logs -f`",
+        "-f", "--follow", action="store_true", help="stream one host's logs until ^C (first host)"
     )
-    p.set_defaults(handler=_simple(lambda c, s, a: app_ops.logs(c, s, lines=a.lines, grep=a.grep)))
+    p.set_defaults(handler=handle_logs)
     p = sub.add_parser("exec", help="run a command in a new (or, --reuse, the running) container")
     fs.add_target_options(p)
-    p.add_argument("-i", "--interactive", action="store_true")
+    p.add_argument(
+        "-i", "--interactive", action="store_true", help="attach this terminal (first host only)"
+    )
     p.add_argument("--reuse", action="store_true", help="exec in the running container")
     p.add_argument("cmd", nargs=argparse.REMAINDER)
-    p.set_defaults(handler=_simple(lambda c, s, a: app_ops.execute(c, s, a.cmd, reuse=a.reuse)))
+    p.set_defaults(handler=handle_exec)
 
 
 def _selection(args: argparse.Namespace) -> app_ops.Selection:
@@ -91,11 +90,6 @@ def _selection(args: argparse.Namespace) -> app_ops.Selection:
 
 def _simple(op: Op) -> Callable[[argparse.Namespace, Console, Mapping[str, str]], int]:
     def handler(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
-        if getattr(args, "follow", False) or getattr(args, "interactive", False):
-            raise UsageError(
-                "-f/-i need a terminal session kamalpy does not open",
-                hint="ssh to the host and run docker logs -f / docker exec -it",
-            )
         config = fs.load(args, environ, fallback_version="latest")
         ctx = fs.make_context(args, console, environ, config, "app")
         with ctx.executor:
@@ -104,6 +98,42 @@ def _simple(op: Op) -> Callable[[argparse.Namespace, Console, Mapping[str, str]]
         return ExitCode.OK
 
     return handler
+
+
+def _attached(op: Callable[[Context, argparse.Namespace], int]) -> Callable[..., int]:
+    def handler(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+        config = fs.load(args, environ, fallback_version="latest")
+        ctx = fs.make_context(args, console, environ, config, "app")
+        with ctx.executor:
+            return op(ctx, args)
+
+    return handler
+
+
+def handle_logs(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Recent log lines of every selected host, or (-f) one host's stream on this terminal."""
+    if args.follow:
+        follow = _attached(
+            lambda c, a: app_ops.follow_logs(c, _selection(a), lines=a.lines, grep=a.grep)
+        )
+        return follow(args, console, environ)
+    recent = _simple(lambda c, s, a: app_ops.logs(c, s, lines=a.lines, grep=a.grep))
+    return recent(args, console, environ)
+
+
+def handle_exec(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
+    """Run a command on every selected host, or (-i) on one with this terminal attached."""
+    if args.cmd[:1] == ["--"]:
+        args.cmd = args.cmd[1:]
+    if not args.cmd:
+        raise UsageError("app exec needs a command, e.g. kamalpy app exec -- ls /")
+    if args.interactive:
+        attached = _attached(
+            lambda c, a: app_ops.execute_attached(c, _selection(a), a.cmd, reuse=a.reuse)
+        )
+        return attached(args, console, environ)
+    batch = _simple(lambda c, s, a: app_ops.execute(c, s, a.cmd, reuse=a.reuse))
+    return batch(args, console, environ)
 
 
 def handle_boot(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:

@@ -200,6 +200,12 @@ def logs_argv(
     return (*argv, name)
 
 
+def grep_output_argv(argv: Sequence[str], pattern: str) -> Argv:
+    """Run argv with its stdout and stderr filtered by `grep --line-buffered -e pattern`."""
+    # The pattern and argv travel as positional parameters: the script text never changes.
+    return ("sh", "-c", '"$@" 2>&1 | grep --line-buffered -e "$0"', pattern, *argv)
+
+
 def exec_argv(name: str, cmd: Sequence[str], *, interactive: bool = False) -> Argv:
     """`docker exec` a command in a running container."""
     flags: Argv = ("--interactive", "--tty") if interactive else ()

@@ -117,10 +117,12 @@ def ssh_argv(
     remote_argv: Sequence[str],
     *,
     control_dir: str | None = None,
+    tty: bool = False,
 ) -> tuple[str, ...]:
-    """Full argv to run `remote_argv` on `host`, quoted exactly once."""
+    """Full argv to run `remote_argv` on `host`, quoted exactly once (`-t`: with a terminal)."""
     options = ssh_options(settings, control_dir)
-    return ("ssh", *options, "--", host, remote_command(remote_argv))
+    terminal = ("-t",) if tty else ()
+    return ("ssh", *options, *terminal, "--", host, remote_command(remote_argv))
 
 
 def ssh_control_argv(

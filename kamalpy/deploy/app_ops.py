@@ -10,6 +10,7 @@ from kamalpy.config.model import Role
 from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.versions import current_version, versions_on
+from kamalpy.errors import UsageError
 from kamalpy.plan import container_spec
 
 
@@ -143,6 +144,38 @@ def execute(ctx: Context, sel: Selection, cmd: Sequence[str], *, reuse: bool) ->
         return "\n" + _out(ctx, host, app.run_once_argv(spec, cmd))
 
     return per_host(ctx, sel, act)
+
+
+def attached_pair(ctx: Context, sel: Selection) -> tuple[Role, str]:
+    """The one (role, host) a terminal command runs on: the first selected, primary role first."""
+    todo = pairs(ctx, sel)
+    if not todo:
+        raise UsageError("no host of the selected roles matches -H/--hosts")
+    return todo[0]
+
+
+def follow_logs(ctx: Context, sel: Selection, *, lines: int, grep: str | None) -> int:
+    """Stream one host's current container logs to this terminal until it ends or ^C."""
+    role, host = attached_pair(ctx, sel)
+    name = _current_name(ctx, role, host, any_state=True)
+    if not name:
+        raise UsageError(f"{host} ({role.name}): no container to follow")
+    argv = app.logs_argv(name, lines=lines, follow=True, timestamps=True)
+    argv = app.grep_output_argv(argv, grep) if grep else argv
+    return ctx.executor.attach(ctx.target(host), argv)
+
+
+def execute_attached(ctx: Context, sel: Selection, cmd: Sequence[str], *, reuse: bool) -> int:
+    """Run cmd with this terminal attached, in the running container or a fresh one."""
+    role, host = attached_pair(ctx, sel)
+    if reuse:
+        name = _current_name(ctx, role, host)
+        if not name:
+            raise UsageError(f"{host} ({role.name}): nothing running to exec in")
+        argv = app.exec_argv(name, cmd, interactive=True)
+    else:
+        argv = app.run_once_argv(container_spec(ctx.config, role, host), cmd, interactive=True)
+    return ctx.executor.attach(ctx.target(host), argv, tty=True)
 
 
 def remove(ctx: Context, sel: Selection) -> list[str]:

@@ -122,6 +122,10 @@ class Executor(Protocol):
         """Stream source_argv's stdout into dest_argv's stdin (e.g. docker save | docker load)."""
         ...
 
+    def attach(self, target: Target, argv: Sequence[str], *, tty: bool = False) -> int:
+        """Run argv on target with this terminal's stdin/stdout/stderr; return its exit status."""
+        ...
+
     def close(self) -> None:
         """Release connections (ssh masters) and temp dirs."""
         ...

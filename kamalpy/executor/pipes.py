@@ -7,7 +7,7 @@ from typing import Protocol
 
 from kamalpy.commands.files import install_from_stdin_argv
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target, check_completed
-from kamalpy.executor.process import ProcessResult, run_pipeline
+from kamalpy.executor.process import ProcessResult, run_attached, run_pipeline
 
 SIGPIPE_STATUS = 141
 
@@ -117,3 +117,14 @@ class SpawningExecutor(ExecutorBase):
         return pipe_between(
             (self, source, source_argv), (self, dest, dest_argv), check, timeout, self._on_command
         )
+
+    def attach(self, target: Target, argv: Sequence[str], *, tty: bool = False) -> int:
+        """Run argv on target with this terminal's stdio (`logs -f`, `exec -i`); its exit status."""
+        argv = tuple(argv)
+        if self._on_command:
+            self._on_command(target.name, argv)
+        return run_attached(self.attached_argv(target, argv, tty=tty), env=self.process_env(target))
+
+    def attached_argv(self, target: Target, argv: Sequence[str], *, tty: bool) -> tuple[str, ...]:
+        """The local argv for an attached run; ssh adds `-t` when a terminal is wanted."""
+        return self.process_argv(target, argv)

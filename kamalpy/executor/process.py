@@ -197,3 +197,12 @@ def _spool() -> IO[bytes]:
 def _read(handle: IO[bytes]) -> bytes:
     handle.seek(0)
     return handle.read()
+
+
+def run_attached(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> int:
+    """Run argv on this terminal (inherited stdin/stdout/stderr) and return its exit status."""
+    try:
+        done = subprocess.run(list(argv), env=_child_env(env), check=False)
+    except FileNotFoundError:
+        return NOT_FOUND
+    return 128 - done.returncode if done.returncode < 0 else done.returncode

@@ -84,6 +84,10 @@ class RecordingExecutor(ExecutorBase):
         stdin_length = None if stdin is None else len(stdin)
         return self._record(target, tuple(argv), stdin_length, "run", check)
 
+    def attach(self, target: Target, argv: Sequence[str], *, tty: bool = False) -> int:
+        """Record an attached run (`logs -f`, `exec -i`) as a plain command; report success."""
+        return self._record(target, tuple(argv), None, "attach", False).exit_status
+
     def upload(
         self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
     ) -> Completed:

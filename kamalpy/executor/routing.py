@@ -71,6 +71,10 @@ class RoutingExecutor(ExecutorBase):
             (src, source, source_argv), (dst, dest, dest_argv), check, timeout, self._on_command
         )
 
+    def attach(self, target: Target, argv: Sequence[str], *, tty: bool = False) -> int:
+        """Run argv on target with this terminal's stdio; its exit status."""
+        return self._for(target).attach(target, argv, tty=tty)
+
     def close(self) -> None:
         """Close ssh masters."""
         self.ssh.close()

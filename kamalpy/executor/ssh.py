@@ -75,6 +75,12 @@ class SshExecutor(SpawningExecutor):
         settings = target.ssh or _NO_SETTINGS
         return ssh_argv(settings, target.name, argv, control_dir=self._control_dir)
 
+    def attached_argv(self, target: Target, argv: Sequence[str], *, tty: bool) -> tuple[str, ...]:
+        """`ssh [-t] host command` over the host's master connection."""
+        self.connect(target)
+        settings = target.ssh or _NO_SETTINGS
+        return ssh_argv(settings, target.name, argv, control_dir=self._control_dir, tty=tty)
+
     def process_env(self, target: Target) -> dict[str, str] | None:
         """The ssh client needs no extra environment."""
         return None

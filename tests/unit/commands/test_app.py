@@ -128,3 +128,11 @@ def test_prune_containers_passes_values_as_positional_parameters() -> None:
     argv = app_scripts.prune_containers_argv("hey", "web", None, 5)
     assert argv[:2] == ("sh", "-c")
     assert argv[3:] == ("kamalpy-prune", "hey", "", "web", "5")
+
+
+def test_grep_output_passes_pattern_and_command_as_parameters_never_as_script() -> None:
+    argv = app.grep_output_argv(("docker", "logs", "--follow", "web"), "$(rm -rf /) 'x'")
+    assert argv == (
+        "sh", "-c", '"$@" 2>&1 | grep --line-buffered -e "$0"',
+        "$(rm -rf /) 'x'", "docker", "logs", "--follow", "web",
+    )  # fmt: skip

@@ -116,3 +116,12 @@ def test_control_argv_rejects_unknown_operations() -> None:
 )  # fmt: skip
 def test_deploy_yml_ssh_section_maps_to_settings(section: Ssh, expected: SshSettings) -> None:
     assert settings_from_config(section) == expected
+
+
+def test_ssh_argv_with_a_terminal_asks_for_one_before_the_destination() -> None:
+    argv = ssh_argv(
+        SshSettings(user="root"), "10.0.0.1", ["docker", "exec", "-it", "c", "sh"], tty=True
+    )
+    assert argv == (
+        "ssh", "-o", "User=root", *AUTOMATION, "-t", "--", "10.0.0.1", "docker exec -it c sh",
+    )  # fmt: skip

@@ -67,3 +67,12 @@ def test_canned_answer_used_up_after_times_falls_through() -> None:
     executor.respond(["docker", "image"], stdout="sha256:a")
     assert executor.run(H1, ["docker", "image", "inspect"], check=False).exit_status == 1
     assert executor.run(H1, ["docker", "image", "inspect"]).stdout == "sha256:a"
+
+
+def test_an_attached_run_is_recorded_and_printed_like_any_command() -> None:
+    printed: list[str] = []
+    executor = RecordingExecutor(emit=printed.append)
+    status = executor.attach(H1, ["docker", "logs", "--follow", "web"], tty=False)
+    assert status == 0
+    assert executor.calls == [Recorded("h1", ("docker", "logs", "--follow", "web"), None, "attach")]
+    assert printed == ["h1: docker logs --follow web"]
