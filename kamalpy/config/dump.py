@@ -174,14 +174,9 @@ def _registry(registry: Registry) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def _proxy(proxy: Proxy) -> dict[str, Any]:
-    cert = proxy.ssl_certificate
-    data: dict[str, Any] = {
-        "hosts": list(proxy.hosts),
-        "app_port": proxy.app_port,
-        "ssl": {"certificate_pem": cert.certificate_pem, "private_key_pem": cert.private_key_pem}
-        if cert
-        else proxy.ssl,
+def proxy_routing(proxy: Proxy) -> dict[str, Any]:
+    """The proxy keys that route and health-check traffic, shared by the dump and the summary."""
+    return {
         "ssl_redirect": proxy.ssl_redirect,
         "forward_headers": proxy.forward_headers,
         "response_timeout": proxy.response_timeout,
@@ -192,6 +187,18 @@ def _proxy(proxy: Proxy) -> dict[str, Any]:
             "interval": proxy.healthcheck.interval,
             "timeout": proxy.healthcheck.timeout,
         },
+    }
+
+
+def _proxy(proxy: Proxy) -> dict[str, Any]:
+    cert = proxy.ssl_certificate
+    data: dict[str, Any] = {
+        "hosts": list(proxy.hosts),
+        "app_port": proxy.app_port,
+        "ssl": {"certificate_pem": cert.certificate_pem, "private_key_pem": cert.private_key_pem}
+        if cert
+        else proxy.ssl,
+        **proxy_routing(proxy),
         "buffering": {
             "requests": proxy.buffering.requests,
             "responses": proxy.buffering.responses,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kamalpy.config.dump import proxy_routing
 from kamalpy.config.model import Accessory, Configuration, Credential, Env, Proxy
 
 
@@ -75,16 +76,7 @@ def _proxy(proxy: Proxy) -> dict[str, Any]:
         }
         if cert
         else None,
-        "ssl_redirect": proxy.ssl_redirect,
-        "forward_headers": proxy.forward_headers,
-        "response_timeout": proxy.response_timeout,
-        "path_prefixes": list(proxy.path_prefixes),
-        "strip_path_prefix": proxy.strip_path_prefix,
-        "healthcheck": {
-            "path": proxy.healthcheck.path,
-            "interval": proxy.healthcheck.interval,
-            "timeout": proxy.healthcheck.timeout,
-        },
+        **proxy_routing(proxy),
     }
 
 
