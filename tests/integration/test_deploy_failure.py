@@ -23,8 +23,6 @@ def svc(
     traefik_image: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
-    for host in HOSTS:
-        bed.docker_login(host)
     publish(bed, "fail", ("v1", "bad-up", "slow-start"))
     service = make_service(bed, tmp_path_factory.mktemp("fail"), "fail", workers=False)
     result = service.kamalpy("deploy", "--skip-push", "--version", "v1")

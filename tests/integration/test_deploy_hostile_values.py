@@ -46,8 +46,6 @@ def svc(
     traefik_image: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
-    for host in HOSTS:
-        bed.docker_login(host)
     service = make_service(bed, tmp_path_factory.mktemp("hostile"), "hostile", workers=False)
     yield service
 

@@ -38,8 +38,6 @@ def svc(
     traefik_image: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[StoreService]:
-    for host in HOSTS:
-        bed.docker_login(host)
     service = make_store_service(bed, tmp_path_factory.mktemp("sdeploy"), "sdeploy")
     yield service
     for host in HOSTS:  # the bed is shared by the session: leave other modules a quiet host

@@ -21,8 +21,6 @@ def svc(
     traefik_image: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Service]:
-    for host in HOSTS:
-        bed.docker_login(host)
     # Two versions of the app that both serve a 2-second /cgi-bin/slow.
     local = images.build_app("slow", "zd")
     for tag in ("slow-a", "slow-b"):
