@@ -54,13 +54,13 @@ class HostStep:
     env_file: str
     clear_env_names: tuple[str, ...]
     secret_env: tuple[tuple[str, str], ...]  # (variable, secret name): values never here
-    prepare: Argv
-    run: Argv
+    run: Argv  # the `docker run` inside `boot`, kept for inspection and tests
+    boot: Argv  # one round trip: reuse / start again / run the new container
     health: Argv | None
     state: Argv
     switch: RouteSwitch | None
     in_flight: Argv | None
-    stop_old: Argv
+    retire: Argv  # after the new one took over: stop the old ones, prune beyond retain
     prune: Argv
     logs: Argv
     health_log: Argv
@@ -173,6 +173,7 @@ def _host_step(config: Configuration, role: Role, host: str, *, rollback: bool) 
     p = role.proxy
     env = role.env_for_host(host)
     keep = max(config.retain_containers - 1, 0)
+    run = app.run_argv(spec)
     return HostStep(
         host=host,
         role=role.name,
@@ -180,8 +181,8 @@ def _host_step(config: Configuration, role: Role, host: str, *, rollback: bool) 
         env_file=spec.env_file or "",
         clear_env_names=tuple(env.clear),
         secret_env=tuple((ref.name, ref.secret) for ref in env.secrets),
-        prepare=app_scripts.prepare_argv(name, start_existing=rollback),
-        run=app.run_argv(spec),
+        run=run,
+        boot=app_scripts.boot_argv(name, run, start_existing=rollback),
         health=health.healthcheck_argv(
             name, p.app_port, p.healthcheck.path, timeout=p.healthcheck.timeout
         )
@@ -192,8 +193,8 @@ def _host_step(config: Configuration, role: Role, host: str, *, rollback: bool) 
         in_flight=drain.in_flight_old_argv(config.service, role.name, dest, name, p.app_port)
         if p
         else None,
-        stop_old=app_scripts.stop_others_argv(
-            config.service, role.name, dest, name, None if p else config.drain_timeout
+        retire=app_scripts.retire_argv(
+            config.service, role.name, dest, name, None if p else config.drain_timeout, keep
         ),
         prune=app_scripts.prune_containers_argv(config.service, role.name, dest, keep),
         logs=app.logs_argv(name, lines=50),

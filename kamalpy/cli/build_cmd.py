@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from kamalpy.cli import build_support
 from kamalpy.cli import flow_support as fs
 from kamalpy.cli.output import Console
-from kamalpy.commands.docker_build import BuildSpec, build_spec, image_id_argv, image_label_argv
+from kamalpy.commands.docker_build import BuildSpec, build_spec, image_id_argv
 from kamalpy.deploy.image import goes_over_ssh, image_to_hosts, prepare_image
 from kamalpy.errors import ExitCode
 from kamalpy.executor.base import Target
@@ -68,7 +68,6 @@ def run_build(args: argparse.Namespace, console: Console, environ: Mapping[str, 
 
 def _prime_dry_run(executor: RecordingExecutor, spec: BuildSpec, targets: Sequence[Target]) -> None:
     """Answers that let a dry run walk the whole flow: the image exists here, not on hosts."""
-    executor.respond(image_label_argv(spec.image), stdout=spec.service)
     executor.respond(image_id_argv(spec.image), stdout="sha256:(dry-run)", target="local")
     for target in targets:
         executor.respond(image_id_argv(spec.image), exit_status=1, target=target.name, times=1)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING
 
 from kamalpy.cli import flow_support as fs
 from kamalpy.cli.output import Console
-from kamalpy.commands.docker_build import BuildSpec, build_spec, image_label_argv, tag_argv
+from kamalpy.commands.docker_build import BuildSpec, build_spec, tag_argv
 from kamalpy.deploy import deploy as flow
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
 from kamalpy.deploy.hostops import fan_out, run, timed
 from kamalpy.deploy.image import goes_over_ssh, image_to_hosts, prepare_image
-from kamalpy.deploy.registry import login as registry_login
+from kamalpy.deploy.registry import login_on as registry_login_on
 from kamalpy.deploy.versions import previous_version, versions_on
 from kamalpy.errors import ExitCode, UsageError
 from kamalpy.executor.base import LOCAL, Target
-from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.plan import deploy_plan
 
 if TYPE_CHECKING:
@@ -60,49 +60,34 @@ def register(subparsers: Subparsers) -> None:
     p.set_defaults(handler=handle_rollback, command_name="rollback")
 
 
-def _login(ctx: Context, targets: list[Target], *, via_ssh: bool) -> None:
+def _login_on(ctx: Context, target: Target, *, via_ssh: bool) -> None:
     """`docker login` where images go through a registry with credentials, as Kamal does."""
     registry = ctx.config.registry
     if goes_over_ssh(ctx.config, via_ssh or None) or registry.password is None:
         return
-    results = registry_login(
-        ctx.executor, targets, registry, ctx.secrets, limit=ctx.config.sshkit.max_concurrent_starts
-    )
-    for host in results.succeeded:
-        ctx.console.step(host, f"registry login {registry.server}", results[host].seconds)
-    for host in results.failed:
-        ctx.console.step(host, f"registry login {registry.server}", 0.0, ok=False)
-    results.raise_for_failures()
+    timed(ctx, target.name, f"registry login {registry.server}",
+          lambda: registry_login_on(ctx.executor, target, registry, ctx.secrets))  # fmt: skip
 
 
-def _deliver(ctx: Context, hosts: list[str], *, via_ssh: bool) -> None:
-    """Get the image onto the hosts (pull, or stream over ssh), then tag `latest[-dest]`."""
+def _pull_and_tag(ctx: Context, host: str) -> None:
+    """Pull (label checked, `latest[-dest]` tagged) on one host, in one command."""
+    image = build_spec(ctx.config).image
+    timed(ctx, host, f"pull {image}", lambda: image_to_hosts(
+        ctx.executor, ctx.config, [ctx.target(host)], via_ssh=False, tag=True)[host])  # fmt: skip
+
+
+def _stream_to_hosts(ctx: Context, hosts: list[str]) -> None:
+    """Registry-less: stream the image over ssh where it is missing, then tag `latest[-dest]`."""
     spec = build_spec(ctx.config)
-    if isinstance(ctx.executor, RecordingExecutor):
-        ctx.executor.respond(image_label_argv(spec.image), stdout=spec.service)
-    if not goes_over_ssh(ctx.config, via_ssh or None):
-        # Each host tags right after its own pull: no wait for the slowest host in between.
-        fan_out(ctx, hosts, lambda h: _pull_and_tag(ctx, h, spec)).raise_for_failures()
-        return
     targets = [ctx.target(h) for h in hosts]
     results = image_to_hosts(ctx.executor, ctx.config, targets, via_ssh=True)
     for host in results.succeeded:
         ctx.console.step(host, results[host].describe(spec.image), results[host].seconds)
     for host in results.failed:
-        ctx.console.step(host, f"pull {spec.image}", 0.0, ok=False)
+        ctx.console.step(host, f"stream {spec.image} over ssh", 0.0, ok=False)
     results.raise_for_failures()
     tagged = fan_out(ctx, hosts, lambda h: _tag_latest(ctx, h, spec))
     tagged.raise_for_failures()
-
-
-def _pull_and_tag(ctx: Context, host: str, spec: BuildSpec) -> None:
-    """Pull (with the label check) on one host, then tag it there."""
-    got = image_to_hosts(ctx.executor, ctx.config, [ctx.target(host)], via_ssh=False)
-    if host in got.errors:
-        ctx.console.step(host, f"pull {spec.image}", 0.0, ok=False)
-        raise got.errors[host]
-    ctx.console.step(host, got[host].describe(spec.image), got[host].seconds)
-    _tag_latest(ctx, host, spec)
 
 
 def _tag_latest(ctx: Context, host: str, spec: BuildSpec) -> None:
@@ -114,7 +99,7 @@ def _tag_latest(ctx: Context, host: str, spec: BuildSpec) -> None:
 def _build(ctx: Context, *, via_ssh: bool) -> None:
     """Build here (and push unless the image travels over ssh), with the secrets resolved once."""
     image = build_spec(ctx.config).image
-    _login(ctx, [LOCAL], via_ssh=via_ssh)
+    _login_on(ctx, LOCAL, via_ssh=via_ssh)
     timed(ctx, "local", f"build {image}", lambda: prepare_image(
         ctx.executor, ctx.config, ctx.secrets, via_ssh=via_ssh or None))  # fmt: skip
 
@@ -130,6 +115,7 @@ def handle_deploy(args: argparse.Namespace, console: Console, environ: Mapping[s
     ctx = fs.make_context(args, console, environ, config, args.command_name)
     plan = deploy_plan(config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles))
     check_env_files(plan, ctx.secrets)  # refuse before the build and before any host
+    stream = goes_over_ssh(config, args.via_ssh or None)
     with ctx.executor:
         if not args.skip_push:
             run_hook(ctx, "pre-build", hosts=list(plan.hosts))
@@ -138,10 +124,10 @@ def handle_deploy(args: argparse.Namespace, console: Console, environ: Mapping[s
             ctx,
             plan,
             lock_wait=args.lock_wait,
-            before_boot=lambda: _deliver(ctx, list(plan.hosts), via_ssh=args.via_ssh),
-            before_prepare=lambda: _login(
-                ctx, [ctx.target(h) for h in plan.hosts], via_ssh=args.via_ssh
-            ),
+            login_host=lambda h: _login_on(ctx, ctx.target(h), via_ssh=args.via_ssh),
+            # Through a registry each host pulls at its own pace; streaming is one batch.
+            deliver_host=None if stream else partial(_pull_and_tag, ctx),
+            before_boot=partial(_stream_to_hosts, ctx, list(plan.hosts)) if stream else None,
             bootstrap=args.command_name == "deploy",
         )
     _report(console, summary, config.service, "Dry run of" if ctx.dry_run else "Deployed")

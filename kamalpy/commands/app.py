@@ -231,8 +231,3 @@ def state_argv(name: str) -> Argv:
     """`<status> <health or none> <exit code>` of one container, for readiness and diagnostics."""
     fmt = "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}"
     return ("docker", "inspect", "--format", fmt + " {{.State.ExitCode}}", name)
-
-
-def make_env_dir_argv(service: str, destination: str | None) -> Argv:
-    """Create the env directory (owner-only) before uploading env files into it."""
-    return ("mkdir", "-p", "-m", "700", env_dir(service, destination))

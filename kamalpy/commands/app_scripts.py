@@ -1,4 +1,4 @@
-"""Pure builders for the host-side scripts of a deploy: network, prepare, stop old, prune.
+"""Pure builders for the host-side scripts of a deploy: network, boot, stop old, prune.
 
 Each is `sh -c SCRIPT NAME ARGS...`: values arrive as positional parameters and are never
 interpolated into the script text, so hostile names cannot execute anything.
@@ -22,15 +22,17 @@ def network_create_argv() -> Argv:
     return ("sh", "-c", _PREFLIGHT)
 
 
+_PRUNE = (
+    'docker ps --all --filter "label=service=$1" --filter "label=destination=$2" '
+    '--filter "label=role=$3" --filter status=created --filter status=exited '
+    '--filter status=dead --format "{{.Names}}" | tail -n +"$(($4 + 1))" '
+    '| while read -r name; do docker rm -- "$name"; done'
+)
+
+
 def prune_containers_argv(service: str, role: str, destination: str | None, keep: int) -> Argv:
     """Remove stopped containers of the role beyond the newest `keep` (ps lists newest first)."""
-    script = (
-        'docker ps --all --filter "label=service=$1" --filter "label=destination=$2" '
-        '--filter "label=role=$3" --filter status=created --filter status=exited '
-        '--filter status=dead --format "{{.Names}}" | tail -n +"$(($4 + 1))" '
-        '| while read -r name; do docker rm -- "$name"; done'
-    )
-    return ("sh", "-c", script, "kamalpy-prune", service, destination or "", role, str(keep))
+    return ("sh", "-c", _PRUNE, "kamalpy-prune", service, destination or "", role, str(keep))
 
 
 def prune_images_argv(service: str) -> Argv:
@@ -71,21 +73,48 @@ def stop_others_argv(
     service: str, role: str, destination: str | None, keep: str, timeout: int | None
 ) -> Argv:
     """Stop every running container of the role except `keep`, waiting `timeout` s each."""
-    wait = f' -t "{timeout}"' if timeout is not None else ""
-    script = f"{_OTHERS} | xargs -r docker stop{wait} >/dev/null; true"
+    script = _stop_others_script(timeout) + "; true"
     return ("sh", "-c", script, "kamalpy-stop-old", service, destination or "", role, keep)
 
 
-_PREPARE = """state=$(docker inspect --format '{{.State.Status}}' "$1" 2>/dev/null) || state=absent
-case "$state:$2" in
-  running:*) echo reuse ;;
-  absent:*) echo boot ;;
-  *:start) docker start "$1" >/dev/null && echo started ;;
-  *) docker rm --force "$1" >/dev/null && echo boot ;;
-esac"""
+def _stop_others_script(timeout: int | None) -> str:
+    wait = f' -t "{timeout}"' if timeout is not None else ""
+    return f"{_OTHERS} | xargs -r docker stop{wait} >/dev/null"
 
 
-def prepare_argv(name: str, *, start_existing: bool) -> Argv:
-    """Say `reuse` (already running), `started` (rollback) or `boot` (a fresh run is needed)."""
+def retire_argv(
+    service: str,
+    role: str,
+    destination: str | None,
+    keep: str,
+    timeout: int | None,
+    retain: int,
+) -> Argv:
+    """Stop the role's containers other than `keep`, then prune stopped ones beyond `retain`.
+
+    One round trip for what a deploy does after the new container took over on a host.
+    """
+    script = f'{_stop_others_script(timeout)}; set -- "$1" "$2" "$3" "$5"; {_PRUNE}'
+    return ("sh", "-c", script, "kamalpy-retire", service, destination or "", role, keep,
+            str(retain))  # fmt: skip
+
+
+_BOOT = (
+    "state=$(docker inspect --format '{{.State.Status}}' \"$1\" 2>/dev/null) || state=absent; "
+    'case "$state:$2" in '
+    "running:*) echo reuse; exit 0 ;; "
+    "absent:*) ;; "
+    '*:start) docker start "$1" >/dev/null && echo started; exit ;; '
+    '*) docker rm --force "$1" >/dev/null || exit ;; '
+    'esac; shift 2; echo boot; exec "$@"'
+)
+
+
+def boot_argv(name: str, run: Argv, *, start_existing: bool) -> Argv:
+    """Boot `name` with the `run` argv in one round trip; the first output line says how.
+
+    `reuse`: that version already runs; `started`: a stopped one was started again (rollback);
+    `boot`: a fresh `run` (a stopped leftover of the same name is removed first).
+    """
     mode = "start" if start_existing else "replace"
-    return ("sh", "-c", _PREPARE, "kamalpy-prepare", name, mode)
+    return ("sh", "-c", _BOOT, "kamalpy-boot", name, mode, *run)

@@ -110,9 +110,23 @@ def push_argv(reference: str) -> tuple[str, ...]:
     return ("docker", "push", reference)
 
 
-def pull_argv(reference: str) -> tuple[str, ...]:
-    """Pull one image reference."""
-    return ("docker", "pull", reference)
+# `pull_checked_argv` exits with this (printing the label it found) for an image of another service.
+LABEL_MISMATCH = 65
+
+_PULL_CHECKED = (
+    'docker pull "$1" >/dev/null || exit; '
+    'label=$(docker image inspect --format "$3" "$1") || exit; '
+    'if [ "$label" != "$2" ]; then printf %s "$label"; exit 65; fi; '
+    'image=$1; shift 3; for tag in "$@"; do docker tag "$image" "$tag" || exit; done'
+)
+
+
+def pull_checked_argv(
+    reference: str, service: str, tags: tuple[str, ...] = (), label: str = SERVICE_LABEL
+) -> tuple[str, ...]:
+    """Pull, refuse an image whose `label` is not `service` (exit 65), then add `tags`: one trip."""
+    label_format = f'{{{{index .Config.Labels "{label}"}}}}'
+    return ("sh", "-c", _PULL_CHECKED, "kamalpy-pull", reference, service, label_format, *tags)
 
 
 def tag_argv(source: str, target: str) -> tuple[str, ...]:
@@ -123,12 +137,6 @@ def tag_argv(source: str, target: str) -> tuple[str, ...]:
 def image_id_argv(reference: str) -> tuple[str, ...]:
     """Print the image's content id (`sha256:…`); exits non-zero when the image is absent."""
     return ("docker", "image", "inspect", "--format", "{{.Id}}", reference)
-
-
-def image_label_argv(reference: str, label: str = SERVICE_LABEL) -> tuple[str, ...]:
-    """Print one label of an image (empty when unset)."""
-    return ("docker", "image", "inspect", "--format", f'{{{{index .Config.Labels "{label}"}}}}',
-            reference)  # fmt: skip
 
 
 def save_argv(*references: str) -> tuple[str, ...]:

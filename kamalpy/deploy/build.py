@@ -7,16 +7,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kamalpy.commands.docker_build import (
+    LABEL_MISMATCH,
     BuildSpec,
     all_image_ids_argv,
     build_argv,
     buildx_probe_argv,
     cat_argv,
     image_id_argv,
-    image_label_argv,
     image_layers_argv,
     load_argv,
-    pull_argv,
+    pull_checked_argv,
     push_argv,
     save_argv,
     secret_env,
@@ -24,7 +24,7 @@ from kamalpy.commands.docker_build import (
     tag_argv,
 )
 from kamalpy.errors import DeployFailed
-from kamalpy.executor.base import LOCAL, Completed, Executor, Target
+from kamalpy.executor.base import LOCAL, Completed, Executor, Target, check_completed
 from kamalpy.executor.fanout import HostResults, on_hosts
 from kamalpy.executor.imagetar import ImageArchive
 from kamalpy.sensitive import Sensitive
@@ -70,27 +70,27 @@ def build_and_push(
 
 
 def pull_on_hosts(
-    executor: Executor, targets: Sequence[Target], spec: BuildSpec, *, limit: int | None = None
+    executor: Executor,
+    targets: Sequence[Target],
+    spec: BuildSpec,
+    *,
+    limit: int | None = None,
+    tag: bool = False,
 ) -> HostResults[Completed]:
-    """Pull the version image on every host in parallel and check its `service` label."""
+    """Pull the image on every host, check its `service` label, with `tag` tag `latest`."""
+    argv = pull_checked_argv(spec.image, spec.service, spec.tags[1:] if tag else ())
 
     def pull(target: Target) -> Completed:
-        result = executor.run(target, pull_argv(spec.image))
-        check_service_label(executor, target, spec)
-        return result
+        result = executor.run(target, argv, check=False)
+        if result.exit_status == LABEL_MISMATCH:
+            raise DeployFailed(
+                f"{target.name}: image {spec.image} has label service={result.stdout!r}, "
+                f"expected {spec.service!r}",
+                hint="build and push it with `kamalpy build push`, which labels it",
+            )
+        return check_completed(result)
 
     return on_hosts(targets, pull, limit=limit)
-
-
-def check_service_label(executor: Executor, target: Target, spec: BuildSpec) -> None:
-    """Refuse an image that does not carry `service=<service>` (it was not built for it)."""
-    label = executor.run(target, image_label_argv(spec.image)).stdout.strip()
-    if label != spec.service:
-        raise DeployFailed(
-            f"{target.name}: image {spec.image} has label service={label!r}, "
-            f"expected {spec.service!r}",
-            hint="build and push it with `kamalpy build push`, which labels it",
-        )
 
 
 @dataclass(frozen=True)

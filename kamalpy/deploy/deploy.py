@@ -16,6 +16,8 @@ from kamalpy.executor.fanout import HostsFailed
 from kamalpy.executor.retry import poll_until
 from kamalpy.plan import DeployPlan, HostStep, RolePlan
 
+HostAction = Callable[[str], None]
+
 
 @dataclass
 class Summary:
@@ -31,29 +33,33 @@ def deploy(
     plan: DeployPlan,
     *,
     lock_wait: float = 0,
+    login_host: HostAction | None = None,
+    deliver_host: HostAction | None = None,
     before_boot: Callable[[], None] | None = None,
-    before_prepare: Callable[[], None] | None = None,
     message: str = "deploy",
     bootstrap: bool = True,
 ) -> Summary:
-    """Run the whole deploy under the lock; raise DeployFailed (exit 1) naming host and reason."""
+    """Run the whole deploy under the lock; raise DeployFailed (exit 1) naming host and reason.
+
+    `login_host` (e.g. registry login) runs on each host before it is prepared; `deliver_host`
+    (e.g. pull) under the lock before its env files; `before_boot` once, under the lock.
+    """
     start = ctx.clock()
     hosts = list(plan.hosts)
     check_env_files(plan, ctx.secrets)  # a value Docker cannot carry stops us before any host
     run_hook(ctx, "pre-connect", hosts=hosts)
-    if before_prepare is not None:
-        before_prepare()  # e.g. registry login on the hosts, which the proxy's pull needs
-    # Before the lock, and in parallel: opens every host's one ssh connection, checks the tools
-    # and creates the network (idempotent); boots the proxy only where it is missing.
-    _all_hosts(
+    # Before the lock, each host at its own pace: opens its one ssh connection, logs in (the
+    # proxy's pull needs it), checks the tools, creates the network (idempotent) and boots the
+    # proxy only where it is missing.
+    _each_host(
         ctx,
         plan,
-        "prepare host",
-        lambda h: hostops.ensure_network_and_proxy(ctx, plan, h, bootstrap),
+        login_host,
+        _timed_step(ctx, "prepare host", partial(_prepare_host, ctx, plan, bootstrap)),
     )
     lock.acquire(ctx, plan.primary_host, f"{message} {plan.version}", wait=lock_wait)
     try:
-        summary = _deploy_locked(ctx, plan, before_boot)
+        summary = _deploy_locked(ctx, plan, deliver_host, before_boot)
     except KamalpyError as error:
         _audit(ctx, plan, f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}")
         raise
@@ -67,18 +73,21 @@ def deploy(
 
 
 def _deploy_locked(
-    ctx: Context, plan: DeployPlan, before_boot: Callable[[], None] | None
+    ctx: Context,
+    plan: DeployPlan,
+    deliver_host: HostAction | None,
+    before_boot: Callable[[], None] | None,
 ) -> Summary:
     if before_boot is not None:
-        before_boot()  # e.g. pull the image on every host
+        before_boot()  # e.g. stream the image to every host
     steps = [s for role in plan.roles for s in role.hosts]
     # Env files first, so the pre-deploy hook (migrations) already sees the new env on the hosts.
-    _all_hosts(ctx, plan, "env files", lambda h: _upload_env_files(ctx, steps, h))
+    upload = _timed_step(ctx, "env files", partial(_upload_env_files, ctx, steps))
+    _each_host(ctx, plan, deliver_host, upload)
     run_hook(ctx, "pre-deploy", hosts=list(plan.hosts), roles=[r.role for r in plan.roles])
     summary = Summary(plan.version)
     for role in plan.roles:
         summary.switched[role.role] = _deploy_role(ctx, plan, role)
-    _all_hosts(ctx, plan, "prune", lambda h: _prune_host(ctx, plan, h))
     _audit(
         ctx,
         plan,
@@ -87,22 +96,30 @@ def _deploy_locked(
     return summary
 
 
+def _prepare_host(ctx: Context, plan: DeployPlan, bootstrap: bool, host: str) -> None:
+    hostops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
+
+
 def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
     for step in steps:
         if step.host == host:
             hostops.upload_env_file(ctx, step)
 
 
-def _all_hosts(ctx: Context, plan: DeployPlan, what: str, action: Callable[[str], None]) -> None:
-    results = hostops.fan_out(
-        ctx, plan.hosts, lambda h: hostops.timed(ctx, h, what, lambda: action(h))
-    )
-    results.raise_for_failures()
+def _timed_step(ctx: Context, what: str, action: HostAction) -> HostAction:
+    """`action` printed as one per-host step line with its duration."""
+    return lambda host: hostops.timed(ctx, host, what, lambda: action(host))
 
 
-def _prune_host(ctx: Context, plan: DeployPlan, host: str) -> None:
-    for step in (s for r in plan.roles for s in r.hosts if s.host == host):
-        hostops.run(ctx, host, step.prune)
+def _each_host(ctx: Context, plan: DeployPlan, *actions: HostAction | None) -> None:
+    """Run the actions in order per host, hosts in parallel (no waiting between actions)."""
+
+    def run_all(host: str) -> None:
+        for action in actions:
+            if action is not None:
+                action(host)
+
+    hostops.fan_out(ctx, plan.hosts, run_all).raise_for_failures()  # the one barrier
 
 
 def _audit(ctx: Context, plan: DeployPlan, message: str) -> None:
@@ -143,7 +160,7 @@ def _deploy_role(ctx: Context, plan: DeployPlan, role: RolePlan) -> list[str]:
             ctx,
             h,
             f"{role.role}: drain and stop old",
-            lambda: hostops.drain_and_stop_old(ctx, plan, _step_for(role, h)),
+            lambda: hostops.drain_and_retire_old(ctx, plan, _step_for(role, h)),
         ),
     )
     results.raise_for_failures()
@@ -175,7 +192,7 @@ def _boot_batch(
                 ctx,
                 host,
                 f"{step.role}: stop old",
-                lambda: hostops.drain_and_stop_old(ctx, plan, step),
+                lambda: hostops.drain_and_retire_old(ctx, plan, step),
             )
 
     results = hostops.fan_out(ctx, [s.host for s in batch], one)

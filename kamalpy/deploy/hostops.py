@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from kamalpy.commands import app, app_scripts, audit, proxy
+from kamalpy.commands import app_scripts, audit, proxy
 from kamalpy.commands.health import split_http_response
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import env_file_body
@@ -63,16 +63,13 @@ def ensure_network_and_proxy(
 def upload_env_file(ctx: Context, step: HostStep) -> None:
     """Write the role's secret env file (0600) on the host through ssh's stdin, BEFORE any boot."""
     body = env_file_body(step, ctx.secrets)
-    run(ctx, step.host, app.make_env_dir_argv(ctx.config.service, ctx.config.destination))
-    ctx.executor.upload(ctx.target(step.host), step.env_file, body, mode="600")
+    ctx.executor.upload(ctx.target(step.host), step.env_file, body, mode="600", parent_mode="700")
 
 
 def boot(ctx: Context, step: HostStep) -> str:
     """Start the new container beside the old; `reuse` when that version already runs."""
-    outcome = run(ctx, step.host, step.prepare).stdout.strip() or "boot"
-    if outcome == "boot":
-        run(ctx, step.host, step.run)
-    return outcome
+    said = run(ctx, step.host, step.boot).stdout.split()
+    return said[0] if said else "boot"
 
 
 def wait_healthy(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
@@ -177,8 +174,8 @@ def _route_points_at(ctx: Context, plan: DeployPlan, host: str, sw: RouteSwitch)
     return status == 200 and f'"url":"{sw.backend_url}"' in body.replace(" ", "")
 
 
-def drain_and_stop_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
-    """Wait until the old containers have no request in flight (or drain_timeout), stop them."""
+def drain_and_retire_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
+    """Wait until old containers have no request in flight (or drain_timeout); stop, prune."""
     in_flight = step.in_flight
     if in_flight is not None and not ctx.dry_run:
         zeros = [0]
@@ -193,7 +190,7 @@ def drain_and_stop_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
         poll_until(drained, interval=0.25, timeout=plan.drain_timeout)
     elif in_flight is not None:
         run(ctx, step.host, in_flight, check=False)
-    run(ctx, step.host, step.stop_old)
+    run(ctx, step.host, step.retire)
 
 
 def diagnostics(ctx: Context, step: HostStep) -> str:

@@ -80,8 +80,9 @@ def image_to_hosts(
     *,
     via_ssh: bool | None = None,
     limit: int | None = None,
+    tag: bool = False,
 ) -> HostResults[HostImage]:
-    """Pull the image on every host, or stream it over ssh; one result per host."""
+    """Pull the image on every host (with `tag`, also tag `latest`), or stream it over ssh."""
     spec = build_spec(config)
     limit = limit or config.sshkit.max_concurrent_starts
     if goes_over_ssh(config, via_ssh):
@@ -91,6 +92,6 @@ def image_to_hosts(
             for h, d in sent.results.items()
         }
         return HostResults(sent.order, results, dict(sent.errors))
-    pulled = pull_on_hosts(executor, targets, spec, limit=limit)
+    pulled = pull_on_hosts(executor, targets, spec, limit=limit, tag=tag)
     results = {h: HostImage(h, "pulled", done.seconds) for h, done in pulled.results.items()}
     return HostResults(pulled.order, results, dict(pulled.errors))

@@ -50,14 +50,19 @@ def login(
     limit: int | None = None,
 ) -> HostResults[Completed]:
     """`docker login` on every target in parallel, the password written to docker's stdin."""
+    credential_value(registry.username, secrets, "username")  # a missing one: before any host
+    credential_value(registry.password, secrets, "password")
+    return on_hosts(targets, lambda t: login_on(executor, t, registry, secrets), limit=limit)
+
+
+def login_on(
+    executor: Executor, target: Target, registry: Registry, secrets: Mapping[str, Sensitive]
+) -> Completed:
+    """`docker login` on one target, the password written to docker's stdin."""
     username = credential_value(registry.username, secrets, "username").reveal()
     password = credential_value(registry.password, secrets, "password")
     argv = login_argv(registry.server, username)
-
-    def log_in(target: Target) -> Completed:
-        return executor.run(target, argv, stdin=password.reveal().encode())
-
-    return on_hosts(targets, log_in, limit=limit)
+    return executor.run(target, argv, stdin=password.reveal().encode())
 
 
 def logout(

@@ -104,9 +104,15 @@ class Executor(Protocol):
         ...
 
     def upload(
-        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
+        self,
+        target: Target,
+        remote_path: str,
+        content: bytes,
+        *,
+        mode: str = "600",
+        parent_mode: str | None = None,
     ) -> Completed:
-        """Write content to remote_path on target through stdin, with mode."""
+        """Write content to remote_path on target through stdin, with mode (parent: parent_mode)."""
         ...
 
     def pipe(

@@ -98,10 +98,20 @@ class SpawningExecutor(ExecutorBase):
         """Raise HostUnreachable if this exit means the connection was lost."""
 
     def upload(
-        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
+        self,
+        target: Target,
+        remote_path: str,
+        content: bytes,
+        *,
+        mode: str = "600",
+        parent_mode: str | None = None,
     ) -> Completed:
         """Write content to a path on target through the child's stdin (`install -D -m MODE`)."""
-        return self.run(target, install_from_stdin_argv(remote_path, mode), stdin=content)
+        return self.run(
+            target,
+            install_from_stdin_argv(remote_path, mode, parent_mode=parent_mode),
+            stdin=content,
+        )
 
     def pipe(
         self,

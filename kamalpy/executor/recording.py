@@ -89,10 +89,16 @@ class RecordingExecutor(ExecutorBase):
         return self._record(target, tuple(argv), None, "attach", False).exit_status
 
     def upload(
-        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
+        self,
+        target: Target,
+        remote_path: str,
+        content: bytes,
+        *,
+        mode: str = "600",
+        parent_mode: str | None = None,
     ) -> Completed:
         """Record the install command and the content's length, never the content."""
-        argv = install_from_stdin_argv(remote_path, mode)
+        argv = install_from_stdin_argv(remote_path, mode, parent_mode=parent_mode)
         return self._record(target, argv, len(content), "upload", True)
 
     def pipe(

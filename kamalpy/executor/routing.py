@@ -49,10 +49,18 @@ class RoutingExecutor(ExecutorBase):
         )
 
     def upload(
-        self, target: Target, remote_path: str, content: bytes, *, mode: str = "600"
+        self,
+        target: Target,
+        remote_path: str,
+        content: bytes,
+        *,
+        mode: str = "600",
+        parent_mode: str | None = None,
     ) -> Completed:
         """Write content to a path on target through stdin."""
-        return self._for(target).upload(target, remote_path, content, mode=mode)
+        return self._for(target).upload(
+            target, remote_path, content, mode=mode, parent_mode=parent_mode
+        )
 
     def pipe(
         self,

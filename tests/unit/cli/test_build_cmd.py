@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 
 from kamalpy.cli.main import main
+from kamalpy.commands.docker_build import pull_checked_argv
 from kamalpy.errors import ExitCode
 
 WITH_REGISTRY = """\
@@ -66,8 +68,7 @@ def test_build_deliver_dry_run_prints_build_push_and_pull_per_host(
         f"--build-arg 'NOTE=a b' {root}",
         f"local: docker push {image}",
         "local: docker push reg.example:5000/team/app:latest",
-        f"h3: docker pull {image}",
-        f"h3: docker image inspect --format '{{{{index .Config.Labels \"service\"}}}}' {image}",
+        "h3: " + shlex.join(pull_checked_argv(image, "app")),
     ]
 
 

@@ -39,9 +39,12 @@ def test_dry_run_prints_every_command_per_host_and_a_summary(
     code = main(["deploy", "-c", str(config), "--version", "v9", "--skip-push", "--dry-run"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "10.0.0.1: docker pull registry.example.com/hey:v9" in out
-    assert "10.0.0.2: docker run --detach --restart unless-stopped --name hey-web-v9" in out
-    assert "10.0.0.3: docker run --detach --restart unless-stopped --name hey-workers-v9" in out
+    lines = out.splitlines()
+    pull = "kamalpy-pull registry.example.com/hey:v9 hey"
+    assert any(line.startswith("  10.0.0.1: sh -c 'docker pull") and pull in line for line in lines)
+    for host, name in (("10.0.0.2", "hey-web-v9"), ("10.0.0.3", "hey-workers-v9")):
+        boot = f"kamalpy-boot {name} replace docker run --detach --restart unless-stopped"
+        assert any(line.startswith(f"  {host}: sh -c") and boot in line for line in lines)
     assert "10.0.0.1: mv -f -- .kamal/proxy/dynamic/.hey-web.v9.tmp" in out
     assert "10.0.0.3: mv -f" not in out  # workers are not behind the proxy
     assert "literal-password" not in out

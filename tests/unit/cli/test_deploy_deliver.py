@@ -3,15 +3,21 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import threading
+from functools import partial
 
 import pytest
 
-from kamalpy.cli.deploy_cmd import _deliver
+from kamalpy.cli.deploy_cmd import _pull_and_tag
 from kamalpy.cli.output import Console
+from kamalpy.commands.docker_build import pull_checked_argv
 from kamalpy.config.model import Registry
 from kamalpy.deploy.context import Context
+from kamalpy.deploy.deploy import deploy
+from kamalpy.errors import CommandFailed
 from kamalpy.executor.fanout import HostsFailed
 from kamalpy.executor.recording import RecordingExecutor
+from kamalpy.plan import deploy_plan
+from kamalpy.sensitive import Sensitive
 from tests.unit.deploy.sample import HOSTS, sample_config
 
 
@@ -21,36 +27,47 @@ def context(executor: RecordingExecutor) -> Context:
     return Context(
         config=config, executor=executor, console=Console(),
         clock=lambda: float(next(ticks)), recorded_at="2026-01-01T00:00:00Z", performer="ann",
-        dry_run=False, secrets={},
+        dry_run=True, secrets={"DB_PASSWORD": Sensitive("x")},
     )  # fmt: skip
 
 
-def test_each_host_pulls_then_tags_latest() -> None:
+def test_each_host_pulls_checks_the_label_and_tags_latest_in_one_command() -> None:
     executor = RecordingExecutor()
-    _deliver(context(executor), list(HOSTS), via_ssh=False)
+    ctx = context(executor)
     for host in HOSTS:
-        kinds = [argv[:2] for argv in executor.commands_for(host)]
-        assert kinds == [("docker", "pull"), ("docker", "image"), ("docker", "tag")]
+        _pull_and_tag(ctx, host)
+    config = ctx.config
+    expected = pull_checked_argv(config.absolute_image, config.service, (config.latest_image,))
+    assert all(executor.commands_for(host) == [expected] for host in HOSTS)
 
 
-def test_a_host_whose_pull_fails_is_named_and_never_tagged() -> None:
+def test_a_host_whose_pull_fails_is_named_with_the_registry_error() -> None:
     executor = RecordingExecutor()
-    executor.respond(("docker", "pull"), target=HOSTS[1], stderr="manifest unknown", exit_status=1)
-    with pytest.raises(HostsFailed) as failure:
-        _deliver(context(executor), list(HOSTS), via_ssh=False)
-    assert HOSTS[1] in failure.value.message and "manifest unknown" in failure.value.message
-    assert ("docker", "tag") not in [argv[:2] for argv in executor.commands_for(HOSTS[1])]
+    executor.respond(("sh", "-c"), target=HOSTS[1], stderr="manifest unknown", exit_status=1)
+    with pytest.raises(CommandFailed) as failure:
+        _pull_and_tag(context(executor), HOSTS[1])
+    assert HOSTS[1] in failure.value.render() and "manifest unknown" in failure.value.render()
 
 
-def test_a_host_tags_without_waiting_for_a_slower_hosts_pull() -> None:
-    first_tagged = threading.Event()
-    tagged_during_pull: list[bool] = []
+def test_a_host_writes_its_env_files_without_waiting_for_a_slower_hosts_pull() -> None:
+    first_wrote_env = threading.Event()
+    wrote_during_pull: list[bool] = []
 
     def watch(host: str, argv: tuple[str, ...]) -> None:  # runs outside the recorder's lock
-        if host == HOSTS[0] and argv[:2] == ("docker", "tag"):
-            first_tagged.set()
-        if host == HOSTS[1] and argv[:2] == ("docker", "pull"):  # a slow pull on the 2nd host
-            tagged_during_pull.append(first_tagged.wait(timeout=3))
+        if host == HOSTS[0] and "kamalpy-install" in argv:
+            first_wrote_env.set()
+        if host == HOSTS[1] and "kamalpy-pull" in argv:  # a slow pull on the 2nd host
+            wrote_during_pull.append(first_wrote_env.wait(timeout=3))
 
-    _deliver(context(RecordingExecutor(on_command=watch)), list(HOSTS), via_ssh=False)
-    assert tagged_during_pull == [True]
+    ctx = context(RecordingExecutor(on_command=watch))
+    deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(_pull_and_tag, ctx))
+    assert wrote_during_pull == [True]
+
+
+def test_no_host_boots_before_every_host_has_the_image_and_its_env_files() -> None:
+    executor = RecordingExecutor()
+    executor.respond(("sh", "-c"), target=HOSTS[2], stderr="manifest unknown", exit_status=1)
+    ctx = context(executor)
+    with pytest.raises(HostsFailed):
+        deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(_pull_and_tag, ctx))
+    assert not any("kamalpy-boot" in call.argv for call in executor.calls)

@@ -7,9 +7,8 @@ from kamalpy.commands.docker_build import (
     build_argv,
     build_spec,
     image_id_argv,
-    image_label_argv,
     load_argv,
-    pull_argv,
+    pull_checked_argv,
     push_argv,
     save_argv,
     secret_env,
@@ -110,11 +109,15 @@ def test_secret_env_carries_values_by_name_and_names_missing_ones() -> None:
     ("argv", "expected"),
     [
         (push_argv("r/i:1"), ("docker", "push", "r/i:1")),
-        (pull_argv("r/i:1"), ("docker", "pull", "r/i:1")),
+        (pull_checked_argv("r/i:1", "web", ("r/i:latest",)),
+         ("sh", "-c",
+          'docker pull "$1" >/dev/null || exit; '
+          'label=$(docker image inspect --format "$3" "$1") || exit; '
+          'if [ "$label" != "$2" ]; then printf %s "$label"; exit 65; fi; '
+          'image=$1; shift 3; for tag in "$@"; do docker tag "$image" "$tag" || exit; done',
+          "kamalpy-pull", "r/i:1", "web", '{{index .Config.Labels "service"}}', "r/i:latest")),
         (tag_argv("r/i:1", "r/i:latest"), ("docker", "tag", "r/i:1", "r/i:latest")),
         (image_id_argv("i:1"), ("docker", "image", "inspect", "--format", "{{.Id}}", "i:1")),
-        (image_label_argv("i:1"),
-         ("docker", "image", "inspect", "--format", '{{index .Config.Labels "service"}}', "i:1")),
         (save_argv("i:1", "i:latest"), ("docker", "save", "i:1", "i:latest")),
         (load_argv(), ("docker", "load")),
         (login_argv("r:5000", "bob"),

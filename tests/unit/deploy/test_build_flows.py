@@ -4,7 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from kamalpy.commands.docker_build import BuildSpec, shared_leading_layers
+from kamalpy.commands.docker_build import (
+    LABEL_MISMATCH,
+    BuildSpec,
+    pull_checked_argv,
+    shared_leading_layers,
+)
 from kamalpy.config.model import Credential, Registry
 from kamalpy.deploy.build import (
     build_and_push,
@@ -14,7 +19,7 @@ from kamalpy.deploy.build import (
     pull_on_hosts,
 )
 from kamalpy.deploy.registry import credential_value, login, logout, uses_registry
-from kamalpy.errors import DeployFailed, UsageError
+from kamalpy.errors import CommandFailed, DeployFailed, UsageError
 from kamalpy.executor.base import LOCAL, Target
 from kamalpy.executor.fanout import HostsFailed
 from kamalpy.executor.recording import Recorded, RecordingExecutor
@@ -23,9 +28,6 @@ from kamalpy.sensitive import Sensitive
 SPEC = BuildSpec("app", ("r:5000/app:v1", "r:5000/app:latest"), "/c", "/c/Dockerfile")
 HOSTS = [Target("h1"), Target("h2")]
 INSPECT_ID = ("docker", "image", "inspect", "--format", "{{.Id}}", "r:5000/app:v1")
-INSPECT_LABEL = (
-    "docker", "image", "inspect", "--format", '{{index .Config.Labels "service"}}', "r:5000/app:v1",
-)  # fmt: skip
 INSPECT_LAYERS = (
     "docker", "image", "inspect", "--format", "{{json .RootFS.Layers}}", "r:5000/app:v1",
 )  # fmt: skip
@@ -68,13 +70,29 @@ def test_missing_build_secret_is_a_usage_error_naming_it() -> None:
 
 def test_pull_checks_the_service_label_on_every_host() -> None:
     executor = RecordingExecutor()
-    executor.respond(INSPECT_LABEL, stdout="app\n", target="h1")
-    executor.respond(INSPECT_LABEL, stdout="other\n", target="h2")
+    executor.respond(("sh", "-c"), stdout="other", exit_status=LABEL_MISMATCH, target="h2")
     results = pull_on_hosts(executor, HOSTS, SPEC)
     assert results.succeeded == ["h1"]
     assert isinstance(results.errors["h2"], DeployFailed)
     assert "h2: image r:5000/app:v1 has label service='other'" in results.errors["h2"].render()
-    assert executor.commands_for("h1") == [("docker", "pull", "r:5000/app:v1"), INSPECT_LABEL]
+    assert executor.commands_for("h1") == [pull_checked_argv("r:5000/app:v1", "app")]
+
+
+def test_pull_with_tag_adds_the_latest_tags_in_the_same_command() -> None:
+    executor = RecordingExecutor()
+    spec = BuildSpec("app", ("r:5000/app:v1", "r:5000/app:latest"), "/c", "/c/D")
+    assert pull_on_hosts(executor, HOSTS[:1], spec, tag=True).ok
+    assert executor.commands_for("h1") == [
+        pull_checked_argv("r:5000/app:v1", "app", ("r:5000/app:latest",))
+    ]
+
+
+def test_a_failed_pull_names_the_host_and_the_registry_error() -> None:
+    executor = RecordingExecutor()
+    executor.respond(("sh", "-c"), stderr="manifest unknown", exit_status=1, target="h2")
+    results = pull_on_hosts(executor, HOSTS, SPEC)
+    assert isinstance(results.errors["h2"], CommandFailed)
+    assert "manifest unknown" in results.errors["h2"].render()
 
 
 def test_deliver_streams_only_to_hosts_lacking_the_image() -> None:

@@ -36,16 +36,15 @@ def kinds(executor: RecordingExecutor, host: str) -> list[str]:
     return names
 
 
-def test_dry_run_walks_lock_env_boot_health_switch_drain_prune_audit_in_order() -> None:
+def test_dry_run_walks_lock_env_boot_health_switch_drain_retire_audit_in_order() -> None:
     executor = RecordingExecutor()
     ctx = context(executor)
     deploy(ctx, deploy_plan(ctx.config))
     primary = kinds(executor, HOSTS[0])
     assert primary[0] == "sh -c"  # preflight and network before anything else
-    assert primary.index("kamalpy-lock") < primary.index("install -D")  # lock, then changes
-    order = ["install -D", "kamalpy-prepare", "docker run", "kamalpy-health", "install -D",
-             "mv -f", "kamalpy-drain", "kamalpy-stop-old", "kamalpy-prune", "kamalpy-audit",
-             "rm -rf"]  # fmt: skip
+    assert primary.index("kamalpy-lock") < primary.index("kamalpy-install")  # lock, then changes
+    order = ["kamalpy-install", "kamalpy-boot", "kamalpy-health", "install -D", "mv -f",
+             "kamalpy-drain", "kamalpy-retire", "kamalpy-audit", "rm -rf"]  # fmt: skip
     at = 0
     for kind in order:  # each kind appears after the previous one
         at = primary.index(kind, at) + 1

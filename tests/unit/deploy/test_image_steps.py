@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from kamalpy.commands.docker_build import pull_checked_argv
 from kamalpy.config.model import Builder, Credential, Registry
 from kamalpy.deploy.image import HostImage, image_to_hosts, prepare_image, secret_names
 from kamalpy.executor.base import Target
@@ -14,14 +15,13 @@ HOSTS = [Target("h1"), Target("h2")]
 def test_with_a_registry_the_image_is_built_pushed_and_pulled() -> None:
     config = make_config(registry=REMOTE)
     executor = RecordingExecutor()
-    executor.respond(["docker", "image", "inspect", "--format"], stdout="app")
     spec = prepare_image(executor, config, {}, buildx=False)
     results = image_to_hosts(executor, config, HOSTS)
     assert [argv[:2] for argv in executor.commands_for("local")] == [("docker", "build")] + [
         ("docker", "push")
     ] * 2
     assert [results[h].action for h in results] == ["pulled", "pulled"]
-    assert executor.commands_for("h1")[0] == ("docker", "pull", spec.image)
+    assert executor.commands_for("h1") == [pull_checked_argv(spec.image, spec.service)]
 
 
 def test_local_registry_form_builds_without_pushing_and_streams() -> None:

@@ -40,4 +40,5 @@ def test_plan_selection_by_hosts_and_roles() -> None:
 
 def test_rollback_plan_starts_retained_container() -> None:
     step = deploy_plan(sample_config(version="v1"), rollback=True).roles[0].hosts[0]
-    assert step.prepare[-2:] == ("hey-web-v1", "start")
+    assert step.boot[3:6] == ("kamalpy-boot", "hey-web-v1", "start")
+    assert step.boot[6:] == step.run
