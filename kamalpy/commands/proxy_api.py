@@ -36,7 +36,7 @@ def reported_servers(raw_response: str) -> tuple[str, ...] | None:
 
 
 def describe_servers(servers: tuple[str, ...] | None) -> str:
-    """How a reported server list reads in an error: the URLs, `no server`, or `no service`."""
+    """How a reported server list reads in an error: the URLs, `no server`, or `nothing`."""
     if servers is None:
-        return "no service (not loaded, or no answer)"
+        return "nothing (no answer, or no such service)"
     return ", ".join(servers) if servers else "no server"

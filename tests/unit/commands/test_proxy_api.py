@@ -49,4 +49,4 @@ def test_reported_servers_reads_the_load_balancers_urls(
 def test_describe_servers_for_errors() -> None:
     assert proxy_api.describe_servers(("http://a:80", "http://b:80")) == "http://a:80, http://b:80"
     assert proxy_api.describe_servers(()) == "no server"
-    assert proxy_api.describe_servers(None) == "no service (not loaded, or no answer)"
+    assert proxy_api.describe_servers(None) == "nothing (no answer, or no such service)"
