@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kamalpy.commands import app, app_scripts, drain, health, proxy
+from kamalpy.commands import app, app_scripts, drain, health, proxy, proxy_api
 from kamalpy.config.model import Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
@@ -145,23 +145,28 @@ def container_spec(config: Configuration, role: Role, host: str) -> app.AppConta
     )
 
 
-def _route_switch(config: Configuration, role: Role, proxied: Proxy) -> RouteSwitch:
-    dest = config.destination
-    route = proxy.Route(
-        name=proxy.config_name(config.service, role.name, dest),
+def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) -> proxy.Route:
+    """The route of a proxied role to one container (by name) on the `kamal` network."""
+    return proxy.Route(
+        name=proxy.config_name(config.service, role.name, config.destination),
         hosts=proxied.hosts,
         path_prefixes=proxied.path_prefixes,
-        backend=config.container_name(role),
+        backend=backend,
         app_port=proxied.app_port,
         ssl=proxied.ssl,
         response_timeout=proxied.response_timeout,
         strip_path_prefix=proxied.strip_path_prefix,
     )
+
+
+def _route_switch(config: Configuration, role: Role, proxied: Proxy) -> RouteSwitch:
+    dest = config.destination
+    route = role_route(config, role, proxied, config.container_name(role))
     return RouteSwitch(
         path=proxy.config_path(config.service, role.name, dest),
         temp=proxy.temp_path(config.service, role.name, dest, config.version),
         content=proxy.render_dynamic_config(route, version=config.version),
-        api_resource=f"http/services/{route.name}@file",
+        api_resource=proxy_api.service_resource(route.name),
         backend_url=proxy.backend_url(route),
     )
 

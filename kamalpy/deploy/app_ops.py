@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from kamalpy.commands import app, app_scripts, proxy
+from kamalpy.commands import app, app_scripts, proxy, proxy_api
 from kamalpy.config.model import Role
 from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.versions import current_version, versions_on
 from kamalpy.errors import UsageError
-from kamalpy.plan import container_spec
+from kamalpy.plan import container_spec, proxy_settings, role_route
 
 
 @dataclass(frozen=True)
@@ -201,8 +201,12 @@ def remove(ctx: Context, sel: Selection) -> list[str]:
 
 
 def set_maintenance(ctx: Context, sel: Selection, *, on: bool) -> list[str]:
-    """Maintenance: the route has no server, so the proxy answers 503; live: route to current."""
+    """Maintenance: the route has no server, so the proxy answers 503; live: route to current.
+
+    Like a deploy's switch, each host returns only once its proxy's API shows the change.
+    """
     cfg = ctx.config
+    api_port = proxy_settings(cfg).api_port
 
     def act(role: Role, host: str) -> str:
         if role.proxy is None:
@@ -210,25 +214,29 @@ def set_maintenance(ctx: Context, sel: Selection, *, on: bool) -> list[str]:
         name = _current_name(ctx, role, host)
         if not on and not name:
             return "nothing running to route to"
-        route = proxy.Route(
-            proxy.config_name(cfg.service, role.name, cfg.destination),
-            role.proxy.hosts,
-            role.proxy.path_prefixes,
-            name or "",
-            role.proxy.app_port,
-            role.proxy.ssl,
-            role.proxy.response_timeout,
-            role.proxy.strip_path_prefix,
-        )
-        content = (
-            proxy.render_maintenance_config(route)
-            if on
-            else proxy.render_dynamic_config(route, version=name or "")
-        )
+        route = role_route(cfg, role, role.proxy, name or "")
         path = proxy.config_path(cfg.service, role.name, cfg.destination)
-        temp = path.rsplit("/", 1)[0] + f"/.{route.name}.maintenance.tmp"
-        ctx.executor.upload(ctx.target(host), temp, content, mode="644")
-        hostops.run(ctx, host, proxy.rename_argv(temp, path))
+        _write_route(ctx, host, path, route, on=on)
+        url = proxy.backend_url(route)
+        servers, what = (
+            ((), f"maintenance mode (no server) for {route.name}")
+            if on
+            else ((url,), f"the route to {url}")
+        )
+        resource = proxy_api.service_resource(route.name)
+        hostops.confirm_route(ctx, host, api_port, resource, servers, what=what)
         return "maintenance (503)" if on else f"live -> {name}"
 
     return per_host(ctx, sel, act)
+
+
+def _write_route(ctx: Context, host: str, path: str, route: proxy.Route, *, on: bool) -> None:
+    """Rename the maintenance (on) or normal route over the role's live config file."""
+    content = (
+        proxy.render_maintenance_config(route)
+        if on
+        else proxy.render_dynamic_config(route, version=route.backend)
+    )
+    temp = path.rsplit("/", 1)[0] + f"/.{route.name}.maintenance.tmp"
+    ctx.executor.upload(ctx.target(host), temp, content, mode="644")
+    hostops.run(ctx, host, proxy.rename_argv(temp, path))

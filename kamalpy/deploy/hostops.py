@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from kamalpy.commands import app_scripts, audit, proxy
-from kamalpy.commands.health import split_http_response
+from kamalpy.commands import app_scripts, audit, proxy, proxy_api
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import env_file_body
 from kamalpy.errors import CommandFailed, DeployFailed, KamalpyError
 from kamalpy.executor.base import Completed
 from kamalpy.executor.fanout import HostResults, on_hosts
 from kamalpy.executor.retry import poll_until
-from kamalpy.plan import DeployPlan, HostStep, RouteSwitch
+from kamalpy.plan import DeployPlan, HostStep
 
 T = TypeVar("T")
+# How long a route change may take to show in the proxy's API (~0.2 s measured) before failing.
+ROUTE_CONFIRM_TIMEOUT = 15.0
 
 
 def timed(ctx: Context, host: str, what: str, action: Callable[[], T]) -> T:
@@ -156,22 +157,38 @@ def switch(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
     target = ctx.target(step.host)
     ctx.executor.upload(target, sw.temp, sw.content, mode="644")
     run(ctx, step.host, proxy.rename_argv(sw.temp, sw.path))
+    confirm_route(
+        ctx, step.host, plan.proxy.api_port, sw.api_resource, (sw.backend_url,),
+        what=f"the route to {sw.backend_url}",
+    )  # fmt: skip
+
+
+def confirm_route(
+    ctx: Context,
+    host: str,
+    api_port: int,
+    resource: str,
+    servers: tuple[str, ...],
+    *,
+    what: str,
+) -> None:
+    """Poll Traefik's API until the service lists exactly `servers`; dry run: print the query."""
+    argv = proxy.api_argv(api_port, resource)
     if ctx.dry_run:
-        run(ctx, step.host, proxy.api_argv(plan.proxy.api_port, sw.api_resource), check=False)
+        run(ctx, host, argv, check=False)
         return
-    if not poll_until(
-        lambda: _route_points_at(ctx, plan, step.host, sw), interval=0.05, timeout=15
-    ):
+    seen: list[tuple[str, ...] | None] = [None]
+
+    def shows_servers() -> bool:
+        seen[0] = proxy_api.reported_servers(run(ctx, host, argv, check=False).stdout)
+        return seen[0] == servers
+
+    if not poll_until(shows_servers, interval=0.05, timeout=ROUTE_CONFIRM_TIMEOUT):
         raise DeployFailed(
-            f"{step.host}: the proxy did not pick up the route to {sw.backend_url} within 15s",
+            f"{host}: the proxy did not pick up {what} within {ROUTE_CONFIRM_TIMEOUT:g}s "
+            f"(its API still reports {proxy_api.describe_servers(seen[0])} for {resource})",
             hint="is the proxy running? `kamalpy proxy details`, `kamalpy proxy boot`",
         )
-
-
-def _route_points_at(ctx: Context, plan: DeployPlan, host: str, sw: RouteSwitch) -> bool:
-    result = run(ctx, host, proxy.api_argv(plan.proxy.api_port, sw.api_resource), check=False)
-    status, body = split_http_response(result.stdout)
-    return status == 200 and f'"url":"{sw.backend_url}"' in body.replace(" ", "")
 
 
 def drain_and_retire_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:

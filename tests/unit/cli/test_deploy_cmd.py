@@ -102,6 +102,10 @@ def test_deploy_dry_run_boots_the_proxy_only_on_proxied_hosts(
         (["prune"], "kamalpy-prune hey '' web 4"),
         (["app", "remove", "-r", "web"], "rm -f -- .kamal/proxy/dynamic/hey-web.yml"),
         (["app", "maintenance", "-r", "web"], "mv -f -- .kamal/proxy/dynamic/.hey-web.maintenance"),
+        (
+            ["app", "maintenance", "-r", "web"],
+            "kamalpy-http 127.0.0.1 8089 /api/http/services/hey-web@file",
+        ),
         (["lock", "release"], "rm -rf -- .kamal/lock-hey"),
     ],
 )
