@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -11,6 +12,8 @@ from kamalpy.sensitive import Sensitive
 
 # Shorter values are too likely to be ordinary words; scrubbing them would garble every line.
 MIN_SCRUBBED = 4
+
+_WRITING = threading.Lock()
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "blue": "34", "dim": "2", "bold": "1"}
 
@@ -34,7 +37,9 @@ class Console:
     def _print(self, text: str, stream: IO[str]) -> None:
         for value in self.hidden:
             text = text.replace(value.reveal(), "[REDACTED]")
-        print(text, file=stream, flush=True)
+        with _WRITING:  # hosts report from parallel threads: one whole line at a time
+            stream.write(text + "\n")
+            stream.flush()
 
     def paint(self, text: str, colour: str) -> str:
         """Wrap text in an ANSI colour when writing to a terminal."""
