@@ -103,8 +103,8 @@ def run_process_direct(
 
 
 # The runner every executor uses unless given one: the `sh` library, kamalpy's declared way to
-# drive ssh. bench/bench_deploy.py measures whole deploys with each: plain subprocess used ~25%
-# less CPU on a 3-host deploy (0.66 s vs 0.88 s user+sys), and stays tested and selectable
+# drive ssh. bench/bench_deploy.py measures whole deploys with each: plain subprocess used ~30%
+# less CPU on a 3-host deploy (0.43 s vs 0.61 s user+sys), and stays tested and selectable
 # (`runner=run_process_direct`, or KAMALPY_PROCESS_RUNNER=subprocess for a whole run).
 DEFAULT_RUNNER: ProcessRunner = run_process
 
