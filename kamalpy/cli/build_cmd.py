@@ -47,7 +47,7 @@ def run_build(args: argparse.Namespace, console: Console, environ: Mapping[str, 
     spec = build_spec(config)
     via_ssh = goes_over_ssh(config, True if args.via_ssh else None)
     targets = () if args.build_action == "push" else build_support.app_targets(config, args)
-    with fs.make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")) as executor:
+    with fs.host_executor(args, console, environ, config) as executor:
         if isinstance(executor, RecordingExecutor):
             _prime_dry_run(executor, spec, targets)
         if args.build_action in ("push", "deliver"):

@@ -9,16 +9,17 @@ import argparse
 import getpass
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeAlias
 
 from kamalpy.cli.common import add_config_options, load_from_args
 from kamalpy.cli.output import Console
-from kamalpy.cli.secret_support import secrets_for_command
+from kamalpy.cli.secret_support import secrets_for_command, ssh_key_data
 from kamalpy.config.model import Configuration
 from kamalpy.deploy.context import Context
 from kamalpy.errors import ConfigError, UsageError
+from kamalpy.executor.agent import NamedKey
 from kamalpy.executor.base import Executor
 from kamalpy.executor.process import ProcessRunner, run_process, run_process_direct
 from kamalpy.executor.recording import RecordingExecutor
@@ -100,7 +101,10 @@ def performer(environ: Mapping[str, str]) -> str:
 
 
 def make_executor(
-    args: argparse.Namespace, console: Console, runner: str | None = None
+    args: argparse.Namespace,
+    console: Console,
+    runner: str | None = None,
+    agent_keys: Sequence[NamedKey] = (),
 ) -> Executor:
     """The recording executor for --dry-run (prints per host), else local + ssh."""
 
@@ -110,7 +114,16 @@ def make_executor(
     if getattr(args, "dry_run", False):
         return RecordingExecutor(emit=lambda line: console.result(f"  {line}"))
     # KAMALPY_PROCESS_RUNNER=sh|subprocess overrides the executor's default (sh).
-    return RoutingExecutor(on_command=show, runner=RUNNERS.get(runner or ""))
+    return RoutingExecutor(on_command=show, runner=RUNNERS.get(runner or ""), agent_keys=agent_keys)
+
+
+def host_executor(
+    args: argparse.Namespace, console: Console, environ: Mapping[str, str], config: Configuration
+) -> Executor:
+    """`make_executor` for commands without a context, with the keys of ssh.key_data."""
+    keys = ssh_key_data(config, environ)
+    console.hide([key for _, key in keys])
+    return make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER"), keys)
 
 
 RUNNERS: dict[str, ProcessRunner] = {"sh": run_process, "subprocess": run_process_direct}
@@ -129,7 +142,12 @@ def make_context(
     console.hide(list(secrets.values()))  # an app echoing its env into logs/diagnostics
     return Context(
         config=config,
-        executor=make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")),
+        executor=make_executor(
+            args,
+            console,
+            environ.get("KAMALPY_PROCESS_RUNNER"),
+            tuple((name, secrets[name]) for name in config.ssh.key_data),
+        ),
         console=console,
         clock=time.monotonic,
         recorded_at=now,

@@ -50,7 +50,7 @@ def run_login(args: argparse.Namespace, console: Console, environ: Mapping[str, 
     names = [c.secret for c in (registry.username, registry.password) if c and c.secret]
     secrets = build_support.secrets_named(config, names, environ)
     targets = _targets(args, build_support.app_targets(config, args))
-    with fs.make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")) as executor:
+    with fs.host_executor(args, console, environ, config) as executor:
         results = login(executor, targets, registry, secrets)
     return _report(console, results, f"login {registry.server or 'Docker Hub'}")
 
@@ -62,7 +62,7 @@ def run_logout(args: argparse.Namespace, console: Console, environ: Mapping[str,
         console.info(f"{config.registry.server}: local registry form; nothing to log out of")
         return ExitCode.OK
     targets = _targets(args, build_support.app_targets(config, args))
-    with fs.make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER")) as executor:
+    with fs.host_executor(args, console, environ, config) as executor:
         results = logout(executor, targets, config.registry)
     return _report(console, results, f"logout {config.registry.server or 'Docker Hub'}")
 

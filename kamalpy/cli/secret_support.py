@@ -11,8 +11,16 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from kamalpy.config.model import Configuration
-from kamalpy.deploy.secret_refs import SecretUse, all_uses, env_uses, names_of, where_used
-from kamalpy.errors import SecretsError, UsageError
+from kamalpy.deploy.secret_refs import (
+    SecretUse,
+    all_uses,
+    env_uses,
+    key_data_uses,
+    names_of,
+    where_used,
+)
+from kamalpy.errors import SecretsError
+from kamalpy.executor.agent import NamedKey
 from kamalpy.secrets import find_root, list_names, load_identity, resolve_secrets, search_path
 from kamalpy.secrets.store import display
 from kamalpy.sensitive import Sensitive
@@ -66,14 +74,10 @@ def resolve_uses(
     return values
 
 
-def refuse_key_data(config: Configuration) -> None:
-    """Refuse ssh.key_data: the system ssh client cannot take a key from us; never ignore it."""
-    if config.ssh.key_data:
-        raise UsageError(
-            f"ssh.key_data ({', '.join(config.ssh.key_data)}) is not supported: kamalpy runs the "
-            "system ssh client, which reads keys from files or an ssh-agent, never from argv",
-            hint="use ssh.keys with a key file, or `ssh-add` the key to your agent",
-        )
+def ssh_key_data(config: Configuration, environ: Mapping[str, str]) -> tuple[NamedKey, ...]:
+    """The private keys of ssh.key_data by secret name, resolved like every other secret."""
+    values = resolve_uses(config, tuple(key_data_uses(config)), environ)
+    return tuple((name, values[name]) for name in config.ssh.key_data)
 
 
 def secrets_for_command(
@@ -81,6 +85,5 @@ def secrets_for_command(
 ) -> dict[str, Sensitive]:
     """The values a command needs (none for read-only ones), all resolved before it starts."""
     uses = _NEEDS[command](config) if command in _NEEDS else ()
-    values = resolve_uses(config, uses, environ)
-    refuse_key_data(config)
-    return values
+    # Every command reaching a host needs the ssh keys given as data.
+    return resolve_uses(config, (*uses, *key_data_uses(config)), environ)

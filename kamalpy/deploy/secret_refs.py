@@ -55,13 +55,18 @@ def other_uses(config: Configuration) -> tuple[SecretUse, ...]:
         if acc.registry is not None:
             uses += _credential_uses(acc.registry.username, f"accessory {acc.name} registry")
             uses += _credential_uses(acc.registry.password, f"accessory {acc.name} registry")
-    uses += [SecretUse(name, "ssh.key_data") for name in config.ssh.key_data]
+    uses += key_data_uses(config)
     for role in config.roles:
         cert = role.proxy.ssl_certificate if role.proxy else None
         if cert is not None:
             where = f"role {role.name} proxy.ssl"
             uses += [SecretUse(cert.certificate_pem, where), SecretUse(cert.private_key_pem, where)]
     return tuple(uses)
+
+
+def key_data_uses(config: Configuration) -> list[SecretUse]:
+    """ssh.key_data: private keys every command reaching a host needs."""
+    return [SecretUse(name, "ssh.key_data") for name in config.ssh.key_data]
 
 
 def all_uses(config: Configuration) -> tuple[SecretUse, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from kamalpy.executor.agent import NamedKey
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target
 from kamalpy.executor.local import LocalExecutor
 from kamalpy.executor.pipes import Spawner, pipe_between
@@ -23,12 +24,15 @@ class RoutingExecutor(ExecutorBase):
         local_env: Mapping[str, str] | None = None,
         runner: ProcessRunner | None = None,
         host_home: str | None = None,
+        agent_keys: Sequence[NamedKey] = (),
     ) -> None:
         self._on_command = on_command
         self.local = LocalExecutor(
             on_command=on_command, env=local_env, runner=runner, host_home=host_home
         )
-        self.ssh = SshExecutor(on_command=on_command, retry=retry, runner=runner)
+        self.ssh = SshExecutor(
+            on_command=on_command, retry=retry, runner=runner, agent_keys=agent_keys
+        )
 
     def _for(self, target: Target) -> LocalExecutor | SshExecutor:
         return self.local if target.is_local else self.ssh

@@ -6,10 +6,12 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from kamalpy.commands.ssh import SshSettings, ssh_argv, ssh_control_argv
 from kamalpy.errors import HostUnreachable
 from kamalpy.executor import process
+from kamalpy.executor.agent import NamedKey, PrivateAgent
 from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
 from kamalpy.executor.pipes import SpawningExecutor
 from kamalpy.executor.process import ProcessRunner
@@ -28,6 +30,7 @@ class SshExecutor(SpawningExecutor):
         on_command: OnCommand | None = None,
         retry: RetryPolicy | None = None,
         runner: ProcessRunner | None = None,
+        agent_keys: Sequence[NamedKey] = (),
     ) -> None:
         self._on_command = on_command
         self._runner = runner or process.DEFAULT_RUNNER
@@ -37,6 +40,11 @@ class SshExecutor(SpawningExecutor):
         self._masters: dict[Target, threading.Lock] = {}
         self._connected: set[Target] = set()
         self._lock = threading.Lock()
+        # ssh.key_data: keys live in an agent of our own, started with the first connection.
+        self._agent = (
+            PrivateAgent(self._control_dir, agent_keys, self._runner) if agent_keys else None
+        )
+        self._agent_started = False
 
     @property
     def control_dir(self) -> str:
@@ -60,7 +68,7 @@ class SshExecutor(SpawningExecutor):
         full = self.process_argv(target, argv)
         if self._on_command:
             self._on_command(target.name, argv)
-        raw = self._runner(full, stdin=stdin, timeout=timeout)
+        raw = self._runner(full, stdin=stdin, timeout=timeout, env=self.process_env(target))
         stderr = raw.stderr.decode(errors="replace")
         self.after_exit(target, raw.exit_status, stderr)
         result = Completed(
@@ -72,18 +80,30 @@ class SshExecutor(SpawningExecutor):
     def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
         """The local `ssh …` argv for argv on target, connecting first if needed."""
         self.connect(target)
-        settings = target.ssh or _NO_SETTINGS
-        return ssh_argv(settings, target.name, argv, control_dir=self._control_dir)
+        return ssh_argv(self._settings(target), target.name, argv, control_dir=self._control_dir)
 
     def attached_argv(self, target: Target, argv: Sequence[str], *, tty: bool) -> tuple[str, ...]:
         """`ssh [-t] host command` over the host's master connection."""
         self.connect(target)
-        settings = target.ssh or _NO_SETTINGS
+        settings = self._settings(target)
         return ssh_argv(settings, target.name, argv, control_dir=self._control_dir, tty=tty)
 
     def process_env(self, target: Target) -> dict[str, str] | None:
-        """The ssh client needs no extra environment."""
-        return None
+        """The ssh client's extra environment: our agent's socket when keys came as data."""
+        return self._agent.env if self._agent is not None else None
+
+    def _settings(self, target: Target) -> SshSettings:
+        """The target's ssh settings plus the public halves of the agent's keys."""
+        settings = target.ssh or _NO_SETTINGS
+        if self._agent is None:
+            return settings
+        return replace(settings, keys=(*settings.keys, *self._agent.identity_files))
+
+    def _start_agent(self) -> None:
+        with self._lock:
+            if self._agent is not None and not self._agent_started:
+                self._agent.start()
+                self._agent_started = True
 
     def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
         """Exit 255 with a dead master is a lost connection; with a live one it is the command's."""
@@ -95,6 +115,7 @@ class SshExecutor(SpawningExecutor):
 
     def connect(self, target: Target) -> None:
         """Open the host's master connection once, retrying ssh failures (nothing has run yet)."""
+        self._start_agent()
         with self._lock:
             host_lock = self._masters.setdefault(target, threading.Lock())
         with host_lock:
@@ -110,9 +131,9 @@ class SshExecutor(SpawningExecutor):
                 self._connected.add(target)
 
     def _open_master(self, target: Target) -> None:
-        settings = target.ssh or _NO_SETTINGS
+        settings = self._settings(target)
         argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
-        raw = self._runner(argv, timeout=_connect_budget(settings))
+        raw = self._runner(argv, timeout=_connect_budget(settings), env=self.process_env(target))
         if raw.exit_status != 0:
             detail = raw.stderr.decode(errors="replace").strip() or f"ssh exited {raw.exit_status}"
             permanent = any(marker in detail for marker in _PERMANENT)
@@ -133,6 +154,8 @@ class SshExecutor(SpawningExecutor):
             stopper.start()
         for stopper in stoppers:
             stopper.join()
+        if self._agent is not None:
+            self._agent.stop()
         shutil.rmtree(self._control_dir, ignore_errors=True)
 
     def _stop_master(self, target: Target) -> None:

@@ -41,14 +41,14 @@ def test_dry_run_prints_commands_per_host_and_changes_nothing(svc: Service) -> N
     before = {h: host_state(svc, h) for h in HOSTS}
     result = svc.kamalpy("deploy", "--skip-push", "--version", "v1", "--dry-run")
     assert result.returncode == 0, result.stderr
-    for host in HOSTS:
-        assert (
-            f"{host}: docker run --detach --restart unless-stopped --name flow-web-v1"
-            in result.stdout
-        )
-    assert (
-        "h1: docker run --detach --restart unless-stopped --name flow-workers-v1" in result.stdout
-    )
+    lines = result.stdout.splitlines()
+
+    def boots(host: str, name: str) -> bool:
+        run = f"kamalpy-boot {name} replace docker run --detach --restart unless-stopped"
+        return any(f"{host}: sh -c" in line and run in line for line in lines)
+
+    assert all(boots(host, "flow-web-v1") for host in HOSTS)
+    assert boots("h1", "flow-workers-v1")
     assert "s3cret" not in result.stdout + result.stderr
     assert {h: host_state(svc, h) for h in HOSTS} == before
 

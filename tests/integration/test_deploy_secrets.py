@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -123,6 +124,28 @@ def test_ci_deploys_with_only_kamalpy_identity_and_an_empty_home(
         "h1", f"stat -c '%a %U' {path}; stat -c '%a' .kamal/apps/sdeploy/env/roles"
     )
     assert listing == "600 root\n700\n"
+
+
+def test_ci_reaches_hosts_with_the_ssh_key_from_the_store_and_no_key_file(
+    svc: StoreService, home: Path, tmp_path: Path
+) -> None:
+    svc.store({"DEPLOY_SSH_KEY": Path(svc.bed.ssh_key).read_text(), "CI_TOKEN": "t"})
+    svc.write_config(["CI_TOKEN"], hosts=("h1", "h2"))
+    keyless = tmp_path / "ssh_config"  # the bed's client config without its IdentityFile lines
+    lines = Path(svc.bed.ssh_config).read_text().splitlines(keepends=True)
+    keyless.write_text("".join(line for line in lines if "IdentityFile" not in line))
+    path = svc.root / "config" / "deploy.yml"
+    config = yaml.safe_load(path.read_text())
+    config["ssh"] = {"config": str(keyless), "keys_only": True, "key_data": ["DEPLOY_SSH_KEY"]}
+    path.write_text(yaml.safe_dump(config))
+    code, output, _ = _deploy(svc, home)
+    assert code == 0, output
+    assert svc.container_environ("h2")[b"CI_TOKEN"] == b"t"
+    assert "BEGIN OPENSSH PRIVATE KEY" not in output
+    config["ssh"].pop("key_data")
+    path.write_text(yaml.safe_dump(config))
+    code, output, _ = _deploy(svc, home)  # the same config without the key cannot get in
+    assert code != 0 and "Permission denied" in output, output
 
 
 def test_a_missing_secret_fails_before_any_host_is_touched(svc: StoreService, home: Path) -> None:

@@ -7,11 +7,11 @@ import pytest
 
 from kamalpy.cli.build_support import secrets_named
 from kamalpy.cli.output import Console
-from kamalpy.cli.secret_support import resolve_uses, secrets_for_command
+from kamalpy.cli.secret_support import resolve_uses, secrets_for_command, ssh_key_data
 from kamalpy.config import GitInfo, load_config
 from kamalpy.config.model import Configuration
 from kamalpy.deploy.secret_refs import SecretUse, all_uses, names_of
-from kamalpy.errors import SecretsError, UsageError
+from kamalpy.errors import SecretsError
 from kamalpy.secrets import init, load_identity, set_secrets
 from kamalpy.secrets.age import AgeIdentity
 from kamalpy.sensitive import Sensitive
@@ -98,11 +98,18 @@ def test_rollback_needs_only_the_env_secrets(tmp_path: Path) -> None:
     assert sorted(secrets_for_command(_load(tmp_path), "rollback", environ)) == sorted(environ)
 
 
-def test_ssh_key_data_is_refused_not_ignored(tmp_path: Path) -> None:
+def test_every_command_resolves_the_ssh_keys_given_as_data(tmp_path: Path) -> None:
     config = _load(tmp_path, "ssh:\n  key_data: [SSH_KEY]\n")
     environ = {name: "v" for name in (*NAMES, "SSH_KEY")}
-    with pytest.raises(UsageError, match=r"ssh.key_data \(SSH_KEY\) is not supported"):
-        secrets_for_command(config, "deploy", environ)
+    assert "SSH_KEY" in secrets_for_command(config, "deploy", environ)
+    assert list(secrets_for_command(config, "details", environ)) == ["SSH_KEY"]
+    assert ssh_key_data(config, environ) == (("SSH_KEY", Sensitive("v")),)
+
+
+def test_a_missing_ssh_key_stops_a_read_only_command_too(tmp_path: Path) -> None:
+    config = _load(tmp_path, "ssh:\n  key_data: [SSH_KEY]\n")
+    with pytest.raises(SecretsError, match="SSH_KEY"):
+        secrets_for_command(config, "details", {})
 
 
 def test_console_scrubs_hidden_values_from_every_line() -> None:
