@@ -7,30 +7,12 @@ with the recording executor, so what is printed is exactly what would run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from kamalpy.commands import app, app_scripts, drain, health, proxy, proxy_api
 from kamalpy.config.model import Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One command to run on a set of hosts; `retry_safe` marks commands safe to repeat."""
-
-    name: str
-    hosts: tuple[str, ...]
-    argv: tuple[str, ...]
-    retry_safe: bool = False
-    stdin_secret_names: tuple[str, ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class Plan:
-    """An ordered list of steps, built without touching any host."""
-
-    steps: tuple[Step, ...] = ()
 
 
 @dataclass(frozen=True)
