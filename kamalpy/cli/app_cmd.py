@@ -90,8 +90,7 @@ def _selection(args: argparse.Namespace) -> app_ops.Selection:
 
 def _simple(op: Op) -> Callable[[argparse.Namespace, Console, Mapping[str, str]], int]:
     def handler(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
-        config = fs.load(args, environ, fallback_version="latest")
-        ctx = fs.make_context(args, console, environ, config, "app")
+        ctx = fs.running_context(args, console, environ, "app")
         with ctx.executor:
             for line in op(ctx, _selection(args), args):
                 console.result(line)
@@ -102,8 +101,7 @@ def _simple(op: Op) -> Callable[[argparse.Namespace, Console, Mapping[str, str]]
 
 def _attached(op: Callable[[Context, argparse.Namespace], int]) -> Callable[..., int]:
     def handler(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
-        config = fs.load(args, environ, fallback_version="latest")
-        ctx = fs.make_context(args, console, environ, config, "app")
+        ctx = fs.running_context(args, console, environ, "app")
         with ctx.executor:
             return op(ctx, args)
 
@@ -138,8 +136,8 @@ def handle_exec(args: argparse.Namespace, console: Console, environ: Mapping[str
 
 def handle_boot(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Boot the configured version on the selected hosts, through the full deploy flow."""
-    config = fs.load(args, environ, fallback_version="latest")
-    ctx = fs.make_context(args, console, environ, config, "app")
+    ctx = fs.running_context(args, console, environ, "app")
+    config = ctx.config
     plan = deploy_plan(config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles))
     with ctx.executor:
         summary = flow.deploy(ctx, plan, lock_wait=args.lock_wait, message="app boot")

@@ -136,8 +136,8 @@ def handle_deploy(args: argparse.Namespace, console: Console, environ: Mapping[s
 
 def handle_rollback(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Roll back to VERSION (default: the previous retained one), or list candidates."""
-    config = fs.load(args, environ, fallback_version="latest")
-    ctx = fs.make_context(args, console, environ, config, "rollback")
+    ctx = fs.running_context(args, console, environ, "rollback")
+    config = ctx.config
     host = config.primary_host or ""
     with ctx.executor:
         if args.list:

@@ -129,6 +129,14 @@ def host_executor(
 RUNNERS: dict[str, ProcessRunner] = {"sh": run_process, "subprocess": run_process_direct}
 
 
+def running_context(
+    args: argparse.Namespace, console: Console, environ: Mapping[str, str], command: str
+) -> Context:
+    """The context of a command on what already runs: no build, so the version may be `latest`."""
+    config = load(args, environ, fallback_version="latest")
+    return make_context(args, console, environ, config, command)
+
+
 def make_context(
     args: argparse.Namespace,
     console: Console,

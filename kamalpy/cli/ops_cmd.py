@@ -48,8 +48,8 @@ def register(subparsers: Subparsers) -> None:
 
 def handle_details(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Proxy state then app containers, per host."""
-    config = fs.load(args, environ, fallback_version="latest")
-    ctx = fs.make_context(args, console, environ, config, "details")
+    ctx = fs.running_context(args, console, environ, "details")
+    config = ctx.config
     with ctx.executor:
         for host in config.proxy_hosts:
             state = hostops.run(ctx, host, proxy.exists_argv(), check=False)
@@ -63,8 +63,8 @@ def handle_details(args: argparse.Namespace, console: Console, environ: Mapping[
 
 def handle_audit(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """The audit log's last lines on the primary host."""
-    config = fs.load(args, environ, fallback_version="latest")
-    ctx = fs.make_context(args, console, environ, config, "audit")
+    ctx = fs.running_context(args, console, environ, "audit")
+    config = ctx.config
     host = config.primary_host or ""
     with ctx.executor:
         out = hostops.run(
@@ -79,8 +79,8 @@ def handle_audit(args: argparse.Namespace, console: Console, environ: Mapping[st
 
 def handle_prune(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Keep `retain_containers` per role; remove older stopped containers and dangling images."""
-    config = fs.load(args, environ, fallback_version="latest")
-    ctx = fs.make_context(args, console, environ, config, "prune")
+    ctx = fs.running_context(args, console, environ, "prune")
+    config = ctx.config
     plan = deploy_plan(config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles))
     with ctx.executor:
         for role in plan.roles:
@@ -110,8 +110,8 @@ def handle_prune(args: argparse.Namespace, console: Console, environ: Mapping[st
 
 def handle_lock(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Acquire, release or show the deploy lock."""
-    config = fs.load(args, environ, fallback_version="latest")
-    ctx = fs.make_context(args, console, environ, config, "lock")
+    ctx = fs.running_context(args, console, environ, "lock")
+    config = ctx.config
     host = config.primary_host or ""
     with ctx.executor:
         if args.lock_action == "acquire":
@@ -128,8 +128,8 @@ def handle_lock(args: argparse.Namespace, console: Console, environ: Mapping[str
 
 def handle_proxy(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Boot the proxy where missing, or show its state or logs."""
-    config = fs.load(args, environ, fallback_version="latest")
-    ctx = fs.make_context(args, console, environ, config, "proxy")
+    ctx = fs.running_context(args, console, environ, "proxy")
+    config = ctx.config
     plan = deploy_plan(config, hosts=fs.selection(args.hosts))
     with ctx.executor:
         for host in plan.proxy_hosts:

@@ -142,29 +142,22 @@ def _deploy_role(ctx: Context, plan: DeployPlan, role: RolePlan) -> list[str]:
             raise
     if not role.proxied:
         return [s.host for s in role.hosts]  # stopped old ones per host already (rolling)
-    results = hostops.fan_out(
-        ctx,
-        [s.host for s in role.hosts],
-        lambda h: hostops.timed(
-            ctx,
-            h,
-            f"{role.role}: switch proxy to {role.hosts[0].container}",
-            lambda: hostops.switch(ctx, plan, _step_for(role, h)),
-        ),
-    )
-    results.raise_for_failures()
-    results = hostops.fan_out(
-        ctx,
-        [s.host for s in role.hosts],
-        lambda h: hostops.timed(
-            ctx,
-            h,
-            f"{role.role}: drain and stop old",
-            lambda: hostops.drain_and_retire_old(ctx, plan, _step_for(role, h)),
-        ),
-    )
-    results.raise_for_failures()
+    switch = f"{role.role}: switch proxy to {role.hosts[0].container}"
+    _each_role_host(ctx, role, switch, partial(hostops.switch, ctx, plan))
+    retire = f"{role.role}: drain and stop old"
+    _each_role_host(ctx, role, retire, partial(hostops.drain_and_retire_old, ctx, plan))
     return [s.host for s in role.hosts]
+
+
+def _each_role_host(
+    ctx: Context, role: RolePlan, what: str, action: Callable[[HostStep], None]
+) -> None:
+    """`action` on each host of the role in parallel, one timed line each; raise for failures."""
+
+    def one(host: str) -> None:
+        hostops.timed(ctx, host, what, lambda: action(_step_for(role, host)))
+
+    hostops.fan_out(ctx, [s.host for s in role.hosts], one).raise_for_failures()
 
 
 def _step_for(role: RolePlan, host: str) -> HostStep:
