@@ -1,1 +1,1 @@
-"""Discover services, compute their inputs and digests, decide what changed and why."""
+"""Pure: discover the services of a monorepo, their inputs and digests, what changed and why."""
