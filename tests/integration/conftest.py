@@ -1,7 +1,7 @@
 """The real multi-host bed as session fixtures: brought up once per pytest run, always removed.
 
 Policy when the machine cannot run the bed (not root, no dockerd, no `ip netns`, no sshd...):
-with CI=true collection fails naming what is missing; otherwise integration tests are skipped.
+in CI (tests.support.ci.in_ci: CI set to a true value) collection fails naming what is missing; otherwise integration tests are skipped.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.ci import in_ci
 from tests.testbed import Bed, BedSpec, baseimages, images, lifecycle, prereq
 from tests.testbed.spec import session_prefix
 
 HERE = Path(__file__).parent
 TIMINGS: dict[str, float] = {}
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("true", "1", "yes")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -33,9 +30,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     missing = prereq.missing() if ours else []
     if not missing:
         return
-    if _in_ci():
+    if in_ci():
         raise pytest.UsageError(
-            "CI=true but the test bed cannot run; missing: " + "; ".join(missing)
+            "CI is set but the test bed cannot run; missing: " + "; ".join(missing)
         )
     skip = pytest.mark.skip(reason=f"test bed unavailable (missing {missing[0]})")
     for item in ours:

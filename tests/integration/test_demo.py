@@ -1,18 +1,19 @@
 """`kamalpy demo` on this machine's root dockerd: v1 → v2 with no failed request, rerun, remove.
 
 Runs the real CLI as a subprocess, exactly as the README's first command does (nox adds only the
-venv). Skipped (failed with CI=true) by the integration conftest when root/docker are missing.
+venv). Skipped (failed in CI) by the integration conftest when root/docker are missing.
 """
 
 from __future__ import annotations
 
 import http.client
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.ci import unavailable
 
 PORT = 47080  # the embedded deploy.yml's proxy.run.http_port (127.0.0.1 only)
 
@@ -57,9 +58,7 @@ def demo_dir(tmp_path: Path) -> Path:
     """A private demo directory; refuses to run over a demo someone left running here."""
     if _demo_objects():
         message = "a kamalpy demo already runs on this engine (kamalpy demo --remove)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return tmp_path / "demo"
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.deploy_support import HOSTS, LoadClient, Service, make_service, publish
-from tests.testbed import Bed, proc
+from tests.testbed import Bed, prereq, proc
 from tests.testbed.state import load
 
 
@@ -74,7 +74,7 @@ def _kill_sshd(bed: Bed, host: str) -> None:
 
 def _restart_sshd(bed: Bed, host: str) -> None:
     h = bed.host(host)
-    sshd = ["/usr/sbin/sshd", "-D", "-e", "-f", str(Path(bed.run_dir) / host / "sshd_config")]
+    sshd = [prereq.tool_path("sshd"), "-D", "-e", "-f", str(Path(bed.run_dir) / host / "sshd_config")]
     named = ["unshare", "--uts", "sh", "-c", 'hostname "$1" && shift && exec "$@"', "sh", host]
     pid = proc.spawn(h.netns_argv([*named, *sshd]), Path(bed.run_dir) / "logs" / f"{host}-sshd.log")
     state = load(Path(bed.run_dir) / "state.json")

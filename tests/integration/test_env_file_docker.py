@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 import tarfile
 import uuid
@@ -17,10 +16,10 @@ from hypothesis import strategies as st
 from kamalpy.commands.env_file import env_file_problem, render_env_file
 from kamalpy.errors import SecretsError
 from kamalpy.sensitive import Sensitive
+from tests.support.ci import require_tool
 
 pytestmark = pytest.mark.integration
 
-BUSYBOX = Path("/bin/busybox")
 TRICKY = st.sampled_from(
     ["\n", "\r", "\r\n", "=", '"', "'", "#", " ", "\t", "\\", "$", "é", "😀", "\u2028", "\x0b"]
 )
@@ -34,12 +33,12 @@ VALUES = st.one_of(
 @pytest.fixture(scope="module")
 def probe_image() -> Iterator[str]:
     """A FROM-scratch image whose only process prints its own environment (NUL-separated)."""
-    if shutil.which("docker") is None or not BUSYBOX.exists():
-        pytest.skip("needs docker and busybox-static")
+    require_tool("docker", "apt-get install docker.io")
+    busybox = require_tool("busybox", "apt-get install busybox-static")
     tag = f"kamalpy-secrets-envprobe:{uuid.uuid4().hex[:8]}"
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        tar.add(BUSYBOX, arcname="bin/busybox")
+        tar.add(busybox, arcname="bin/busybox")
     change = 'ENTRYPOINT ["/bin/busybox", "cat", "/proc/self/environ"]'
     subprocess.run(
         ["docker", "import", "-c", change, "-", tag],

@@ -23,6 +23,7 @@ from kamalpy.executor.base import LOCAL, Target
 from kamalpy.executor.fanout import on_hosts
 from kamalpy.executor.routing import RoutingExecutor
 from kamalpy.sensitive import Sensitive
+from tests.support.ci import require_tool
 from tests.support.configs import make_config
 from tests.testbed import Bed
 
@@ -54,7 +55,7 @@ def context_dir(tmp_path: Path) -> Path:
     """A build context: busybox FROM scratch, nothing pulled."""
     root = tmp_path / "svc"
     root.mkdir()
-    shutil.copy("/bin/busybox", root / "busybox")
+    shutil.copy(require_tool("busybox", "apt-get install busybox-static"), root / "busybox")
     (root / "Dockerfile").write_text(
         'FROM scratch\nCOPY busybox /bin/busybox\nARG NOTE\nCMD ["/bin/busybox", "sleep", "60"]\n'
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,13 +16,11 @@ from kamalpy.secrets.crypto import FileIdentity
 from kamalpy.secrets.format import seal
 from kamalpy.secrets.identity import Identity
 from kamalpy.secrets.store import write_secrets
+from tests.support.ci import require_tool
 
 pytestmark = pytest.mark.integration
 
-if shutil.which("age") is None:
-    if os.environ.get("CI") == "true":
-        pytest.fail("the age CLI is required in CI (apt-get install age)", pytrace=False)
-    pytest.skip("the age CLI is not installed (apt-get install age)", allow_module_level=True)
+require_tool("age", "apt-get install age", module_level=True)
 
 
 def age_keygen(folder: Path) -> tuple[Path, AgeIdentity]:

@@ -12,6 +12,7 @@ import pytest
 from kamalpy.secrets import api, members
 from kamalpy.secrets.age import AgeIdentity
 from kamalpy.secrets.identity import Identity
+from tests.support.ci import require_tool
 
 pytestmark = pytest.mark.integration
 WORKTREE = Path(__file__).resolve().parents[2]
@@ -23,8 +24,8 @@ def git(root: Path, *args: str) -> str:
     ).stdout
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_git_diff_shows_which_secret_changed_and_no_value(tmp_path: Path) -> None:
+    require_tool("git", "apt-get install git")
     key = AgeIdentity.generate()
     who = Identity((key,), "t")
     git(tmp_path, "init", "-q")

@@ -93,19 +93,18 @@ def test_variants_serve_their_own_behaviour(
     assert fetch(bed, "h2", f"http://{ip['v2']}/up") == "ok\n"
     assert fetch(bed, "h2", f"http://{ip['bad-up']}/version") == "bad-up\n"
     assert fetch(bed, "h2", f"http://{ip['bad-up']}/up", timeout=0).startswith("FAILED")
-    began = time.monotonic()
-    assert fetch(bed, "h2", f"http://{ip['slow']}/cgi-bin/slow") == "slow done\n"
-    assert time.monotonic() - began >= 2
+    slow = f"http://{ip['slow']}/cgi-bin/slow"
+    # curl's own timer, not this test's clock: within 1 s the slow page has not answered (28).
+    assert bed.in_netns("h2", "curl", "-fsS", "--max-time", "1", slow, check=False).returncode == 28
+    assert fetch(bed, "h2", slow) == "slow done\n"
 
 
 def test_slow_start_variant_answers_only_after_its_delay(
     bed: Bed, app_images: dict[str, str], run_app: list[tuple[str, str]]
 ) -> None:
-    began = time.monotonic()
     ip = start(bed, run_app, "h3", app_images["slow-start"])
     assert fetch(bed, "h3", f"http://{ip}/up", timeout=0).startswith("FAILED")
     assert fetch(bed, "h3", f"http://{ip}/up", timeout=20) == "ok\n"
-    assert time.monotonic() - began >= 3
 
 
 def test_env_variant_shows_its_environment_byte_exact(
@@ -123,9 +122,10 @@ def test_apps_stop_promptly_without_init(
 ) -> None:
     start(bed, run_app, "h1", app_images["v1"])
     host, name = run_app[-1]
-    began = time.monotonic()
     bed.ssh(host, "docker", "stop", name)
-    assert time.monotonic() - began < 3
+    # An app that ignored SIGTERM would be killed after docker's 10 s grace: exit code 137.
+    code = bed.ssh(host, "docker", "inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip()
+    assert code != "137"
 
 
 def test_traefik_image_runs_on_a_host(bed: Bed, traefik_image: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from tests.testbed import proc
+from tests.testbed import prereq, proc
 from tests.testbed.registry import registry_port, socket_path
 from tests.testbed.spec import Host, bridge_name, gateway_ip
 from tests.testbed.state import State
@@ -107,7 +107,7 @@ def start_daemons(state: State, host: Host, run: Path, data: Path) -> None:
     socat = ["socat", listen, f"UNIX-CONNECT:{socket_path(run)}"]
     pid = proc.spawn(_net(host, socat), logs / f"{host.name}-socat.log")
     state.note_process(f"socat {host.name}", pid)
-    sshd = ["/usr/sbin/sshd", "-D", "-e", "-f", str(sshd_config(host, hdir))]
+    sshd = [prereq.tool_path("sshd"), "-D", "-e", "-f", str(sshd_config(host, hdir))]
     # Own UTS namespace: `hostname` on h1 says h1.
     named = ["unshare", "--uts", "sh", "-c", 'hostname "$1" && shift && exec "$@"', "sh", host.name]
     pid = proc.spawn(host.netns_argv([*named, *sshd]), logs / f"{host.name}-sshd.log")

@@ -14,11 +14,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tests.testbed import proc
+from tests.testbed import prereq, proc
 from tests.testbed.spec import CACHE_ROOT, Bed
 from tests.testbed.state import load
 
-BUSYBOX = Path("/bin/busybox")
 APPLETS = ("sh", "httpd", "sleep", "cat", "env", "kill", "wget", "echo", "ls", "printf")
 VARIANTS = ("v1", "v2", "slow-start", "bad-up", "slow", "env")
 LOCAL = "kamalpy-testbed"  # local cache repository in the root engine; registry tags are per bed
@@ -103,7 +102,7 @@ def app_dockerfile(service: str | None) -> str:
 
 def app_binaries() -> dict[str, Path]:
     """busybox; its applets are symlinks made in the build context."""
-    return {"bin/busybox": BUSYBOX}
+    return {"bin/busybox": Path(prereq.tool_path("busybox"))}
 
 
 def build_app(variant: str, service: str | None = None) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
+
+from tests.support.ci import find_tool
 
 TOOLS = (
     "dockerd",
@@ -31,7 +32,7 @@ def missing() -> list[str]:
     """Human names of the prerequisites that are absent (empty list: the bed can run)."""
     if os.geteuid() != 0:
         return ["root (the bed creates network namespaces and daemons)"]
-    absent = [f"`{tool}` on PATH" for tool in TOOLS if shutil.which(tool) is None]
+    absent = [f"`{tool}` on PATH" for tool in TOOLS if find_tool(tool) is None]
     if absent:
         return absent
     if _fails(["ip", "netns", "list"]):
@@ -39,6 +40,14 @@ def missing() -> list[str]:
     if _fails(["docker", "version"]):
         absent.append("a running dockerd on the default socket (images are built there)")
     return absent
+
+
+def tool_path(name: str) -> str:
+    """Absolute path of a prerequisite, found the way `missing()` checked for it."""
+    found = find_tool(name)
+    if found is None:
+        raise RuntimeError(f"`{name}` is not on PATH (scripts/bootstrap-host installs it)")
+    return found
 
 
 def _fails(argv: list[str]) -> bool:

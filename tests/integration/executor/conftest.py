@@ -16,6 +16,7 @@ import pytest
 from kamalpy.commands.ssh import SshSettings
 from kamalpy.executor.base import Target
 from kamalpy.executor.process import ProcessRunner, run_process, run_process_direct
+from tests.support.ci import require_tool, unavailable
 
 HOST_ADDRESSES = {"h1": "127.0.0.11", "h2": "127.0.0.12", "h3": "127.0.0.13"}
 
@@ -77,8 +78,9 @@ def _write_configs(directory: Path, port: int) -> Path:
 @pytest.fixture(scope="session")
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSshd]:
     """Start sshd for the session; skip when not root (sshd needs it to switch users)."""
-    if os.geteuid() != 0 or not Path("/usr/sbin/sshd").exists():
-        pytest.skip("needs root and /usr/sbin/sshd")
+    if os.geteuid() != 0:
+        unavailable("needs root (sshd switches users)")
+    sshd_path = require_tool("sshd", "apt-get install openssh-server")
     directory = tmp_path_factory.mktemp("sshd")
     directory.chmod(0o700)
     port = _free_port()
@@ -86,7 +88,7 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSshd]:
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     log = directory / "sshd.log"
     process = subprocess.Popen(
-        ["/usr/sbin/sshd", "-D", "-f", str(directory / "sshd_config"), "-E", str(log)]
+        [sshd_path, "-D", "-f", str(directory / "sshd_config"), "-E", str(log)]
     )
     _wait_listening(HOST_ADDRESSES["h1"], port)
     server = LocalSshd(process, directory, port, log, SshSettings(config_file=str(client)))
