@@ -19,7 +19,7 @@ _HTTP_GET = r"""exec 3<>"/dev/tcp/$1/$2" || exit 7
 cat <&3""".replace("@REQUEST@", _REQUEST)
 
 _HEALTH = r"""state=$(docker inspect --format '@FORMAT@' "$1") || exit 3
-set -- $state "$2" "$3"
+set -- "${state%% *}" "${state#* }" "$2" "$3"
 [ "$1" = running ] || { echo "container is $1"; exit 4; }
 [ -n "$2" ] || { echo "container has no address on network kamal"; exit 5; }
 exec 3<>"/dev/tcp/$2/$3" || { echo "connection to $2:$3 refused"; exit 6; }
