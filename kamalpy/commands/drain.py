@@ -13,7 +13,8 @@ Argv = tuple[str, ...]
 
 ESTABLISHED = "01"
 
-_AWK = "substr($2, length($2) - 4) == p && $4 == st { n++ } END { print n + 0 }"
+# The filter as the host runs it; tests feed this very text to awk.
+AWK_FILTER = "substr($2, length($2) - 4) == p && $4 == st { n++ } END { print n + 0 }"
 _COUNT = r"""port=$(printf '%04X' "$1"); shift; total=0
 for name in "$@"; do
   pid=$(docker inspect --format '{{.State.Pid}}' "$name" 2>/dev/null) || continue
@@ -23,7 +24,7 @@ for name in "$@"; do
   total=$((total + n))
 done
 echo "$total"
-""".replace("@AWK@", _AWK)
+""".replace("@AWK@", AWK_FILTER)
 
 
 def in_flight_argv(containers: Sequence[str], app_port: int) -> Argv:
@@ -55,13 +56,3 @@ def in_flight_old_argv(
         keep,
     )
 
-
-def count_established(proc_net_tcp: str, port: int) -> int:
-    """Python twin of the awk filter, for tests: established sockets with local port `port`."""
-    wanted = f":{port:04X}"
-    count = 0
-    for line in proc_net_tcp.splitlines()[1:]:
-        fields = line.split()
-        if len(fields) > 3 and fields[1].endswith(wanted) and fields[3] == ESTABLISHED:
-            count += 1
-    return count

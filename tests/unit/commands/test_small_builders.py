@@ -4,7 +4,7 @@ import base64
 
 import pytest
 
-from kamalpy.commands import audit, drain, health, hooks, lock
+from kamalpy.commands import audit, health, hooks, lock
 
 
 def test_lock_paths_and_details_are_base64_like_kamal() -> None:
@@ -47,21 +47,6 @@ def test_hook_env_names_and_formats() -> None:
         "KAMAL_HOSTS": "a,b", "KAMAL_COMMAND": "deploy", "KAMAL_ROLES": "web",
         "KAMAL_RUNTIME": "3",
     }  # fmt: skip
-
-
-PROC_NET_TCP = """\
-  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
-   0: 00000000:0050 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1
-   1: 020012AC:0050 030012AC:D2F0 01 00000000:00000000 00:00000000 00000000     0        0 2
-   2: 020012AC:0050 030012AC:D2F2 06 00000000:00000000 00:00000000 00000000     0        0 3
-   3: 020012AC:1F90 030012AC:D2F4 01 00000000:00000000 00:00000000 00000000     0        0 4
-   4: 020012AC:D2F6 030012AC:0050 01 00000000:00000000 00:00000000 00000000     0        0 5
-"""
-
-
-def test_count_established_counts_only_established_on_local_port() -> None:
-    assert drain.count_established(PROC_NET_TCP, 80) == 1
-    assert drain.count_established(PROC_NET_TCP, 8080) == 1
 
 
 def test_healthcheck_passes_values_positionally() -> None:

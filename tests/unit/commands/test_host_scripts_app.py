@@ -1,0 +1,164 @@
+"""The deploy's host-side scripts run for real against a recording stand-in `docker`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kamalpy.commands import app, app_scripts, docker_build, proxy
+from tests.support.hostsh import HostShell
+
+NEWEST_FIRST = "hey-web-v5\nhey-web-v4\nhey-web-v3\nhey-web-v2\nhey-web-v1\n"
+RUN = ("docker", "run", "--detach", "--name", "hey-web-v2", "hey:v2")
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> HostShell:
+    return HostShell(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("keep", "removed"),
+    [
+        (0, ["hey-web-v5", "hey-web-v4", "hey-web-v3", "hey-web-v2", "hey-web-v1"]),
+        (1, ["hey-web-v4", "hey-web-v3", "hey-web-v2", "hey-web-v1"]),
+        (2, ["hey-web-v3", "hey-web-v2", "hey-web-v1"]),
+        (4, ["hey-web-v1"]),
+        (5, []),
+        (9, []),
+    ],
+)
+def test_prune_keeps_exactly_the_newest_keep_stopped_containers(
+    host: HostShell, keep: int, removed: list[str]
+) -> None:
+    host.answer("ps", "status=exited", stdout=NEWEST_FIRST)
+    done = host.run(app_scripts.prune_containers_argv("hey", "web", "prod", keep))
+    assert done.returncode == 0, done.stderr
+    assert host.commands("rm") == [("rm", "--", name) for name in removed]
+    (ps,) = host.commands("ps")
+    assert ps == ("ps", "--all", "--filter", "label=service=hey", "--filter",
+                  "label=destination=prod", "--filter", "label=role=web", "--filter",
+                  "status=created", "--filter", "status=exited", "--filter", "status=dead",
+                  "--format", "{{.Names}}")  # fmt: skip
+
+
+@pytest.mark.parametrize(("timeout", "wait"), [(None, ()), (30, ("-t", "30"))])
+def test_retire_stops_every_other_running_container_then_prunes_beyond_retain(
+    host: HostShell, timeout: int | None, wait: tuple[str, ...]
+) -> None:
+    host.answer("ps", "status=running", stdout="hey-web-v2\nhey-web-v1\nhey-web-v0\n")
+    host.answer("ps", "status=exited", stdout="hey-web-v1\nhey-web-v0\nhey-web-old\n")
+    done = host.run(app_scripts.retire_argv("hey", "web", None, "hey-web-v2", timeout, 1))
+    assert done.returncode == 0, done.stderr
+    verbs = [c[0] for c in host.calls]
+    assert verbs == ["ps", "stop", "ps", "rm", "rm"]
+    assert host.commands("stop") == [("stop", *wait, "hey-web-v1", "hey-web-v0")]
+    assert host.commands("rm") == [("rm", "--", "hey-web-v0"), ("rm", "--", "hey-web-old")]
+    assert "label=destination=" in host.calls[0] and "label=role=web" in host.calls[2]
+
+
+def test_retire_with_nothing_else_running_stops_nothing_and_succeeds(host: HostShell) -> None:
+    host.answer("ps", "status=running", stdout="hey-web-v2\n")
+    done = host.run(app_scripts.retire_argv("hey", "web", None, "hey-web-v2", None, 5))
+    assert done.returncode == 0, done.stderr
+    assert host.commands("stop") == [] and host.commands("rm") == []
+
+
+def test_running_others_lists_all_but_the_new_container(host: HostShell) -> None:
+    host.answer("ps", stdout="hey-web-v2\nhey-web-v1\nhey-web-v2x\n")
+    done = host.run(app_scripts.running_others_argv("hey", "web", None, "hey-web-v2"))
+    assert (done.returncode, done.stdout) == (0, "hey-web-v1\nhey-web-v2x\n")
+    host.rows.clear()
+    host.answer("ps", stdout="hey-web-v2\n")
+    assert host.run(app_scripts.running_others_argv("hey", "web", None, "hey-web-v2")).returncode == 0
+
+
+def test_boot_runs_the_new_container_when_there_is_none(host: HostShell) -> None:
+    host.answer("inspect", status=1, stderr="Error: No such object: hey-web-v2")
+    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=False))
+    assert (done.returncode, done.stdout) == (0, "boot\n")
+    assert host.calls[-1] == RUN[1:]
+    assert host.commands("rm") == [] and host.commands("start") == []
+
+
+def test_boot_reuses_a_running_container_of_that_version(host: HostShell) -> None:
+    host.answer("inspect", stdout="running\n")
+    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=True))
+    assert (done.returncode, done.stdout) == (0, "reuse\n")
+    assert [c[0] for c in host.calls] == ["inspect"]
+
+
+def test_boot_starts_a_stopped_one_again_on_rollback(host: HostShell) -> None:
+    host.answer("inspect", stdout="exited\n")
+    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=True))
+    assert (done.returncode, done.stdout) == (0, "started\n")
+    assert host.calls[1:] == [("start", "hey-web-v2")]
+
+
+def test_boot_replaces_a_stopped_leftover_on_deploy(host: HostShell) -> None:
+    host.answer("inspect", stdout="exited\n")
+    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=False))
+    assert (done.returncode, done.stdout) == (0, "boot\n")
+    assert host.calls[1:] == [("rm", "--force", "hey-web-v2"), RUN[1:]]
+
+
+def test_boot_fails_when_the_leftover_cannot_be_removed(host: HostShell) -> None:
+    host.answer("inspect", stdout="dead\n")
+    host.answer("rm", status=1)
+    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=False))
+    assert done.returncode == 1 and "boot" not in done.stdout
+    assert host.commands("run") == []
+
+
+@pytest.mark.parametrize(("exists", "created"), [(0, False), (1, True)])
+def test_preflight_creates_the_kamal_network_only_when_missing(
+    host: HostShell, exists: int, created: bool
+) -> None:
+    host.answer("network", "inspect", status=exists)
+    done = host.run(app_scripts.network_create_argv())
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (("network", "create", "kamal") in host.calls) is created
+
+
+def test_pull_checked_tags_an_image_of_this_service(host: HostShell) -> None:
+    host.answer("image", "inspect", stdout="hey")
+    argv = docker_build.pull_checked_argv("r/hey:v2", "hey", tags=("r/hey:latest", "hey:v2"))
+    done = host.run(argv)
+    assert done.returncode == 0, done.stderr
+    assert host.calls[0] == ("pull", "r/hey:v2")
+    assert host.commands("tag") == [("tag", "r/hey:v2", "r/hey:latest"), ("tag", "r/hey:v2", "hey:v2")]
+
+
+def test_pull_checked_refuses_another_service_s_image(host: HostShell) -> None:
+    host.answer("image", "inspect", stdout="other")
+    done = host.run(docker_build.pull_checked_argv("r/hey:v2", "hey", tags=("r/hey:latest",)))
+    assert (done.returncode, done.stdout) == (docker_build.LABEL_MISMATCH, "other")
+    assert host.commands("tag") == []
+
+
+def test_pull_checked_stops_at_a_failed_pull(host: HostShell) -> None:
+    host.answer("pull", status=1)
+    assert host.run(docker_build.pull_checked_argv("r/hey:v2", "hey")).returncode == 1
+    assert [c[0] for c in host.calls] == ["pull"]
+
+
+def test_proxy_boot_mounts_directories_made_under_home(host: HostShell) -> None:
+    settings = proxy.ProxySettings(image="traefik:v3", http_port=80, https_port=443,
+                                   api_port=8081, ssl=False, bind_ips=())  # fmt: skip
+    argv = proxy.run_argv(settings)
+    done = host.run(argv)
+    assert done.returncode == 0, done.stderr
+    assert (host.home / proxy.DYNAMIC_DIR).is_dir() and (host.home / proxy.ACME_DIR).is_dir()
+    (run,) = host.calls
+    assert run[:5] == (
+        "run", "--volume", f"{host.home}/{proxy.DYNAMIC_DIR}:{proxy.CONTAINER_DYNAMIC_DIR}:ro",
+        "--volume", f"{host.home}/{proxy.ACME_DIR}:{proxy.CONTAINER_ACME_DIR}",
+    )  # fmt: skip
+    assert run[5:] == argv[4:]
+
+
+def test_grep_output_filters_both_streams_by_the_pattern(host: HostShell) -> None:
+    host.answer("logs", stdout="GET /up\nnoise\n", stderr="GET /x failed\n")
+    done = host.run(app.grep_output_argv(("docker", "logs", "hey-web-v2"), "GET"))
+    assert sorted(done.stdout.splitlines()) == ["GET /up", "GET /x failed"]
