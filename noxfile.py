@@ -74,12 +74,14 @@ def selects_tests(posargs: list[str]) -> bool:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff check, ruff format --check, mypy --strict on kamalpy/, and the layer contract."""
+    """ruff, ruff format --check, mypy --strict, the layer contract, shellcheck on host scripts."""
     session.install("-e", ".[lint,test]")
     session.run("ruff", "check", "kamalpy", "tests", "noxfile.py", "bench")
     session.run("ruff", "format", "--check", "kamalpy", "tests", "noxfile.py", "bench")
     session.run("mypy", "kamalpy")
     session.run("lint-imports")
+    # Every sh -c script kamalpy sends to hosts, through shellcheck (a Debian package).
+    session.run("python", "-m", "tests.support.host_scripts")
 
 
 @nox.session(python=PYTHON)

@@ -55,4 +55,3 @@ def in_flight_old_argv(
         role,
         keep,
     )
-

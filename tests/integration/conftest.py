@@ -1,7 +1,8 @@
 """The real multi-host bed as session fixtures: brought up once per pytest run, always removed.
 
 Policy when the machine cannot run the bed (not root, no dockerd, no `ip netns`, no sshd...):
-in CI (tests.support.ci.in_ci: CI set to a true value) collection fails naming what is missing; otherwise integration tests are skipped.
+in CI (tests.support.ci.in_ci: CI set to a true value) collection fails naming what is
+missing; otherwise integration tests are skipped.
 """
 
 from __future__ import annotations

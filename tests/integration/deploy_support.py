@@ -85,10 +85,11 @@ class Service:
             capture_output=True, text=True, timeout=timeout,
         )  # fmt: skip
 
-    def popen(self, *args: str) -> subprocess.Popen[str]:
+    def popen(self, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
         """Start kamalpy without waiting."""
         return subprocess.Popen(
-            [sys.executable, "-m", "kamalpy", *args], cwd=self.root, env=self.env(),
+            [sys.executable, "-m", "kamalpy", *args], cwd=self.root,
+            env={**self.env(), **(extra_env or {})},
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
 

@@ -74,7 +74,13 @@ def _kill_sshd(bed: Bed, host: str) -> None:
 
 def _restart_sshd(bed: Bed, host: str) -> None:
     h = bed.host(host)
-    sshd = [prereq.tool_path("sshd"), "-D", "-e", "-f", str(Path(bed.run_dir) / host / "sshd_config")]
+    sshd = [
+        prereq.tool_path("sshd"),
+        "-D",
+        "-e",
+        "-f",
+        str(Path(bed.run_dir) / host / "sshd_config"),
+    ]
     named = ["unshare", "--uts", "sh", "-c", 'hostname "$1" && shift && exec "$@"', "sh", host]
     pid = proc.spawn(h.netns_argv([*named, *sshd]), Path(bed.run_dir) / "logs" / f"{host}-sshd.log")
     state = load(Path(bed.run_dir) / "state.json")

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.ci import require_tool
 from tests.integration.deploy_support import HOSTS, Service, make_service, publish
-from tests.testbed import Bed
+from tests.support.ci import require_tool
+from tests.testbed import Bed, proc
 
 
 @pytest.fixture(scope="module")
@@ -150,21 +150,66 @@ def test_second_concurrent_deploy_fails_naming_the_lock_holder(svc: Service) -> 
     assert held.returncode == 0, held.stderr
     try:
         result = svc.kamalpy("deploy", "--skip-push", "--version", "v2")
-        assert result.returncode == 3
-        assert "someone else deploying" in result.stderr and "Locked by:" in result.stderr
-        waiting = svc.popen("deploy", "--skip-push", "--version", "v2", "--lock-wait", "60")
-        assert waiting.stdout is not None
-        seen = []
-        for line in waiting.stdout:  # release only once it is really queued behind the lock
-            seen.append(line)
-            if "waiting up to 60s for the deploy lock held by" in line:
-                break
     finally:
         released = svc.kamalpy("lock", "release")
     assert released.returncode == 0
-    out = "".join(seen) + waiting.communicate(timeout=120)[0]
-    assert waiting.returncode == 0, out
+    assert result.returncode == 3
+    assert "someone else deploying" in result.stderr and "Locked by:" in result.stderr
+
+
+# Holds a deploy inside its pre-deploy hook (under the lock) until the test creates $FLOW_HOLD.
+HOLD_HOOK = """#!/bin/sh
+[ -n "$FLOW_HOLD" ] || exit 0
+touch "$FLOW_HOLD.held"
+while [ ! -e "$FLOW_HOLD" ]; do sleep 0.1; done
+"""
+
+
+def test_lock_wait_queues_a_deploy_until_the_running_one_is_done(
+    svc: Service, tmp_path: Path
+) -> None:
+    hook = svc.root / ".kamal/hooks/pre-deploy"
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(HOLD_HOOK)
+    hook.chmod(0o755)
+    hold = tmp_path / "go"
+    first = svc.popen(
+        "deploy", "--skip-push", "--version", "v1", extra_env={"FLOW_HOLD": str(hold)}
+    )
+    try:
+        assert proc.wait_until(lambda: Path(f"{hold}.held").exists(), timeout=120)
+        second = svc.popen("deploy", "--skip-push", "--version", "v2", "--lock-wait", "120")
+        assert second.stdout is not None
+        seen = []
+        for line in second.stdout:  # let the first go on only once the second is queued
+            seen.append(line)
+            if "waiting up to 120s for the deploy lock held by: Locked by:" in line:
+                break
+        assert "waiting up to 120s" in "".join(seen), "".join(seen)
+        assert second.poll() is None
+    finally:
+        hold.touch()
+        hook.unlink()
+    first_out = first.communicate(timeout=180)[0]
+    second_out = "".join(seen) + second.communicate(timeout=180)[0]
+    assert (first.returncode, second.returncode) == (0, 0), first_out + second_out
+    audit = svc.ssh("h1", "cat .kamal/flow-audit.log")
+    assert audit.rindex("Deployed flow version v1") < audit.rindex("Deployed flow version v2")
     assert [svc.get(h)[1] for h in HOSTS] == ["v2\n"] * 3
+
+
+def test_boot_limit_one_boots_and_checks_each_host_before_the_next(svc: Service) -> None:
+    config = svc.root / "config/deploy.yml"
+    original = config.read_text()
+    config.write_text(original + "boot:\n  limit: 1\n")
+    try:
+        result = svc.kamalpy("deploy", "--skip-push", "--version", "v1")
+    finally:
+        config.write_text(original)
+    assert result.returncode == 0, result.stdout + result.stderr
+    steps = re.findall(r"^\s+(h\d)\s+web: (boot|healthy) flow-web-v1\s", result.stdout, re.M)
+    assert steps == [(h, what) for h in HOSTS for what in ("boot", "healthy")], result.stdout
+    assert [svc.get(h)[1] for h in HOSTS] == ["v1\n"] * 3
 
 
 def test_two_deploys_at_once_one_wins_the_other_names_the_holder(svc: Service) -> None:

@@ -40,6 +40,12 @@ exit 0
 """
 
 
+# What a stock host offers the scripts besides docker; linked into the scratch bin, which is the
+# whole PATH, so this machine's real docker (if any) can never answer in the stand-in's place.
+TOOLS = ("sh", "bash", "awk", "cat", "grep", "tail", "xargs", "mkdir", "install", "base64", "rm",
+         "timeout", "sleep", "env", "touch", "dirname")  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Row:
     """One answer of the stand-in: when every token of `match` is among the arguments."""
@@ -66,9 +72,18 @@ class HostShell:
         docker = self.bin / "docker"
         docker.write_text(_STAND_IN)
         docker.chmod(0o755)
+        for tool in TOOLS:
+            found = shutil.which(tool, path="/usr/bin:/bin")
+            if found is not None:
+                (self.bin / tool).symlink_to(found)
 
     def answer(
-        self, *match: str, stdout: str = "", stderr: str = "", status: int = 0, times: int | None = None
+        self,
+        *match: str,
+        stdout: str = "",
+        stderr: str = "",
+        status: int = 0,
+        times: int | None = None,
     ) -> None:
         """Answer `docker` calls whose arguments include every token of `match` (first row wins)."""
         self.rows.append(Row(match, stdout, stderr, status, times))
@@ -76,7 +91,7 @@ class HostShell:
     def run(self, argv: Sequence[str], *, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
         """Run argv (an `sh -c` builder's output) with only this host's docker and the basics."""
         self._write_rows()
-        env = {"PATH": f"{self.bin}:/usr/bin:/bin", "HOME": str(self.home), "LC_ALL": "C"}
+        env = {"PATH": str(self.bin), "HOME": str(self.home), "LC_ALL": "C"}
         return subprocess.run(
             list(argv), cwd=self.home, env=env, input=stdin.decode(), capture_output=True,
             text=True, timeout=30, check=False,

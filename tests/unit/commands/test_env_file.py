@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from kamalpy.commands.env_file import render_env_file
+from kamalpy.commands.env_file import MAX_LINE_BYTES, env_file_problem, render_env_file
 from kamalpy.errors import SecretsError
 from kamalpy.sensitive import Sensitive
 
@@ -52,3 +52,20 @@ def test_select_env_maps_aliases_to_their_secrets() -> None:
     assert render_env_file(env) == b"DB_PASSWORD=pw\nTOKEN=t\n"
     with pytest.raises(SecretsError, match="env X: secret MISSING"):
         select_env([("X", "MISSING")], resolved)
+
+
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [
+        ("x" * (MAX_LINE_BYTES - 2), None),  # L=... is exactly the limit
+        ("x" * (MAX_LINE_BYTES - 1), MAX_LINE_BYTES + 1),  # one byte over
+        ("é" * 32766 + "x", None),  # bytes, not characters, count: 2 + 65532 + 1
+        ("é" * 32767, MAX_LINE_BYTES + 1),  # 32769 characters, 65536 bytes
+    ],
+)
+def test_the_line_limit_is_docker_s_on_both_sides(value: str, size: int | None) -> None:
+    problem = env_file_problem("L", value)
+    if size is None:
+        assert problem is None
+    else:
+        assert problem == f"NAME=value is {size} bytes; Docker's env-file lines stop at 65535"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kamalpy.commands import app, app_scripts, docker_build, proxy
+from kamalpy.commands import app, app_scripts, docker_build, health, proxy
 from tests.support.hostsh import HostShell
 
 NEWEST_FIRST = "hey-web-v5\nhey-web-v4\nhey-web-v3\nhey-web-v2\nhey-web-v1\n"
@@ -71,7 +71,9 @@ def test_running_others_lists_all_but_the_new_container(host: HostShell) -> None
     assert (done.returncode, done.stdout) == (0, "hey-web-v1\nhey-web-v2x\n")
     host.rows.clear()
     host.answer("ps", stdout="hey-web-v2\n")
-    assert host.run(app_scripts.running_others_argv("hey", "web", None, "hey-web-v2")).returncode == 0
+    assert (
+        host.run(app_scripts.running_others_argv("hey", "web", None, "hey-web-v2")).returncode == 0
+    )
 
 
 def test_boot_runs_the_new_container_when_there_is_none(host: HostShell) -> None:
@@ -127,7 +129,10 @@ def test_pull_checked_tags_an_image_of_this_service(host: HostShell) -> None:
     done = host.run(argv)
     assert done.returncode == 0, done.stderr
     assert host.calls[0] == ("pull", "r/hey:v2")
-    assert host.commands("tag") == [("tag", "r/hey:v2", "r/hey:latest"), ("tag", "r/hey:v2", "hey:v2")]
+    assert host.commands("tag") == [
+        ("tag", "r/hey:v2", "r/hey:latest"),
+        ("tag", "r/hey:v2", "hey:v2"),
+    ]
 
 
 def test_pull_checked_refuses_another_service_s_image(host: HostShell) -> None:
@@ -162,3 +167,20 @@ def test_grep_output_filters_both_streams_by_the_pattern(host: HostShell) -> Non
     host.answer("logs", stdout="GET /up\nnoise\n", stderr="GET /x failed\n")
     done = host.run(app.grep_output_argv(("docker", "logs", "hey-web-v2"), "GET"))
     assert sorted(done.stdout.splitlines()) == ["GET /up", "GET /x failed"]
+
+
+@pytest.mark.parametrize(("timeout", "wait"), [(None, ()), (10, ("-t", "10"))])
+def test_stop_others_stops_all_but_the_kept_container(
+    host: HostShell, timeout: int | None, wait: tuple[str, ...]
+) -> None:
+    host.answer("ps", "status=running", stdout="hey-web-v2\nhey-web-v1\n")
+    done = host.run(app_scripts.stop_others_argv("hey", "web", None, "hey-web-v2", timeout))
+    assert done.returncode == 0, done.stderr
+    assert host.commands("stop") == [("stop", *wait, "hey-web-v1")]
+
+
+def test_the_tool_check_says_ok_only_when_docker_is_there(host: HostShell) -> None:
+    assert host.run(health.TOOL_CHECK).stdout == "ok\n"
+    (host.bin / "docker").unlink()
+    done = host.run(health.TOOL_CHECK)
+    assert (done.returncode, done.stdout) == (1, "")

@@ -164,7 +164,10 @@ def test_lock_is_taken_once_read_back_and_released(host: HostShell) -> None:
     assert base64.b64decode(written) == details.encode()
     again = host.run(lock.acquire_argv("hey", "prod", "someone else"))
     assert again.returncode != 0
-    assert base64.b64decode((host.home / ".kamal/lock-hey-prod/details").read_text()) == details.encode()
+    assert (
+        base64.b64decode((host.home / ".kamal/lock-hey-prod/details").read_text())
+        == details.encode()
+    )
     assert host.run(lock.status_argv("hey", "prod")).stdout == details
     assert host.run(lock.release_argv("hey", "prod")).returncode == 0
     status = host.run(lock.status_argv("hey", "prod"))

@@ -102,7 +102,13 @@ def _noxfile(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
         (["-q", "-x", "-p", "no:cacheprovider"], False),
         (["--maxfail", "1"], False),
         (["tests/unit"], True),
-        (["-q", "tests/unit/support/test_ci.py::test_in_ci_is_false_when_unset_and_reads_the_process_environment"], True),
+        (
+            [
+                "-q",
+                "tests/unit/support/test_ci.py::test_in_ci_is_false_when_unset_and_reads_the_process_environment",
+            ],
+            True,
+        ),
         (["-k", "lock"], True),
         (["-klock"], True),
         (["-m", "integration"], True),

@@ -1,0 +1,100 @@
+"""Cross-key rules on both sides of each limit: the last accepted value and the first refused."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from kamalpy.config.rules import check_rules
+
+BASE: dict[str, Any] = {
+    "service": "app",
+    "image": "acme/app",
+    "servers": ["10.0.0.1"],
+    "registry": {"server": "ghcr.io", "username": "bot", "password": ["REGISTRY_PASSWORD"]},
+}
+
+
+def problems(**changes: Any) -> list[str]:
+    data = copy.deepcopy(BASE)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return ["/".join(map(str, p.path)) + ": " + p.message for p in check_rules(data, None)]
+
+
+def test_the_base_document_has_no_problem() -> None:
+    assert problems() == []
+
+
+@pytest.mark.parametrize(
+    ("version", "refused"),
+    [
+        ("2.11.0", False),  # exactly what kamalpy reads
+        ("2.11", False),
+        ("v2.11.0", False),
+        ("2.10.99", False),
+        ("1.9.0", False),
+        ("2.11.1", True),  # the first newer patch
+        ("2.12.0", True),
+        ("2.12", True),
+        ("3", True),
+        ("3.0.0", True),
+    ],
+)
+def test_minimum_version_newer_than_kamal_2_11_0_is_refused(version: str, refused: bool) -> None:
+    expected = [f"minimum_version: needs Kamal {version}; kamalpy reads 2.11.0 files"]
+    assert problems(minimum_version=version) == (expected if refused else [])
+
+
+@pytest.mark.parametrize("empty", ["", [], None])
+@pytest.mark.parametrize("key", ["username", "password"])
+def test_an_empty_registry_credential_is_required(key: str, empty: Any) -> None:
+    registry = {**BASE["registry"], key: empty}
+    assert problems(registry=registry) == [f"registry/{key}: is required"]
+
+
+@pytest.mark.parametrize("server", ["localhost:5000", "127.0.0.1:5000", "localhost"])
+def test_a_local_registry_needs_no_credentials(server: str) -> None:
+    assert problems(registry={"server": server, "username": ""}) == []
+
+
+def test_an_accessory_registry_is_checked_the_same_way() -> None:
+    accessory = {
+        "image": "redis",
+        "host": "10.0.0.1",
+        "registry": {"server": "ghcr.io", "username": "", "password": "x"},
+    }
+    assert problems(accessories={"db": accessory}) == [
+        "accessories/db/registry/username: is required"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("limit", "refused"),
+    [
+        (1, False),
+        ("2", False),
+        ("25%", False),
+        (" 25% ", False),
+        ("x", True),
+        ("25 %", True),
+        ("%", True),
+    ],
+)
+def test_boot_limit_is_a_number_or_a_percentage(limit: Any, refused: bool) -> None:
+    expected = ['boot/limit: should be a number or a percentage like "25%"']
+    assert problems(boot={"limit": limit}) == (expected if refused else [])
+
+
+@pytest.mark.parametrize(("hosts", "refused"), [(1, False), (2, True)])
+def test_automatic_ssl_allows_exactly_one_server_per_role(hosts: int, refused: bool) -> None:
+    servers = [f"10.0.0.{i + 1}" for i in range(hosts)]
+    found = problems(servers=servers, proxy={"ssl": True, "host": "app.test"})
+    assert bool(found) is refused
+    if refused:
+        assert found[0].startswith("proxy/ssl: automatic SSL works with one server per role")

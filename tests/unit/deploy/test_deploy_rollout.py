@@ -1,0 +1,94 @@
+"""The deploy walks boot batches one after another, waiting boot.wait between them."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from kamalpy.cli.output import Console
+from kamalpy.config.model import Boot, Configuration
+from kamalpy.deploy import deploy as deploy_module
+from kamalpy.deploy import hostops
+from kamalpy.deploy.context import Context
+from kamalpy.executor.recording import RecordingExecutor
+from kamalpy.plan import deploy_plan
+from kamalpy.sensitive import Sensitive
+from tests.unit.deploy.sample import HOSTS, sample_config
+
+
+def workers_only(boot: Boot) -> Configuration:
+    """One unproxied role on the three hosts: ready as soon as it runs (no delay)."""
+    base = sample_config()
+    workers = dataclasses.replace(base.roles[1], hosts=HOSTS)
+    return dataclasses.replace(
+        base, roles=(workers,), primary_role="workers", boot=boot, readiness_delay=0
+    )
+
+
+def run_deploy(
+    config: Configuration, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[tuple[str, ...]], list[tuple[float, float]], RecordingExecutor]:
+    """Deploy for real against a recording executor: host groups fanned out, pauses taken."""
+    fanned: list[tuple[str, ...]] = []
+    pauses: list[tuple[float, float]] = []
+    real_fan_out = hostops.fan_out
+
+    def fan_out(ctx: Context, hosts: Sequence[str], action: Callable[[str], Any]) -> Any:
+        fanned.append(tuple(hosts))
+        return real_fan_out(ctx, hosts, action)
+
+    def pause(check: Callable[[], bool], *, interval: float, timeout: float) -> bool:
+        pauses.append((interval, timeout))
+        return check()
+
+    monkeypatch.setattr(hostops, "fan_out", fan_out)
+    monkeypatch.setattr(deploy_module, "poll_until", pause)
+    executor = RecordingExecutor()
+    ticks = itertools.count()
+    ctx = Context(
+        config=config, executor=executor, console=Console(), clock=lambda: float(next(ticks)),
+        recorded_at="2026-01-01T00:00:00Z", performer="ann", dry_run=False,
+        secrets={"DB_PASSWORD": Sensitive("s")},
+    )  # fmt: skip
+    step = deploy_plan(config).roles[0].hosts[0]
+    executor.respond(step.state, stdout="running none 0")
+    deploy_module.deploy(ctx, deploy_plan(config))
+    return fanned, pauses, executor
+
+
+def boot_order(executor: RecordingExecutor) -> list[tuple[str, str]]:
+    """(host, what) for each boot and readiness check, in the order they ran."""
+    seen = []
+    for call in executor.calls:
+        if "kamalpy-boot" in call.argv:
+            seen.append((call.target, "boot"))
+        elif call.argv[:2] == ("docker", "inspect"):
+            seen.append((call.target, "ready"))
+    return seen
+
+
+def test_boot_limit_one_boots_host_after_host_waiting_boot_wait_between(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fanned, pauses, executor = run_deploy(workers_only(Boot(limit=1, wait=7)), monkeypatch)
+    assert fanned == [HOSTS, HOSTS, HOSTS[:1], HOSTS[1:2], HOSTS[2:]]  # prepare, env, 3 batches
+    assert pauses == [(7, 7), (7, 7)]  # between the batches, not before the first
+    assert boot_order(executor) == [(h, what) for h in HOSTS for what in ("boot", "ready")]
+
+
+def test_without_boot_wait_batches_follow_each_other_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fanned, pauses, _ = run_deploy(workers_only(Boot(limit=2)), monkeypatch)
+    assert fanned == [HOSTS, HOSTS, HOSTS[:2], HOSTS[2:]]
+    assert pauses == []
+
+
+def test_without_boot_limit_every_host_boots_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    fanned, pauses, _ = run_deploy(workers_only(Boot(wait=7)), monkeypatch)
+    assert fanned == [HOSTS, HOSTS, HOSTS]
+    assert pauses == []
