@@ -84,6 +84,18 @@ def lint(session: nox.Session) -> None:
     session.run("python", "-m", "tests.support.host_scripts")
 
 
+@nox.session(python=PYTHON, default=False)
+def mutants(session: nox.Session) -> None:
+    """Mutation scores (mutmut): `-- commands plan rules secrets`, or `-- listed` (issue 15's)."""
+    session.install("-e", ".[test]", "mutmut>=3.8,<4")
+    chosen = session.posargs or ["listed", "commands", "plan", "rules", "secrets"]
+    if "listed" in chosen:
+        session.run("python", "-m", "tests.mutants.listed")
+    packages = [name for name in chosen if name != "listed"]
+    if packages:  # one package at a time, one core, at low priority (see docs/testing.md)
+        session.run("python", "-m", "tests.mutants.score", *packages)
+
+
 @nox.session(python=PYTHON)
 def testbed(session: nox.Session) -> None:
     """Bring the multi-host test bed up or down by hand: nox -s testbed -- up|down|status."""
