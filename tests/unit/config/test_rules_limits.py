@@ -98,3 +98,24 @@ def test_automatic_ssl_allows_exactly_one_server_per_role(hosts: int, refused: b
     assert bool(found) is refused
     if refused:
         assert found[0].startswith("proxy/ssl: automatic SSL works with one server per role")
+
+
+@pytest.mark.parametrize(("cmd", "refused"), [("bin/jobs --queue 'a b'", False), ("echo 'open", True)])
+def test_a_cmd_must_split_into_arguments(cmd: str, refused: bool) -> None:
+    servers = {"web": ["10.0.0.1"], "jobs": {"hosts": ["10.0.0.1"], "cmd": cmd}}
+    accessory = {"image": "redis", "host": "10.0.0.1", "cmd": cmd}
+    found = problems(servers=servers, accessories={"db": accessory})
+    expected = [
+        f"{path}/cmd: cannot be split into arguments: No closing quotation"
+        for path in ("servers/jobs", "accessories/db")
+    ]
+    assert found == (expected if refused else [])
+
+
+@pytest.mark.parametrize("key", ["host", "hosts"])
+def test_automatic_ssl_accepts_host_or_hosts_and_needs_one(key: str) -> None:
+    names: Any = "app.test" if key == "host" else ["app.test"]
+    assert problems(proxy={"ssl": True, key: names}) == []
+    assert problems(proxy={"ssl": True}) == [
+        "proxy/ssl: automatic SSL needs proxy host or hosts to be set"
+    ]
