@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from kamalpy.cli.common import load_from_args
@@ -54,7 +55,9 @@ def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path):  # 
 
     def load(path: Path) -> Configuration:
         one = argparse.Namespace(**{**vars(args), "config_file": str(path), "service": None})
-        return load_from_args(one, environ, cwd=cwd, git_dirty=None)
+        config = load_from_args(one, environ, cwd=cwd, git_dirty=None)
+        # Paths are shown relative to cwd, but inputs are found from the absolute folder.
+        return replace(config, root=(cwd / config.root).resolve(), path=(cwd / config.path).resolve())
 
     return load
 

@@ -25,6 +25,7 @@ from kamalpy.deploy.delivery import (
 )
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
+from kamalpy.deploy import hostops
 from kamalpy.deploy.hostops import timed
 from kamalpy.deploy.image import goes_over_ssh
 from kamalpy.errors import KamalpyError
@@ -112,9 +113,42 @@ def deploy_many(
     with ThreadPoolExecutor(max_workers=max(1, build_workers), thread_name_prefix="kp-build") as pool:
         list(pool.map(partial(_prepare, find_image=find_image), jobs))
     ready = [job for job in jobs if job.outcome is None]
+    _prepare_hosts(ready)
     with ThreadPoolExecutor(max_workers=max(1, len(ready)), thread_name_prefix="kp-svc") as pool:
         list(pool.map(partial(_deploy_one, lock_wait=lock_wait), ready))
     return [job.outcome for job in jobs if job.outcome is not None]
+
+
+def _prepare_hosts(jobs: Sequence[Job]) -> None:
+    """Network and proxy once per host before services deploy side by side.
+
+    Two services preparing a fresh host at once would each create a `kamal` network (Docker
+    allows duplicate names under that race) and race to boot the proxy. Failures here are
+    not final: each service's own preparation meets them again and reports them as its own.
+    """
+    chosen: dict[str, tuple[Job, DeployPlan]] = {}
+    for job in jobs:
+        plan = job.plan()
+        for host in plan.hosts:
+            proxied = host in plan.proxy_hosts
+            if host not in chosen or (proxied and host not in chosen[host][1].proxy_hosts):
+                chosen[host] = (job, plan)
+
+    def prepare(host: str) -> None:
+        job, plan = chosen[host]
+        ctx = job.ctx
+        login_on(ctx, ctx.target(host), via_ssh=goes_over_ssh(ctx.config))
+        hostops.ensure_network_and_proxy(ctx, plan, host)
+
+    with ThreadPoolExecutor(max_workers=max(1, len(chosen)), thread_name_prefix="kp-prep") as pool:
+        list(pool.map(lambda host: _quietly(prepare, host), chosen))
+
+
+def _quietly(action: Callable[[str], None], host: str) -> None:
+    try:
+        action(host)
+    except KamalpyError:
+        pass  # reported by the service that meets it again
 
 
 def _fail(job: Job, error: KamalpyError, started: float) -> None:

@@ -53,7 +53,7 @@ def _deploy_yml(bed: Bed, name: str, base: str) -> dict[str, object]:
         config["proxy"] = {
             "host": f"{name}.test",
             "app_port": 80,
-            "healthcheck": {"path": "/up", "interval": 1},
+            "healthcheck": {"path": "/health", "interval": 1},
             "run": {"registry": bed.registry},
         }
     if name == "api":
@@ -176,7 +176,7 @@ def make_monorepo(bed: Bed, root: Path) -> Monorepo:
         folder = f"services/{name}"
         repo.write(f"{folder}/deploy.yml", yaml.safe_dump(_deploy_yml(bed, name, base)))
         repo.write(f"{folder}/www/version", f"{name} 1\n")
-        repo.write(f"{folder}/www/up", "ok\n")
+        repo.write(f"{folder}/www/health", "ok\n")
         repo.write(f"{folder}/pyproject.toml", _pyproject(name, name in ("api", "jobs")))
         repo.write(f"{folder}/Dockerfile", API_DOCKERFILE if name == "api" else DOCKERFILE)
     init(root, "ci", key.recipient())
