@@ -165,6 +165,9 @@ def test_three_commits_then_one_deploy_ships_all_three(repo: Monorepo) -> None:
         repo.commit(f"{service} 3")
     plan = repo.plan()
     assert {s for s, p in plan.items() if p["deploy"]} == {"web", "api", "admin"}
+    since = repo.kamalpy("plan", "--json", "--since", "HEAD~1")  # what HEAD~1 logic would see
+    changed = {s["service"] for s in json.loads(since.stdout)["services"] if s["deploy"]}
+    assert changed == {"admin"}
     deploy(repo)
     assert get(repo, "h1", "web") == (200, "web 3\n")
     assert get(repo, "h2", "api") == (200, "api 3\n")
