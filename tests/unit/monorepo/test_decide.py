@@ -157,7 +157,8 @@ def test_unlabelled_version_without_revision_fails_safe() -> None:
         (OLD_IMG, [], "build+deploy", "image inputs changed since main~3"),
         (IMG, ["services/api/deploy.yml"], "build+deploy",
          "configuration changed since main~3: services/api/deploy.yml"),
-        (None, [], "build+deploy", "did not exist at main~3, or its inputs could not be read there"),
+        (None, [], "build+deploy",
+         "did not exist at main~3, or its inputs could not be read there"),
     ],
 )  # fmt: skip
 def test_since_decides_from_git_alone(
