@@ -41,7 +41,10 @@ TARGETS = {
             "tests/unit/deploy/test_deploy_flow.py",
         ),
     ),
-    "rules": Target(("kamalpy/config/rules.py",), ("tests/unit/config/test_rules_limits.py",)),
+    "rules": Target(
+        ("kamalpy/config/rules.py",),
+        ("tests/unit/config/test_rules_limits.py", "tests/unit/config/test_rules_table.py"),
+    ),
     "secrets": Target(("kamalpy/secrets/*",), ("tests/unit/secrets",)),
 }
 
