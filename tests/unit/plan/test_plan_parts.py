@@ -18,7 +18,8 @@ def rich_config() -> Configuration:
     base = sample_config(destination="prod")
     web, workers = base.roles
     routed = Proxy(hosts=("hey.test", "www.hey.test"), app_port=3000, ssl=True,
-                   response_timeout=90, path_prefixes=("/api",), strip_path_prefix=False)  # fmt: skip
+                   response_timeout=90, path_prefixes=("/api",),
+                   strip_path_prefix=False)  # fmt: skip
     env = dataclasses.replace(web.env, tags=frozen_map({"big": Env(frozen_map({"SIZE": "L"}))}))
     web = dataclasses.replace(
         web, host_tags=frozen_map({HOSTS[1]: ("big",)}), labels=frozen_map({"team": "a"}),
@@ -86,7 +87,8 @@ DEFAULT = proxy.ProxySettings(image="traefik:v3", http_port=80, https_port=443,
     [
         (None, KamalpyExtras(), DEFAULT),
         (ProxyRun(), KamalpyExtras(), DEFAULT),
-        (ProxyRun(registry="r:5000"), KamalpyExtras(), dataclasses.replace(DEFAULT, image="r:5000/traefik:v3")),
+        (ProxyRun(registry="r:5000"), KamalpyExtras(),
+         dataclasses.replace(DEFAULT, image="r:5000/traefik:v3")),
         (ProxyRun(repository="me/traefik", version="v3.1", http_port=8080, https_port=8443,
                   bind_ips=("10.0.0.1",)), KamalpyExtras(proxy_api_port=9090),
          proxy.ProxySettings(image="me/traefik:v3.1", http_port=8080, https_port=8443,
