@@ -33,6 +33,7 @@ from kamalpy.deploy.image import goes_over_ssh
 from kamalpy.errors import KamalpyError
 from kamalpy.executor.base import LOCAL
 from kamalpy.monorepo.decide import Decision
+from kamalpy.monorepo.digests import IMAGE_LABEL
 from kamalpy.plan import DeployPlan, deploy_plan
 
 
@@ -183,7 +184,7 @@ def _prepare(job: Job, *, images: ImageLookup) -> None:
     try:
         run_hook(ctx, "pre-build", hosts=list(ctx.config.app_hosts))
         spec = build_spec(ctx.config, dict(job.labels))
-        found = images.local(ctx.config.repository, _image_labels(job.labels))
+        found = images.local(ctx.config.repository, {IMAGE_LABEL: job.decision.image_digest})
         if found is None and not via_ssh and images.registry(by_digest):
             ctx.console.info(f"{by_digest} is in the registry: reused, not rebuilt")
             job.decision = replace(job.decision, build=False, reuse_image=by_digest)
