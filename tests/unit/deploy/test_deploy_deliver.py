@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 
-from kamalpy.cli.deploy_cmd import _pull_and_tag
+from kamalpy.deploy.delivery import pull_and_tag
 from kamalpy.cli.output import Console
 from kamalpy.commands.docker_build import pull_checked_argv
 from kamalpy.config.model import Registry
@@ -35,7 +35,7 @@ def test_each_host_pulls_checks_the_label_and_tags_latest_in_one_command() -> No
     executor = RecordingExecutor()
     ctx = context(executor)
     for host in HOSTS:
-        _pull_and_tag(ctx, host)
+        pull_and_tag(ctx, host)
     config = ctx.config
     expected = pull_checked_argv(config.absolute_image, config.service, (config.latest_image,))
     assert all(executor.commands_for(host) == [expected] for host in HOSTS)
@@ -45,7 +45,7 @@ def test_a_host_whose_pull_fails_is_named_with_the_registry_error() -> None:
     executor = RecordingExecutor()
     executor.respond(("sh", "-c"), target=HOSTS[1], stderr="manifest unknown", exit_status=1)
     with pytest.raises(CommandFailed) as failure:
-        _pull_and_tag(context(executor), HOSTS[1])
+        pull_and_tag(context(executor), HOSTS[1])
     assert HOSTS[1] in failure.value.render() and "manifest unknown" in failure.value.render()
 
 
