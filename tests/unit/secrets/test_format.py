@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import difflib
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kamalpy.secrets import api
+from kamalpy.errors import SecretsError
+from kamalpy.secrets import api, members
 from kamalpy.secrets.format import parse, render
 from tests.unit.secrets.conftest import Repo
 
@@ -91,3 +93,30 @@ def test_a_64_kib_value_round_trips(repo: Repo) -> None:
     value = ("ü=#\"'\n" * 11_000)[: 64 * 1024]
     api.set_secrets(repo.root, "web", None, {"BIG": value}, repo.alice)
     assert api.get_secrets(repo.root, "web", None, repo.alice)["BIG"].reveal() == value
+
+
+# Every word the format uses for its own lines, in the case a secret name may take.
+KEYWORDS = ["mac", "scope", "destination", "recipient", "kamalpy_secrets", "MAC", "Mac"]
+
+
+def test_names_equal_to_structure_keywords_round_trip_and_keep_the_repo_usable(
+    repo: Repo,
+) -> None:
+    values = {name: f"value of {name}" for name in KEYWORDS} | {"ZED": "z", "A": "a"}
+    api.set_secrets(repo.root, "web", "prod", values, repo.alice)
+    text = repo.file("web", "prod").read_text()
+    assert parse(text, "x").names() == sorted(values)
+    assert render(parse(text, "x")) == text
+    got = api.get_secrets(repo.root, "web", "prod", repo.alice)
+    assert {name: value.reveal() for name, value in got.items()} == values
+    # recipients commands read every file: one named `mac` must not lock anyone out
+    assert members.verify(repo.root, repo.alice).problems == []
+    members.add_recipient(repo.root, "bob", str(repo.bob.recipients()[0]), ["*"], repo.alice)
+    assert api.get_secrets(repo.root, "web", "prod", repo.bob)["mac"].reveal() == "value of mac"
+
+
+def test_a_file_cut_after_a_value_named_mac_is_refused(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"mac": "m", "A": "a"}, repo.alice)
+    lines = repo.file("web").read_text().splitlines()
+    with pytest.raises(SecretsError):
+        parse("\n".join(lines[:-1]) + "\n", "x")
