@@ -92,10 +92,12 @@ def test_scopes_that_are_not_plain_names_are_refused(repo: Repo, scope: str) -> 
 
 def test_verify_checks_macs_with_an_identity(repo: Repo) -> None:
     api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
-    assert members.verify(repo.root, repo.alice) == []
+    report = members.verify(repo.root, repo.alice)
+    assert (report.problems, report.verified) == ([], ["secrets/web/default.secrets"])
     path = repo.file("web")
     path.write_text(path.read_text().replace("\nA: ", "\nA: AAAA", 1))
-    assert any("integrity check failed" in p for p in members.verify(repo.root, repo.alice))
+    problems = members.verify(repo.root, repo.alice).problems
+    assert any("integrity check failed" in p for p in problems)
 
 
 def test_find_root_walks_up_to_the_folder_with_secrets(repo: Repo) -> None:
