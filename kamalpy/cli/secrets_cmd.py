@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import shlex
-import signal
+import re
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import TypeAlias
 
 from kamalpy.cli.output import Console
+from kamalpy.cli.secrets_edit import run_edit
 from kamalpy.errors import ExitCode, SecretsError, UsageError
-from kamalpy.executor.interactive import capture_shell, run_editor
+from kamalpy.executor.interactive import capture_shell
 from kamalpy.secrets import api, members
+from kamalpy.secrets.access import describe
 from kamalpy.secrets.dotenv import parse_dotenv
-from kamalpy.secrets.edit import edit_secrets
-from kamalpy.secrets.identity import Identity, identity_path, load_identity, write_new_identity
-from kamalpy.secrets.store import display, find_root, load_policy
+from kamalpy.secrets.identity import (
+    IDENTITY_ENV,
+    Identity,
+    identity_path,
+    load_identity,
+    write_new_identity,
+)
+from kamalpy.secrets.store import display, file_identity, find_root, load_policy, secrets_path
 from kamalpy.secrets.textconv import textconv
 
 Handler = Callable[[argparse.Namespace, Console, dict[str, str]], int]
@@ -48,7 +52,12 @@ def register(subparsers: Subparsers) -> None:
     unset = _add(commands, "unset", _unset, "remove values", scope=True)
     unset.add_argument("names", nargs="+", metavar="NAME")
     _add(commands, "rotate", _rotate, "new data key, every value re-encrypted", scope=True)
-    _add(commands, "verify", _verify, "check every file (the MAC too with an identity)")
+    verify = _add(commands, "verify", _verify, "check every file's structure and MAC")
+    verify.add_argument(
+        "--structure-only",
+        action="store_true",
+        help="succeed without an identity, checking structure and recipients, not the MACs",
+    )
     importer = _add(commands, "import", _import, "encrypt a Kamal dotenv file", scope=True)
     importer.add_argument("file", type=Path, help="a .kamal/secrets-style file")
     _add(commands, "textconv", _textconv, "redacted view for git diff").add_argument(
@@ -69,7 +78,8 @@ def _register_recipients(commands: Subparsers) -> None:
     )
     remove = _add(sub, "remove", _recipients_remove, "remove a recipient, rotate its files")
     remove.add_argument("name")
-    _add(sub, "sync", _recipients_sync, "re-wrap files after editing recipients.yml by hand")
+    sync = _add(sub, "sync", _recipients_sync, "make files follow recipients.yml (shows who)")
+    sync.add_argument("--yes", action="store_true", help="apply without asking (CI)")
 
 
 def _add(
@@ -121,48 +131,26 @@ def _init(args: argparse.Namespace, console: Console, environ: dict[str, str]) -
     return ExitCode.OK
 
 
-@contextmanager
-def _signals_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP unwind like ^C, so `finally` blocks remove plaintext before exit."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-
-    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _editor(environ: dict[str, str]) -> list[str]:
-    command = environ.get("VISUAL") or environ.get("EDITOR") or "vi"
-    argv = shlex.split(command)
-    if not argv:
-        raise UsageError("$VISUAL/$EDITOR is empty")
-    return argv
-
-
 def _edit(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> int:
-    editor = _editor(environ)
-    with _signals_interrupt():
-        result = edit_secrets(
-            _root(args),
-            args.scope,
-            args.destination,
-            _identity(environ),
-            lambda path: run_editor(editor, path),
-        )
-    if not (result.added or result.changed or result.removed):
-        console.info(f"{result.path}: no changes")
-        return ExitCode.OK
-    for label, names in (("added", result.added), ("changed", result.changed)):
-        if names:
-            console.info(f"{result.path}: {label} {', '.join(names)}")
-    if result.removed:
-        console.info(f"{result.path}: removed {', '.join(result.removed)}")
-    return ExitCode.OK
+    root, who = _root(args), _identity(environ)
+    new = _is_new(root, args)
+    code = run_edit(args, console, environ, root, who)
+    _say_readers(console, root, args, new)
+    return code
+
+
+def _is_new(root: Path, args: argparse.Namespace) -> bool:
+    return not secrets_path(root, file_identity(args.scope, args.destination)).exists()
+
+
+def _say_readers(console: Console, root: Path, args: argparse.Namespace, new: bool) -> None:
+    """A new file follows recipients.yml: say who can read it, so a stranger there is seen."""
+    identity = file_identity(args.scope, args.destination)
+    path = secrets_path(root, identity)
+    if new and path.exists():
+        readers = load_policy(root).recipients_for(identity)
+        names = ", ".join(f"{name} ({key})" for name, key in readers)
+        console.info(f"{display(root, path)}: new file, readable by {names}")
 
 
 def read_value(prompt: str, keep_newline: bool) -> str:
@@ -180,10 +168,12 @@ def read_value(prompt: str, keep_newline: bool) -> str:
 
 
 def _set(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> int:
-    identity = _identity(environ)
+    identity, root = _identity(environ), _root(args)
+    new = _is_new(root, args)
     value = read_value(f"{args.name}: ", args.keep_newline)
-    path = api.set_secrets(_root(args), args.scope, args.destination, {args.name: value}, identity)
-    console.info(f"{display(_root(args), path)}: set {args.name}")
+    path = api.set_secrets(root, args.scope, args.destination, {args.name: value}, identity)
+    console.info(f"{display(root, path)}: set {args.name}")
+    _say_readers(console, root, args, new)
     return ExitCode.OK
 
 
@@ -218,18 +208,38 @@ def _rotate(args: argparse.Namespace, console: Console, environ: dict[str, str])
 
 
 def _verify(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> int:
+    identity: Identity | None = None
     try:
-        identity: Identity | None = _identity(environ)
-    except SecretsError:
-        identity = None
-        console.warn("no identity: checking structure only, not the MACs")
-    problems = members.verify(_root(args), identity)
-    for problem in problems:
+        identity = _identity(environ)
+    except SecretsError as error:
+        console.warn(f"{error.message}: checking structure and recipients only, not the MACs")
+    report = members.verify(_root(args), identity)
+    for problem in report.problems:
         console.error(problem)
-    if problems:
+    for path in report.structure_only:
+        console.info(f"{path}: structure and recipients only (no identity that can open it)")
+    for path in report.verified:
+        console.info(f"{path}: verified (MAC and every value)")
+    summary = (
+        f"secrets: {len(report.verified)} file(s) verified, {len(report.structure_only)} "
+        f"checked for structure only, {len(report.problems)} problem(s)"
+    )
+    if report.problems:
+        console.error(summary)
         return ExitCode.BAD_INPUT
-    console.info("secrets: all files verified" + ("" if identity else " (structure only)"))
+    if report.structure_only and not args.structure_only:
+        console.error(summary)
+        console.error(
+            "not every MAC was checked: give an identity that can open every file "
+            "(KAMALPY_IDENTITY in CI), or pass --structure-only"
+        )
+        return ExitCode.BAD_INPUT
+    console.info(summary)
     return ExitCode.OK
+
+
+# `B=$KAMALPY_IDENTITY` or `${KAMALPY_IDENTITY}` in a dotenv file
+_IDENTITY_REFERENCE = re.compile(rf"\$\{{?{IDENTITY_ENV}\b")
 
 
 def _import(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> int:
@@ -238,10 +248,20 @@ def _import(args: argparse.Namespace, console: Console, environ: dict[str, str])
     except OSError as error:
         raise UsageError(f"{args.file}: cannot read: {error.strerror}") from None
     identity = _identity(environ)
-    values = parse_dotenv(text, str(args.file), environ, capture_shell)
+    if match := _IDENTITY_REFERENCE.search(text):
+        line = text.count("\n", 0, match.start()) + 1
+        raise UsageError(
+            f"{args.file}:{line}: refers to ${IDENTITY_ENV}, the private key that opens the "
+            "store; kamalpy never stores it as a secret"
+        )
+    # neither `$(…)` commands nor the values see the identity
+    child_environ = {k: v for k, v in environ.items() if k != IDENTITY_ENV}
+    values = parse_dotenv(text, str(args.file), child_environ, capture_shell)
     root = _root(args)
+    new = _is_new(root, args)
     path = api.set_secrets(root, args.scope, args.destination, values, identity)
     console.info(f"{display(root, path)}: imported {', '.join(sorted(values)) or 'nothing'}")
+    _say_readers(console, root, args, new)
     return ExitCode.OK
 
 
@@ -281,5 +301,19 @@ def _recipients_remove(args: argparse.Namespace, console: Console, environ: dict
 
 
 def _recipients_sync(args: argparse.Namespace, console: Console, environ: dict[str, str]) -> int:
-    _report(console, members.sync(_root(args), _identity(environ)))
+    root = _root(args)
+    pending = members.pending_changes(root)
+    if not pending:
+        console.info("every file already follows secrets/recipients.yml")
+        return ExitCode.OK
+    console.info("following secrets/recipients.yml changes who can read these files:")
+    console.info(describe(pending))
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UsageError("not on a terminal: review the change above, then pass --yes")
+        answer = input("apply this change? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            console.info("nothing changed")
+            return ExitCode.BAD_INPUT
+    _report(console, members.sync(root, _identity(environ), pending))
     return ExitCode.OK
