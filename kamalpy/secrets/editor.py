@@ -63,8 +63,9 @@ def editor_command(editor: Sequence[str], resolved: str | None = None) -> Editor
         # --cmd before the vimrc, -c after it (a vimrc may turn undofile or swap back on)
         after = _vim_commands((*off, "noswapfile"))
         foreground = ("-f",) if name in _GUI_VIM and "-f" not in args else ()
-        return EditorCommand((*args, *foreground, "-n", "-i", "NONE", "--cmd", commands,
-                              "-c", after), None)  # fmt: skip
+        # ours first, so the user's own -c commands still run after (and may override) them
+        ours = (*foreground, "-n", "-i", "NONE", "--cmd", commands, "-c", after)
+        return EditorCommand((args[0], *ours, *args[1:]), None)
     # snap and other launchers resolve to another program: the name typed still says what it is
     flags = _WAIT_FLAGS.get(given) or _WAIT_FLAGS.get(name)
     if flags and not set(flags) & set(args):

@@ -157,12 +157,15 @@ def _parse_key_block(cursor: _Cursor, recipient_count: int) -> str:
     except AgeError as error:
         raise fail(cursor.path, start, f"key block is damaged: {error}") from None
     wrapped = sum(1 for stanza in stanzas if stanza.args[0] == "X25519")
-    if wrapped != recipient_count or len(stanzas) != recipient_count:
+    others = len(stanzas) - wrapped
+    if wrapped != recipient_count or others:
+        # count what was compared: X25519 wraps; any other kind of stanza is named apart
+        extra = f" and holds {others} stanza(s) of another kind" if others else ""
         raise fail(
             cursor.path,
             start,
             f"the file lists {recipient_count} recipient(s) but its key block is wrapped for "
-            f"{len(stanzas)} (a recipient was added or removed by hand)",
+            f"{wrapped}{extra} (a recipient was added or removed by hand)",
         )
     return text
 
