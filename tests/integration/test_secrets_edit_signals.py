@@ -136,7 +136,7 @@ def test_no_core_dump_and_no_identity_reach_the_editor(tmp_path: Path) -> None:
 
 
 def test_what_sigkill_left_is_swept_by_the_next_edit(tmp_path: Path) -> None:
-    process, log, marker = start_edit(tmp_path, "hang")
+    process, log, _ = start_edit(tmp_path, "hang")
     plaintext = wait_for_editor(process, log)
     process.kill()  # cannot be caught: the folder stays until someone sweeps it
     process.wait()

@@ -145,7 +145,7 @@ def test_a_line_dropped_from_the_store_cannot_fall_through_to_the_environment(
     path = tmp_path / "secrets" / "shop" / "default.secrets"
     path.write_text("".join(line for line in path.read_text().splitlines(True)
                             if not line.startswith("DB_PASSWORD: ")))  # fmt: skip
-    with pytest.raises(SecretsError, match="shop/default.secrets: integrity check failed"):
+    with pytest.raises(SecretsError, match=r"shop/default\.secrets: integrity check failed"):
         secrets_for_command(config, "deploy", environ)
     with pytest.raises(SecretsError, match="integrity check failed"):
         secrets_named(config, ["POSTGRES_PASSWORD"], environ)

@@ -122,7 +122,7 @@ def test_a_dropped_line_cannot_fall_through_to_common(repo: Repo) -> None:
     api.set_secrets(repo.root, "common", "prod", {"DB": "common-db"}, repo.alice)
     api.set_secrets(repo.root, "web", "prod", {"DB": "web-db", "OTHER": "o"}, repo.alice)
     _drop_line(repo.file("web", "prod"), "DB")
-    with pytest.raises(SecretsError, match="web/prod.secrets: integrity check failed"):
+    with pytest.raises(SecretsError, match=r"web/prod\.secrets: integrity check failed"):
         api.resolve_secrets(repo.root, "web", "prod", ["DB"], repo.alice)
 
 
@@ -130,7 +130,7 @@ def test_every_candidate_file_is_checked_even_when_a_name_is_found_first(repo: R
     api.set_secrets(repo.root, "common", "prod", {"SHARED": "s", "X": "x"}, repo.alice)
     api.set_secrets(repo.root, "web", "prod", {"DB": "web-db"}, repo.alice)
     _drop_line(repo.file("common", "prod"), "X")
-    with pytest.raises(SecretsError, match="common/prod.secrets: integrity check failed"):
+    with pytest.raises(SecretsError, match=r"common/prod\.secrets: integrity check failed"):
         api.resolve_secrets(repo.root, "web", "prod", ["DB"], repo.alice)
 
 
