@@ -140,7 +140,9 @@ def test_a_line_dropped_from_the_store_cannot_fall_through_to_the_environment(
     tmp_path: Path,
 ) -> None:
     config = _load(tmp_path)
-    environ = _store(tmp_path, {name: f"stored {name}" for name in NAMES})
+    environ = _store(tmp_path, {"DB_PASSWORD": "stored", "UNUSED": "u"})
+    others = {name: f"stored {name}" for name in NAMES if name != "DB_PASSWORD"}
+    set_secrets(tmp_path, "common", None, others, load_identity(environ, tmp_path))
     environ |= {"DB_PASSWORD": "attacker's database"}
     path = tmp_path / "secrets" / "shop" / "default.secrets"
     path.write_text("".join(line for line in path.read_text().splitlines(True)
