@@ -9,6 +9,8 @@ import pytest
 from kamalpy.errors import SecretsError
 from kamalpy.secrets import api, members
 from kamalpy.secrets.age import AgeIdentity
+from kamalpy.secrets.crypto import FileIdentity, open_bytes
+from kamalpy.secrets.format import parse
 from kamalpy.secrets.identity import Identity
 from kamalpy.secrets.store import load_policy
 from tests.unit.secrets.conftest import Repo
@@ -131,3 +133,20 @@ def test_add_strips_the_key_and_refuses_one_with_spaces_inside(repo: Repo) -> No
     assert load_policy(repo.root).members[-1].key == key
     with pytest.raises(SecretsError, match="no spaces inside"):
         members.add_recipient(repo.root, "eve", f"{key[:20]} {key[20:]}", ["*"], repo.alice)
+
+
+def test_a_former_members_kept_data_key_opens_nothing_written_after_removal(repo: Repo) -> None:
+    members.add_recipient(repo.root, "bob", str(repo.bob.recipients()[0]), ["*"], repo.alice)
+    api.set_secrets(repo.root, "web", "prod", {"OLD": "seen"}, repo.alice)
+    kept = api.open_file(repo.root, FileIdentity("web", "prod"), repo.bob).data_key
+    members.remove_recipient(repo.root, "bob", repo.alice)
+    api.set_secrets(repo.root, "web", "prod", {"NEW": "unseen"}, repo.alice)
+    secrets = parse(repo.file("web", "prod").read_text(), "x")
+    for name, sealed in secrets.values:
+        assert open_bytes(kept, secrets.identity, name, sealed) is None, name
+    # and putting their key back into recipients.yml by hand grants nothing on the next write
+    append_member(repo.root, "bob", str(repo.bob.recipients()[0]))
+    with pytest.raises(SecretsError, match=r"\+ bob"):
+        api.set_secrets(repo.root, "web", "prod", {"NEWER": "x"}, repo.alice)
+    with pytest.raises(SecretsError, match="wrong key"):
+        api.get_secrets(repo.root, "web", "prod", repo.bob)
