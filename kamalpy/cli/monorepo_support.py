@@ -16,7 +16,7 @@ from kamalpy.cli.secret_support import resolve_uses
 from kamalpy.commands.ssh import settings_from_config
 from kamalpy.config.locate import CONFIG_NAME, SERVICES_DIR, find_repo_root
 from kamalpy.config.model import Configuration
-from kamalpy.deploy.changes import MonorepoPlan, Selection, assess
+from kamalpy.deploy.changes import LoadConfig, MonorepoPlan, SecretMacs, Selection, assess
 from kamalpy.deploy.secret_refs import env_uses, names_of
 from kamalpy.executor.base import Executor, Target
 from kamalpy.secrets import find_root, load_identity
@@ -50,19 +50,21 @@ def selection(args: argparse.Namespace) -> Selection:
     )
 
 
-def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path):  # type: ignore[no-untyped-def]
+def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path) -> LoadConfig:
     """Load one service's deploy.yml with the run's destination and version."""
 
     def load(path: Path) -> Configuration:
         one = argparse.Namespace(**{**vars(args), "config_file": str(path), "service": None})
         config = load_from_args(one, environ, cwd=cwd, git_dirty=None)
         # Paths are shown relative to cwd, but inputs are found from the absolute folder.
-        return replace(config, root=(cwd / config.root).resolve(), path=(cwd / config.path).resolve())
+        return replace(
+            config, root=(cwd / config.root).resolve(), path=(cwd / config.path).resolve()
+        )
 
     return load
 
 
-def secret_macs(environ: Mapping[str, str]):  # type: ignore[no-untyped-def]
+def secret_macs(environ: Mapping[str, str]) -> SecretMacs:
     """Keyed MACs of the secret values a service's containers get."""
 
     def macs(config: Configuration) -> Mapping[str, str]:

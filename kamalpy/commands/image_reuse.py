@@ -8,7 +8,7 @@ Argv = tuple[str, ...]
 
 # Pull the source only when the host lacks it; then tag it with each new reference.
 _RETAG = (
-    'src=$1; shift; '
+    "src=$1; shift; "
     'docker image inspect "$src" >/dev/null 2>&1 || docker pull "$src" >/dev/null || exit; '
     'for ref in "$@"; do docker tag "$src" "$ref" || exit; done'
 )

@@ -8,23 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from kamalpy.commands.docker_build import build_spec
 from kamalpy.commands.running import running_containers_argv
 from kamalpy.config.model import Configuration
+from kamalpy.deploy.snapshot import RevisionTrees, repository_top, working_tree
 from kamalpy.errors import ConfigError, DeployFailed, KamalpyError, UsageError
 from kamalpy.executor.base import Executor, Target
 from kamalpy.executor.fanout import on_hosts
 from kamalpy.monorepo import decide as decisions
 from kamalpy.monorepo.decide import Decision, Reason, Wanted
 from kamalpy.monorepo.digests import image_digest, runtime_digest, runtime_parts
+from kamalpy.monorepo.discovery import check_unique, discover
 from kamalpy.monorepo.inputs import ServiceInputs, service_inputs
 from kamalpy.monorepo.observed import Running, of_service, parse_running
-from kamalpy.monorepo.discovery import check_unique, discover
 from kamalpy.monorepo.settings import MonorepoSettings, monorepo_settings
 from kamalpy.monorepo.tree import Tree
-from kamalpy.deploy.snapshot import RevisionTrees, repository_top, working_tree
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def decide_all(
             state.wanted(),
             mine,
             force_all=force_all,
-            base_image_digest=lambda revision, s=state: base_image_digest(s, revision),
+            base_image_digest=partial(base_image_digest, state),
         )
         if lost:
             decision = _assumed_changed(decision, lost)

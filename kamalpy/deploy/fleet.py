@@ -7,6 +7,7 @@ whole run. One service failing leaves the others' outcomes intact.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,7 @@ from functools import partial
 
 from kamalpy.commands.docker_build import build_spec, push_argv, tag_argv
 from kamalpy.deploy import deploy as flow
+from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context, Output
 from kamalpy.deploy.delivery import (
     build_here,
@@ -25,7 +27,6 @@ from kamalpy.deploy.delivery import (
 )
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
-from kamalpy.deploy import hostops
 from kamalpy.deploy.hostops import timed
 from kamalpy.deploy.image import goes_over_ssh
 from kamalpy.errors import KamalpyError
@@ -110,7 +111,9 @@ def deploy_many(
     """Build what must be built (bounded in parallel), then deploy every job in parallel."""
     for job in jobs:
         check_env_files(job.plan(), job.ctx.secrets)  # before anything runs
-    with ThreadPoolExecutor(max_workers=max(1, build_workers), thread_name_prefix="kp-build") as pool:
+    with ThreadPoolExecutor(
+        max_workers=max(1, build_workers), thread_name_prefix="kp-build"
+    ) as pool:
         list(pool.map(partial(_prepare, find_image=find_image), jobs))
     ready = [job for job in jobs if job.outcome is None]
     _prepare_hosts(ready)
@@ -145,10 +148,8 @@ def _prepare_hosts(jobs: Sequence[Job]) -> None:
 
 
 def _quietly(action: Callable[[str], None], host: str) -> None:
-    try:
+    with contextlib.suppress(KamalpyError):  # reported by the service that meets it again
         action(host)
-    except KamalpyError:
-        pass  # reported by the service that meets it again
 
 
 def _fail(job: Job, error: KamalpyError, started: float) -> None:
@@ -176,11 +177,11 @@ def _prepare(job: Job, *, find_image: FindImage) -> None:
         login_on(ctx, LOCAL, via_ssh=via_ssh)
         for tag in spec.tags:
             timed(ctx, "local", f"reuse local image {found[:19]} as {tag}",
-                  lambda t=tag: ctx.executor.run(LOCAL, tag_argv(found, t)))  # fmt: skip
+                  partial(ctx.executor.run, LOCAL, tag_argv(found, tag)))  # fmt: skip
         if not via_ssh:
             for tag in spec.tags:
                 timed(ctx, "local", f"push {tag}",
-                      lambda t=tag: ctx.executor.run(LOCAL, push_argv(t)))  # fmt: skip
+                      partial(ctx.executor.run, LOCAL, push_argv(tag)))  # fmt: skip
     except KamalpyError as error:
         _fail(job, error, started)
 

@@ -112,9 +112,7 @@ class RevisionTrees:
 
     def _fetch(self, revision: str) -> bool:
         shallow = self.executor.run(LOCAL, git.is_shallow_argv(self.root), check=False)
-        argv = git.fetch_commit_argv(
-            self.root, revision, shallow=shallow.stdout.strip() == "true"
-        )
+        argv = git.fetch_commit_argv(self.root, revision, shallow=shallow.stdout.strip() == "true")
         return self.executor.run(LOCAL, argv, check=False).ok and self._present(revision)
 
     def _reader(self, files: dict[str, str]) -> Callable[[str], bytes]:

@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from pathlib import PurePath
-from typing import Any, Protocol
+from typing import Protocol
 
 from kamalpy.config.model import Configuration, Env, Role
 from kamalpy.monorepo.tree import Tree

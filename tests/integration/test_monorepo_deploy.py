@@ -26,8 +26,11 @@ def repo(
     yield made
     for host in ("h1", "h2", "h3"):
         names = " ".join(f"label=service={s}" for s in SERVICES)
-        made.ssh(host, "for f in " + names + "; do docker ps -aq --filter $f | "
-                 "xargs -r docker rm -f >/dev/null; done; rm -rf .kamal/apps/* .kamal/lock-*")
+        made.ssh(
+            host,
+            "for f in " + names + "; do docker ps -aq --filter $f | "
+            "xargs -r docker rm -f >/dev/null; done; rm -rf .kamal/apps/* .kamal/lock-*",
+        )
 
 
 def decisions(repo: Monorepo, cwd: Path | None = None) -> dict[str, str]:

@@ -48,10 +48,12 @@ def repo(bed: Bed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "service": SERVICE,
         "image": SERVICE,
         "primary_role": "workers",
-        "servers": {"workers": {"hosts": [bed.host("h1").ip, bed.host("h2").ip],
-                                "proxy": False}},  # fmt: skip
-        "registry": {"server": bed.registry, "username": bed.registry_user,
-                     "password": ["KAMAL_REGISTRY_PASSWORD"]},  # fmt: skip
+        "servers": {"workers": {"hosts": [bed.host("h1").ip, bed.host("h2").ip], "proxy": False}},
+        "registry": {
+            "server": bed.registry,
+            "username": bed.registry_user,
+            "password": ["KAMAL_REGISTRY_PASSWORD"],
+        },
         "builder": {"arch": "amd64", "args": {"BASE": images.build_app("v1")}},
         "ssh": {"config": bed.ssh_config},
         "readiness_delay": 1,

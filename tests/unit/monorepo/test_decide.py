@@ -14,32 +14,80 @@ SLOTS = (("web", "h1"), ("web", "h2"))
 WANTED = Wanted("api", None, SLOTS, IMG, RT)
 
 
-def run(host: str, image: str | None = IMG, runtime: str | None = RT, *, version: str = REV,
-        role: str = "web") -> Running:  # fmt: skip
+def run(
+    host: str,
+    image: str | None = IMG,
+    runtime: str | None = RT,
+    *,
+    version: str = REV,
+    role: str = "web",
+) -> Running:
     return Running(
-        host=host, name=f"api-{role}-{version}", image=f"reg/api:{version}", service="api",
-        role=role, destination="", image_digest=image, runtime_digest=runtime,
+        host=host,
+        name=f"api-{role}-{version}",
+        image=f"reg/api:{version}",
+        service="api",
+        role=role,
+        destination="",
+        image_digest=image,
+        runtime_digest=runtime,
         revision=REV if image else None,
-    )  # fmt: skip
+    )
 
 
 CASES = [
     ("nothing runs", [], "build+deploy", True, True, ["not-running"]),
     ("same digests everywhere", [run("h1"), run("h2")], "skip", False, False, ["unchanged"]),
-    ("image differs", [run("h1", OLD_IMG), run("h2", OLD_IMG)], "build+deploy", True, True,
-     ["image-changed"]),
-    ("only runtime differs", [run("h1", IMG, OLD_RT), run("h2", IMG, OLD_RT)], "deploy", False,
-     True, ["runtime-changed"]),
+    (
+        "image differs",
+        [run("h1", OLD_IMG), run("h2", OLD_IMG)],
+        "build+deploy",
+        True,
+        True,
+        ["image-changed"],
+    ),
+    (
+        "only runtime differs",
+        [run("h1", IMG, OLD_RT), run("h2", IMG, OLD_RT)],
+        "deploy",
+        False,
+        True,
+        ["runtime-changed"],
+    ),
     ("one host missing", [run("h1")], "deploy", False, True, ["not-running"]),
-    ("hosts disagree, ours among them", [run("h1"), run("h2", OLD_IMG)], "drift", False, True,
-     ["drift"]),
-    ("hosts disagree, ours nowhere", [run("h1", OLD_IMG), run("h2", IMG, OLD_RT)], "drift", False,
-     True, ["drift"]),
-    ("hosts disagree, image nowhere", [run("h1", OLD_IMG), run("h2", OLD_IMG, OLD_RT)], "drift",
-     True, True, ["drift"]),
-    ("another role's container is not ours", [run("h1", role="jobs"), run("h2", role="jobs")],
-     "build+deploy", True, True, ["not-running"]),
-]  # fmt: skip
+    (
+        "hosts disagree, ours among them",
+        [run("h1"), run("h2", OLD_IMG)],
+        "drift",
+        False,
+        True,
+        ["drift"],
+    ),
+    (
+        "hosts disagree, ours nowhere",
+        [run("h1", OLD_IMG), run("h2", IMG, OLD_RT)],
+        "drift",
+        False,
+        True,
+        ["drift"],
+    ),
+    (
+        "hosts disagree, image nowhere",
+        [run("h1", OLD_IMG), run("h2", OLD_IMG, OLD_RT)],
+        "drift",
+        True,
+        True,
+        ["drift"],
+    ),
+    (
+        "another role's container is not ours",
+        [run("h1", role="jobs"), run("h2", role="jobs")],
+        "build+deploy",
+        True,
+        True,
+        ["not-running"],
+    ),
+]
 
 
 @pytest.mark.parametrize(
