@@ -60,7 +60,7 @@ def test_a_host_writes_its_env_files_without_waiting_for_a_slower_hosts_pull() -
             wrote_during_pull.append(first_wrote_env.wait(timeout=3))
 
     ctx = context(RecordingExecutor(on_command=watch))
-    deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(_pull_and_tag, ctx))
+    deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(pull_and_tag, ctx))
     assert wrote_during_pull == [True]
 
 
@@ -69,5 +69,5 @@ def test_no_host_boots_before_every_host_has_the_image_and_its_env_files() -> No
     executor.respond(("sh", "-c"), target=HOSTS[2], stderr="manifest unknown", exit_status=1)
     ctx = context(executor)
     with pytest.raises(HostsFailed):
-        deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(_pull_and_tag, ctx))
+        deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(pull_and_tag, ctx))
     assert not any("kamalpy-boot" in call.argv for call in executor.calls)
