@@ -19,8 +19,10 @@ from kamalpy.commands import (
     drain,
     files,
     health,
+    image_reuse,
     lock,
     proxy,
+    running,
 )
 
 Argv = tuple[str, ...]
@@ -52,6 +54,8 @@ SCRIPTS: dict[str, Argv] = {
     "lock.acquire_argv": lock.acquire_argv("hey", None, "details"),
     "lock.status_argv": lock.status_argv("hey", None),
     "proxy.run_argv": proxy.run_argv(PROXY),
+    "image_reuse.retag_argv": image_reuse.retag_argv("r/hey:digest-1", ["r/hey:v3", "hey:v3"]),
+    "running.running_containers_argv": running.running_containers_argv(),
 }
 
 
@@ -59,6 +63,9 @@ SCRIPTS: dict[str, Argv] = {
 ACCEPTED: dict[str, dict[str, str]] = {
     "drain.in_flight_old_argv": {
         "SC2046": "split on purpose: docker container names never contain blanks",
+    },
+    "running.running_containers_argv": {
+        "SC2086": "split on purpose: one argument per container id (hex, never blank)",
     },
     "files.install_from_stdin_argv": {
         "SC2174": "on purpose: only the file's own directory gets the mode (e.g. 0700 for env)",

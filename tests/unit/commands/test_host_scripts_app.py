@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kamalpy.commands import app, app_scripts, docker_build, health, proxy
+from kamalpy.commands import app, app_scripts, docker_build, health, image_reuse, proxy, running
 from tests.support.hostsh import HostShell
 
 NEWEST_FIRST = "hey-web-v5\nhey-web-v4\nhey-web-v3\nhey-web-v2\nhey-web-v1\n"
@@ -184,3 +184,39 @@ def test_the_tool_check_says_ok_only_when_docker_is_there(host: HostShell) -> No
     (host.bin / "docker").unlink()
     done = host.run(health.TOOL_CHECK)
     assert (done.returncode, done.stdout) == (1, "")
+
+
+def test_retag_pulls_only_a_missing_source_then_tags_each_reference(host: HostShell) -> None:
+    argv = image_reuse.retag_argv("r/hey:digest-1", ["r/hey:v3", "hey:v3"])
+    host.answer("image", "inspect", status=1)
+    assert host.run(argv).returncode == 0
+    assert [c[0] for c in host.calls] == ["image", "pull", "tag", "tag"]
+    assert host.commands("tag") == [("tag", "r/hey:digest-1", "r/hey:v3"),
+                                    ("tag", "r/hey:digest-1", "hey:v3")]  # fmt: skip
+    present = HostShell(host.root / "present")
+    assert present.run(argv).returncode == 0
+    assert [c[0] for c in present.calls] == ["image", "tag", "tag"]
+
+
+def test_retag_stops_at_the_first_failure(host: HostShell) -> None:
+    host.answer("image", "inspect", status=1)
+    host.answer("pull", status=1)
+    assert host.run(image_reuse.retag_argv("r/hey:digest-1", ["r/hey:v3"])).returncode == 1
+    assert host.commands("tag") == []
+
+
+def test_running_containers_inspects_every_running_labelled_container(host: HostShell) -> None:
+    host.answer("ps", stdout="aaa\nbbb\n")
+    host.answer("inspect", stdout="line-a\nline-b\n")
+    done = host.run(running.running_containers_argv())
+    assert (done.returncode, done.stdout) == (0, "line-a\nline-b\n")
+    assert host.calls == [
+        ("ps", "--quiet", "--no-trunc", "--filter", "label=service", "--filter", "status=running"),
+        ("inspect", "--format", running.RUNNING_FORMAT, "aaa", "bbb"),
+    ]
+
+
+def test_running_containers_with_none_running_prints_nothing(host: HostShell) -> None:
+    done = host.run(running.running_containers_argv())
+    assert (done.returncode, done.stdout) == (0, "")
+    assert [c[0] for c in host.calls] == ["ps"]
