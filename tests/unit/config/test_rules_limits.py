@@ -121,3 +121,43 @@ def test_automatic_ssl_accepts_host_or_hosts_and_needs_one(key: str) -> None:
     assert problems(proxy={"ssl": True}) == [
         "proxy/ssl: automatic SSL needs proxy host or hosts to be set"
     ]
+
+
+def test_every_problem_is_reported_not_only_the_last_of_each_kind() -> None:
+    accessories = {
+        "db": {"image": "x", "role": "jobs", "proxy": {"host": "a", "hosts": ["b"]}},
+        "cache": {
+            "image": "x",
+            "tags": ["gpu"],
+            "registry": {"server": "ghcr.io", "password": "p"},
+        },
+    }
+    servers = {
+        "web": {"hosts": ["10.0.0.1"], "proxy": {"host": "a", "hosts": ["b"]}},
+        "api": {"hosts": ["10.0.0.1"], "proxy": {"path_prefix": "/a", "path_prefixes": ["/b"]}},
+    }
+    assert problems(servers=servers, accessories=accessories) == [
+        "servers/api/proxy/path_prefixes: use either path_prefix or path_prefixes, not both",
+        "servers/web/proxy/hosts: use either host or hosts, not both",
+        "accessories/db/proxy/hosts: use either host or hosts, not both",
+        "accessories/db/role: no role 'jobs' in servers",
+        "accessories/cache/tags: no host tag 'gpu' in servers",
+        "accessories/cache/registry/username: is required",
+    ]
+
+
+def test_a_proxied_primary_role_other_than_web_is_checked() -> None:
+    servers = {"api": {"hosts": ["a", "b"]}, "web": {"hosts": ["c"]}}
+    found = problems(servers=servers, primary_role="api", proxy={"ssl": True, "host": "x"})
+    assert [p.split(":")[0] for p in found] == ["proxy/ssl"]
+    assert "role api has 2" in found[0]
+
+
+def test_host_tags_from_every_host_count_for_accessories() -> None:
+    servers = {"web": {"hosts": [{"h1": ["gpu"]}, {"h2": ["big"]}]}}
+    accessories = {"a": {"image": "x", "tag": "gpu"}, "b": {"image": "x", "tag": "big"}}
+    assert problems(servers=servers, accessories=accessories) == []
+
+
+def test_a_fourth_version_part_is_ignored() -> None:
+    assert problems(minimum_version="2.11.0.9") == []
