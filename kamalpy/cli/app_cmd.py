@@ -91,6 +91,7 @@ def _selection(args: argparse.Namespace) -> app_ops.Selection:
 def _simple(op: Op) -> Callable[[argparse.Namespace, Console, Mapping[str, str]], int]:
     def handler(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
         ctx = fs.running_context(args, console, environ, "app")
+        ctx.emit = console.result  # each host's answer as it arrives, then the lost hosts
         with ctx.executor:
             for line in op(ctx, _selection(args), args):
                 console.result(line)

@@ -42,6 +42,8 @@ class Context:
     # Set by a signal; shared by every flow of the run (one per service when they run in threads).
     cancel: Cancellation = field(default_factory=Cancellation)
     holder: Holder | None = None  # this process, recorded in the deploy lock it takes
+    # Where per-host operations print each host's answer as it arrives (None: return them).
+    emit: Callable[[str], None] | None = None
 
     def target(self, host: str) -> Target:
         """The target of a host (ssh, or this machine for local_hosts), built once."""

@@ -54,13 +54,8 @@ def deploy(
                            bootstrap, lock_stale_after, switch_back)  # fmt: skip
         except KamalpyError as error:
             if ctx.cancel.requested and not isinstance(error, Interrupted):
-                raise ctx.cancel.error(_interrupted_text(ctx)) from error
+                raise ctx.cancel.error(f"{ctx.cancel.error()}: nothing changed") from error
             raise
-
-
-def _interrupted_text(ctx: Context) -> str:
-    name = ctx.cancel.error().signal_name
-    return f"interrupted by {name}: new containers that took no traffic removed, lock released"
 
 
 def _deploy(
@@ -94,17 +89,22 @@ def _deploy(
     )  # fmt: skip
     if taken.took_over:
         _audit(ctx, plan, f"Took over a stale deploy lock: {taken.took_over}")
+    stopped: KamalpyError | None = None
     try:
         with lock.heartbeat(ctx, taken, lock_stale_after):
             summary = _deploy_locked(ctx, plan, deliver_host, before_boot, switch_back)
     except KamalpyError as error:
+        failed = f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}"
         with ctx.cancel.shield():
-            _audit(
-                ctx, plan, f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}"
-            )
-        raise
+            _audit(ctx, plan, failed)
+        if not ctx.cancel.requested:
+            raise
+        stopped = error
     finally:
         lock.release_own(ctx, taken)
+    if stopped is not None:
+        done = "new containers that took no traffic removed, lock released"
+        raise ctx.cancel.error(f"{ctx.cancel.error()}: {done}") from stopped
     summary.seconds = ctx.clock() - start
     run_hook(
         ctx, "post-deploy", hosts=hosts, roles=[r.role for r in plan.roles], runtime=summary.seconds
