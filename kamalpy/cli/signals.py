@@ -33,14 +33,19 @@ def handled(cancel: Cancellation, say: Say, bound: float = CLEANUP_BOUND) -> Ite
         yield
         return
 
+    def later(text: str) -> None:
+        # The handler interrupts the main thread anywhere, maybe while it holds the console's
+        # lock: printing from here could deadlock, a short thread prints once it is free.
+        threading.Thread(target=say, args=(text,), daemon=True).start()
+
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         if not cancel.request(signum):
-            say(f"{signal.Signals(signum).name} ignored: still cleaning up")
+            later(f"{signal.Signals(signum).name} ignored: still cleaning up")
             return
         if not cancel.watched:
             raise KeyboardInterrupt(signal.Signals(signum).name)
         name = signal.Signals(signum).name
-        say(f"{name} received: stopping; removing what took no traffic and releasing the lock")
+        later(f"{name} received: stopping; removing what took no traffic and releasing the lock")
         timer = threading.Timer(bound, _give_up, args=(say, name, exit_code_for(signum), bound))
         timer.daemon = True
         timer.start()

@@ -30,8 +30,9 @@ class RetryPolicy:
     initial_wait: float = 0.5
     max_wait: float = 4.0
     # No new attempt starts after this many seconds: with 5 s connect timeouts, a host whose
-    # port 22 drops packets is given up after ~16 s (three attempts), not 3 x 30 s.
-    within: float = 11.0
+    # port 22 drops packets is given up after ~11 s (two attempts), not 3 x 30 s; a refused
+    # or reset connection still gets all its attempts.
+    within: float = 10.0
 
 
 class ConnectionAttemptFailed(Exception):
