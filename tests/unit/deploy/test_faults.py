@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 
 import pytest
 
@@ -21,7 +22,7 @@ ME = Holder("ann", "ci-1", 4242, "9000", "boot-a", "ns", "kamalpy deploy")
 DEAD = Holder("bob", "ci-1", 77, "500", "boot-a", "ns", "kamalpy deploy --version v1")
 
 
-def _is(script_part: str):  # noqa: ANN202 - a matcher
+def _is(script_part: str) -> Callable[[tuple[str, ...]], bool]:
     return lambda argv: "kamalpy-lock" in argv and script_part in argv[2]
 
 
