@@ -157,3 +157,23 @@ def test_stop_during_health_checks_removes_new_containers_and_releases_the_lock(
     assert not any(a[:2] == ("mv", "-f") for a in argvs)  # never switched
     assert argvs[-1][3] == "kamalpy-lock" and "rm -rf" in argvs[-1][2]
     assert ctx.cancel.request(signum) is False  # a second signal is ignored
+
+
+def test_read_only_answers_are_emitted_as_each_host_answers_then_the_lost_are_named() -> None:
+    from kamalpy.deploy import app_ops
+    from kamalpy.errors import HostUnreachable
+
+    executor = RecordingExecutor()
+
+    def lost(argv: tuple[str, ...]) -> bool:
+        raise HostUnreachable(HOSTS[1], "Connection timed out")
+
+    executor.respond(lost, target=HOSTS[1])  # the first matching answer wins
+    executor.respond(("docker", "ps"), stdout="hey-web-v2\n")
+    ctx = context(executor)
+    emitted: list[str] = []
+    ctx.emit = emitted.append
+    with pytest.raises(HostsFailed) as failed:
+        app_ops.version(ctx, app_ops.Selection(roles=["web"]))
+    assert sorted(emitted) == [f"{HOSTS[0]} (web): v2", f"{HOSTS[2]} (web): v2"]
+    assert f"{HOSTS[1]}: unreachable over ssh" in failed.value.message
