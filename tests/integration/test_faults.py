@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -73,6 +74,7 @@ def test_kill_9_at_seeded_points_then_a_plain_deploy_takes_over_the_lock(svc: Se
     rng = random.Random(SEED)
     current = _serving(svc)[0]
     took_over = 0
+    killed: list[int] = []
     with LoadClient(svc) as client:
         for trial in range(5):
             version = _other(current)
@@ -84,6 +86,7 @@ def test_kill_9_at_seeded_points_then_a_plain_deploy_takes_over_the_lock(svc: Se
                     break
             deploy.kill()  # SIGKILL: no cleanup of any kind runs
             deploy.communicate(timeout=60)
+            killed.append(deploy.pid)
             status = svc.kamalpy("lock", "status").stdout
             locked = "Holder:" in status
             rerun = svc.kamalpy("deploy", "--skip-push", "--version", version)
@@ -99,6 +102,8 @@ def test_kill_9_at_seeded_points_then_a_plain_deploy_takes_over_the_lock(svc: Se
     assert took_over >= 2  # most kill points fall while the lock is held
     audit = svc.kamalpy("audit").stdout
     assert audit.count("Took over a stale deploy lock") >= took_over
+    # Each killed run's ssh socket directory was removed when the next run started.
+    assert [p for p in killed if list(Path("/tmp").glob(f"kp-ssh-{p}-*"))] == []
 
 
 @pytest.mark.skipif(shutil.which("kamal") is None, reason="real Kamal not installed")
