@@ -150,6 +150,8 @@ def _copy(walk: _Walk, command: Any) -> None:
         if word in heredocs:
             continue
         source = expand(word if command.json else _unquote(word), env)
+        if not source:
+            continue  # an unset variable: the word vanishes, as in Docker's shell lexer
         if kind == "add" and _URL.match(source):
             walk.external.append(source)
             continue

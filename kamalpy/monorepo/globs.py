@@ -22,6 +22,7 @@ from functools import lru_cache
 from kamalpy.monorepo.tree import Tree
 
 _META = frozenset("*?[\\")
+_NEVER = re.compile("(?!)")
 
 
 def clean(pattern: str) -> str:
@@ -68,12 +69,15 @@ def _ignore_regex(pattern: str) -> re.Pattern[str]:
         elif ch == "\\":
             out.append(re.escape(pattern[i]) if i < n else "\\\\")
             i += 1
-        elif ch in "[]":
-            out.append(ch)
+        elif ch in ".+()|{}$":
+            out.append("\\" + ch)
         else:
-            out.append(re.escape(ch))
+            out.append(ch)  # `[...]` classes pass through, as in moby
     out.append("$")
-    return re.compile("".join(out))
+    try:
+        return re.compile("".join(out))
+    except re.error:
+        return _NEVER  # Docker refuses such a pattern; here it matches nothing
 
 
 @lru_cache(maxsize=4096)
@@ -94,7 +98,7 @@ def _match_regex(pattern: str) -> re.Pattern[str]:
         elif ch == "[":
             end = pattern.find("]", i + 1)
             if end < 0:
-                return re.compile("(?!)")  # Go: ErrBadPattern, matches nothing
+                return _NEVER  # Go: ErrBadPattern, matches nothing
             body = pattern[i:end]
             out.append("[^" + body[1:] + "]" if body.startswith("^") else "[" + body + "]")
             i = end + 1

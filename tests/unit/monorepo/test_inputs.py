@@ -217,9 +217,9 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
                 'dependencies = ["a @ file:///repo/libs/a", "requests>=2"]\n'
                 '[project.optional-dependencies]\nx = ["b @ file://${PROJECT_ROOT}/../../libs/b"]\n'
             ),
-            f"{API}/requirements.txt": "-e ../../libs/c  # editable\n-r requirements-dev.txt\n",
-            f"{API}/requirements-dev.txt": (
-                "flask\nd @ file:///repo/libs/d.whl\n../../libs/e\n"
+            f"{API}/requirements.txt": "-e ../../libs/c  # editable\n-r reqs/dev.in\n",
+            f"{API}/reqs/dev.in": (
+                "flask\nd @ file:///repo/libs/d.whl\n../../libs/e  # relative to the install's cwd\n"
                 "f @ file:///elsewhere/f\n"
             ),
             "libs/a/a.py": "",
@@ -233,7 +233,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
         {
             f"{API}/Dockerfile": "dockerfile",
             f"{API}/pyproject.toml": "service-dir",
-            f"{API}/requirements-dev.txt": "service-dir",
+            f"{API}/reqs/dev.in": "service-dir",
             f"{API}/requirements.txt": "service-dir",
             "libs/a/a.py": "file-requirement",
             "libs/b/b.py": "file-requirement",
@@ -415,3 +415,18 @@ def test_bad_input_is_a_config_error_naming_file_and_key(
     with pytest.raises(ConfigError) as raised:
         inputs_of(files, config(**settings), global_inputs=global_inputs)
     assert raised.value.render() == message
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        "tool = 3\n",
+        '[tool]\nuv = "x"\n',
+        '[tool.uv]\nsources = ["x"]\nworkspace = 1\n',
+        '[project]\ndependencies = "a @ file:///repo/x"\noptional-dependencies = 2\n',
+        '[tool.uv.sources]\na = [{ path = 3 }, "b"]\n',
+    ],
+)
+def test_odd_pyproject_shapes_add_nothing_and_never_crash(pyproject: str) -> None:
+    files = {**DEPLOY, f"{API}/Dockerfile": "FROM x\n", f"{API}/pyproject.toml": pyproject}
+    assert set(inputs_of(files, config()).files) == {f"{API}/Dockerfile", f"{API}/pyproject.toml"}
