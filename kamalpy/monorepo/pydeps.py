@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from kamalpy.errors import ConfigError, Location
-from kamalpy.monorepo.globs import clean, literal_prefix, whole_match
+from kamalpy.monorepo.globs import below, clean, literal_prefix, whole_match, with_prefix
 from kamalpy.monorepo.settings import read_toml, toml_strings, toml_table
 from kamalpy.monorepo.tree import Tree
 
@@ -174,7 +174,7 @@ def _workspace_members(index: PyIndex, root: str) -> dict[str, str]:
     directories = {root}
     for glob in toml_strings(table.get("members")):
         pattern = clean(_join(root, glob))
-        for path in index.tree.under(literal_prefix(pattern)):
+        for path in below(index.tree, literal_prefix(pattern)):
             if path.endswith("/pyproject.toml"):
                 candidate = path[: -len("/pyproject.toml")]
                 if whole_match(pattern, candidate):
@@ -196,7 +196,7 @@ def normalize(name: str) -> str:
 
 
 def _requirements_deps(index: PyIndex, directory: str) -> Iterator[PyDep]:
-    for path in index.tree.under(directory):
+    for path in with_prefix(index.tree, _join(directory, "requirements")):
         name = path[len(directory) + 1 :] if directory else path
         if _REQUIREMENTS.fullmatch(name):
             yield from _requirement_file(index, path, directory, {path})

@@ -137,18 +137,14 @@ def _component_match(pattern: str, path: str) -> bool:
 @given(PATTERNS, PATHS)
 def test_ignore_patterns_without_doublestar_match_path_or_a_parent(pattern: str, path: str) -> None:
     names = path.split("/")
-    expected = any(
-        _component_match(pattern, "/".join(names[:i])) for i in range(1, len(names) + 1)
-    )
+    expected = any(_component_match(pattern, "/".join(names[:i])) for i in range(1, len(names) + 1))
     assert ignore_matches(pattern, path) is expected
 
 
 @given(PATTERNS, PATHS)
 def test_copy_glob_covers_a_file_when_it_or_a_parent_matches(pattern: str, path: str) -> None:
     names = path.split("/")
-    expected = any(
-        _component_match(pattern, "/".join(names[:i])) for i in range(1, len(names) + 1)
-    )
+    expected = any(_component_match(pattern, "/".join(names[:i])) for i in range(1, len(names) + 1))
     assert (path in set(copy_sources(tree({path: ""}), pattern))) is expected
 
 

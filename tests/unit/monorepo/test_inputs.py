@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from kamalpy.errors import ConfigError
+from kamalpy.monorepo.inputs import InputFiles, InputRule
 from tests.unit.monorepo.fixtures import config, inputs_of, kinds
 
 API = "services/api"
@@ -186,8 +187,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
         {
             **DEPLOY,
             "pyproject.toml": (
-                '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\n'
-                'exclude = ["libs/old"]\n'
+                '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\nexclude = ["libs/old"]\n'
             ),
             f"{API}/Dockerfile": "FROM python:3.11\n",
             f"{API}/pyproject.toml": (
@@ -219,7 +219,8 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
             ),
             f"{API}/requirements.txt": "-e ../../libs/c  # editable\n-r reqs/dev.in\n",
             f"{API}/reqs/dev.in": (
-                "flask\nd @ file:///repo/libs/d.whl\n../../libs/e  # relative to the install's cwd\n"
+                "flask\nd @ file:///repo/libs/d.whl\n"
+                "../../libs/e  # relative to the install's cwd\n"
                 "f @ file:///elsewhere/f\n"
             ),
             "libs/a/a.py": "",
@@ -430,3 +431,16 @@ def test_bad_input_is_a_config_error_naming_file_and_key(
 def test_odd_pyproject_shapes_add_nothing_and_never_crash(pyproject: str) -> None:
     files = {**DEPLOY, f"{API}/Dockerfile": "FROM x\n", f"{API}/pyproject.toml": pyproject}
     assert set(inputs_of(files, config()).files) == {f"{API}/Dockerfile", f"{API}/pyproject.toml"}
+
+
+def test_input_files_is_a_mapping_of_first_rules_minus_removed() -> None:
+    first, second = InputRule("copy", "a", "D:1"), InputRule("declared", "*", "deploy.yml")
+    files = InputFiles(
+        [(first, frozenset({"a/1", "a/2"})), (second, frozenset({"a/2", "b", "gone"}))],
+        removed=frozenset({"gone"}),
+    )
+    assert dict(files) == {"a/1": first, "a/2": first, "b": second}
+    assert list(files) == ["a/1", "a/2", "b"]
+    assert ("gone" in files, "b" in files, len(files)) == (False, True, 3)
+    with pytest.raises(KeyError):
+        files["gone"]
