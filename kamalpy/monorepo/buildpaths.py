@@ -25,6 +25,7 @@ class BuildPaths:
     dockerfile: str
     ignore_file: str | None  # BuildKit's <Dockerfile>.dockerignore, else <context>/.dockerignore
     ignore: Ignore
+    runtime: tuple[str, ...]  # path prefixes of the service's hooks and Kamal secrets files
     # paths asked -> paths sent, shared by the builds with the same context and ignore file
     decisions: Decisions = field(default_factory=dict, compare=False, repr=False)
 
@@ -51,14 +52,14 @@ class BuildPaths:
         ignore_file = next((p for p in candidates if p in tree), None)
         ignore = parse_ignore(tree.text(ignore_file)) if ignore_file else Ignore()
         decisions = {} if shared is None else shared.setdefault((context, ignore_file), {})
-        return cls(config_file, service_dir, context, dockerfile, ignore_file, ignore, decisions)
-
-    def in_context(self, path: str) -> str | None:
-        """`path` relative to the build context, or None when outside it."""
-        if not self.context:
-            return path
-        prefix = self.context + "/"
-        return path[len(prefix) :] if path.startswith(prefix) else None
+        runtime = tuple(
+            posixpath.normpath(join(service_dir, name)) + tail
+            for name, tail in ((config.hooks_path, "/"), (config.secrets_path, ""))
+            if not name.startswith("/")
+        )
+        return cls(
+            config_file, service_dir, context, dockerfile, ignore_file, ignore, runtime, decisions
+        )
 
     def sent(self, paths: Sequence[str]) -> tuple[str, ...]:
         """The paths minus those the context's .dockerignore leaves out of the build."""
@@ -76,8 +77,11 @@ class BuildPaths:
             self.decisions[paths] = kept
         return kept
 
-    def deploy_files(self, tree: Tree) -> Iterator[str]:
-        """The service's deploy.yml and deploy.<destination>.yml: runtime, never image inputs."""
+    def runtime_files(self, tree: Tree) -> Iterator[str]:
+        """Files that only configure deploys, never image inputs: the service's deploy.yml,
+        deploy.<destination>.yml, hooks and Kamal-style `.kamal/secrets*` files."""
+        for prefix in self.runtime:
+            yield from with_prefix(tree, prefix)
         directory, name = posixpath.split(self.config_file)
         stem, _, suffix = name.rpartition(".")
         for path in with_prefix(tree, join(directory, stem + ".")):

@@ -3,8 +3,9 @@
 Rules, in the order they claim files: the Dockerfile (and the `.dockerignore` applied to its
 context), the service directory, the Dockerfile's COPY/ADD sources and bind mounts, Python
 path dependencies (followed transitively), declared `x-kamalpy.inputs`, and the repo-wide
-global inputs. `x-kamalpy.exclude` then removes files, and the service's own `deploy.yml` /
-`deploy.*.yml` never count: they are runtime configuration, not image inputs.
+global inputs. `x-kamalpy.exclude` then removes files, and the service's own `deploy.yml`,
+`deploy.*.yml`, hooks (`.kamal/hooks/`) and Kamal secrets files (`.kamal/secrets*`) never
+count: they configure deploys, not images (the runtime digest covers what they resolve to).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def service_inputs(
     excluded = _declared(tree, build, config.extras.exclude, "exclude")
     for rule, paths in (*declared, *_global_rules(index)):
         found.add(rule, paths)
-    removed = set(build.deploy_files(tree))
+    removed = set(build.runtime_files(tree))
     for rule, paths in excluded:
         found.rules.append(rule)
         removed.update(paths)

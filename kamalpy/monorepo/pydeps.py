@@ -24,6 +24,7 @@ from kamalpy.monorepo.tree import Tree
 
 _REQUIREMENTS = re.compile(r"requirements[^/]*\.txt")
 _EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s+|=)(\S+)")
+_NAME = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
 
 
@@ -82,21 +83,40 @@ def _pyproject_deps(index: PyIndex, directory: str) -> Iterator[PyDep]:
     if document is None:
         return
     where = _join(directory, "pyproject.toml")
-    for name, spec in toml_table(document, "tool", "uv", "sources").items():
-        origin = f"{where} [tool.uv.sources] {name}"
+    for owner, name, spec in _sources(index, directory, document):
+        origin = f"{_join(owner, 'pyproject.toml')} [tool.uv.sources] {name}"
         for entry in spec if isinstance(spec, list) else [spec]:
             if not isinstance(entry, dict):
                 continue
             if isinstance(entry.get("path"), str):
-                target = _resolve(index, directory, entry["path"])
+                target = _resolve(index, owner, entry["path"])
                 if target is not None:
                     yield PyDep("uv-path", target, origin)
             elif entry.get("workspace") is True:
-                yield PyDep("uv-workspace", _member(index, directory, name, origin), origin)
+                yield PyDep("uv-workspace", _member(index, owner, name, origin), origin)
     for key, requirement in _requirements_of(document):
         target = _file_reference(index, directory, requirement)
         if target is not None:
             yield PyDep("file-requirement", target, f"{where} {key}")
+
+
+def _sources(
+    index: PyIndex, directory: str, document: dict[str, Any]
+) -> Iterator[tuple[str, str, Any]]:
+    """(directory its paths are relative to, name, spec) of each source the project uses."""
+    # Its own `[tool.uv.sources]`, then the workspace root's, which uv applies to every
+    # member for the dependencies the member names but does not source itself.
+    own = toml_table(document, "tool", "uv", "sources")
+    for name, spec in own.items():
+        yield directory, name, spec
+    root = _workspace_root(index, directory)
+    if root is None or root == directory:
+        return
+    named = {normalize(m.group(0).strip()) for _, r in _requirements_of(document) if (m := _NAME.match(r))}
+    mine = {normalize(name) for name in own}
+    for name, spec in toml_table(index.pyproject(root) or {}, "tool", "uv", "sources").items():
+        if normalize(name) in named - mine:
+            yield root, name, spec
 
 
 def _requirements_of(document: dict[str, Any]) -> Iterator[tuple[str, str]]:

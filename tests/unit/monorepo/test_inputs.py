@@ -16,9 +16,13 @@ DEPLOY = {f"{API}/deploy.yml": "service: api", f"{API}/deploy.staging.yml": "x: 
 # Each case: files of the repository, Configuration settings, expected {path: rule kind}.
 CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
     (
-        "service dir minus .dockerignore, never its deploy.yml files",
+        "service dir minus .dockerignore, never its deploy.yml, hooks or Kamal secrets files",
         {
             **DEPLOY,
+            f"{API}/.kamal/hooks/pre-deploy": "",
+            f"{API}/.kamal/secrets": "",
+            f"{API}/.kamal/secrets.staging": "",
+            f"{API}/.kamal/other": "",
             f"{API}/Dockerfile": "FROM python:3.11\nCOPY . /app\n",
             f"{API}/.dockerignore": "# junk\n*.md\n!KEEP.md\n/tmp\n**/*.log\n",
             f"{API}/app.py": "",
@@ -34,6 +38,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
         {
             f"{API}/.dockerignore": "dockerignore",
             f"{API}/Dockerfile": "dockerfile",
+            f"{API}/.kamal/other": "service-dir",
             f"{API}/KEEP.md": "service-dir",
             f"{API}/app.py": "service-dir",
             f"{API}/config/deploy.yml": "service-dir",
@@ -205,6 +210,27 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
             f"{API}/pyproject.toml": "service-dir",
             "libs/my.lib/m.py": "uv-workspace",
             "libs/my.lib/pyproject.toml": "uv-workspace",
+        },
+    ),
+    (
+        "a workspace member uses the root's sources for what it depends on",
+        {
+            **DEPLOY,
+            "pyproject.toml": (
+                '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\n'
+                '[tool.uv.sources]\ncommon = { workspace = true }\n'
+                'unused = { path = "libs/unused" }\n'
+            ),
+            f"{API}/Dockerfile": "FROM python:3.11\n",
+            f"{API}/pyproject.toml": '[project]\nname = "api"\ndependencies = ["Common>=1"]\n',
+            "libs/common/pyproject.toml": '[project]\nname = "common"\n',
+            "libs/unused/pyproject.toml": '[project]\nname = "unused"\n',
+        },
+        {},
+        {
+            f"{API}/Dockerfile": "dockerfile",
+            f"{API}/pyproject.toml": "service-dir",
+            "libs/common/pyproject.toml": "uv-workspace",
         },
     ),
     (
