@@ -46,7 +46,7 @@ class InputFiles(Mapping[str, InputRule]):
     def __init__(self, layers: Sequence[Layer], removed: frozenset[str] = frozenset()) -> None:
         self.layers = tuple(layers)
         self.removed = removed  # excluded, and the service's own deploy files
-        self._flat: dict[str, InputRule] | None = None
+        self._sorted: tuple[str, ...] | None = None
 
     def __getitem__(self, path: str) -> InputRule:
         if path not in self.removed:
@@ -58,22 +58,18 @@ class InputFiles(Mapping[str, InputRule]):
     def __contains__(self, path: object) -> bool:
         return path not in self.removed and any(path in paths for _, paths in self.layers)
 
-    def _flatten(self) -> dict[str, InputRule]:
-        if self._flat is None:
-            flat: dict[str, InputRule] = {}
-            for rule, paths in reversed(self.layers):  # earlier layers overwrite later ones
-                flat.update(dict.fromkeys(paths, rule))
-            for path in self.removed.intersection(flat):
-                del flat[path]
-            self._flat = dict(sorted(flat.items()))
-        return self._flat
+    def _paths(self) -> tuple[str, ...]:
+        if self._sorted is None:
+            union: set[str] = set().union(*(paths for _, paths in self.layers))
+            self._sorted = tuple(sorted(union - self.removed))
+        return self._sorted
 
     def __iter__(self) -> Iterator[str]:
         """Paths in sorted order."""
-        return iter(self._flatten())
+        return iter(self._paths())
 
     def __len__(self) -> int:
-        return len(self._flatten())
+        return len(self._paths())
 
     def __repr__(self) -> str:
         return f"InputFiles({len(self.layers)} layers, {len(self)} files)"

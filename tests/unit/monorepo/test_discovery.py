@@ -14,6 +14,7 @@ REPO_FILES = {
     "services/api/deploy.staging.yml": "",
     "services/web/deploy.yml": "",
     "services/web/nested/deploy.yml": "",
+    "services/odd/deploy.yml/not-a-config": "",
     "services/deploy.yml": "",
     "apps/admin/deploy.yml": "",
     "apps/admin/config/deploy.yml": "",
