@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import dockerfile as buildkit
@@ -86,7 +87,7 @@ def _flags(command: Any, name: str) -> list[str]:
 def read_dockerfile(text: str, *, path: str, build_args: Mapping[str, str]) -> DockerfileFacts:
     """The context paths and external references of one Dockerfile (every stage counts)."""
     try:
-        commands = buildkit.parse_string(text)
+        commands = _parse(text)
     except buildkit.GoParseError as error:
         raise ConfigError([(Location(path), f"cannot parse the Dockerfile: {error}")]) from None
     walk = _Walk(args=build_args)
@@ -97,6 +98,12 @@ def read_dockerfile(text: str, *, path: str, build_args: Mapping[str, str]) -> D
         from_images=tuple(dict.fromkeys(walk.images)),
         external=tuple(dict.fromkeys(walk.external)),
     )
+
+
+@lru_cache(maxsize=1024)
+def _parse(text: str) -> tuple[Any, ...]:
+    """BuildKit's parse of a Dockerfile; services built from one template share it."""
+    return tuple(buildkit.parse_string(text))
 
 
 def _ignore(walk: _Walk, command: Any) -> None:
@@ -144,11 +151,9 @@ def _copy(walk: _Walk, command: Any) -> None:
             walk.images.append(origin[-1])
         return
     kind = command.cmd.lower()
-    names = [doc.name for doc in command.heredocs]
-    heredocs = {f"<<{name}" for name in names} | {f"<<-{name}" for name in names}
     for word in command.value[:-1]:
-        if word in heredocs:
-            continue
+        if command.heredocs and word.startswith("<<"):
+            continue  # `<<EOF`, `<<-EOF`, `<<"EOF"`: the content is in the Dockerfile
         source = expand(word if command.json else _unquote(word), env)
         if not source:
             continue  # an unset variable: the word vanishes, as in Docker's shell lexer

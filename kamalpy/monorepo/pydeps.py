@@ -112,7 +112,11 @@ def _sources(
     root = _workspace_root(index, directory)
     if root is None or root == directory:
         return
-    named = {normalize(m.group(0).strip()) for _, r in _requirements_of(document) if (m := _NAME.match(r))}
+    named = {
+        normalize(m.group(0).strip())
+        for _, r in _requirements_of(document)
+        if (m := _NAME.match(r))
+    }
     mine = {normalize(name) for name in own}
     for name, spec in toml_table(index.pyproject(root) or {}, "tool", "uv", "sources").items():
         if normalize(name) in named - mine:

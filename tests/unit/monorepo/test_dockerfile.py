@@ -40,6 +40,7 @@ def refs(text: str, **args: str) -> list[tuple[str, str, int]]:
         ("FROM x\nCOPY ./ /d\n", [("copy", ".", 2)]),
         ("FROM x\nADD https://e.org/a.tgz git@github.com:o/r.git b /d\n", [("add", "b", 2)]),
         ("FROM x\nCOPY <<EOF /a\nCOPY nope /b\nEOF\nCOPY c /c\n", [("copy", "c", 5)]),
+        ('FROM x\nCOPY <<"A" <<-B /d/\na\nA\n\tb\nB\n', []),
         ("FROM x\nRUN --mount=type=bind,target=/s make\n", [("bind-mount", ".", 2)]),
         ("FROM x\nRUN --mount=type=secret,id=a --mount=type=tmpfs,target=/t true\n", []),
         ("# escape=`\nFROM x\nCOPY a `\n  /d\n", [("copy", "a", 3)]),

@@ -218,7 +218,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
             **DEPLOY,
             "pyproject.toml": (
                 '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\n'
-                '[tool.uv.sources]\ncommon = { workspace = true }\n'
+                "[tool.uv.sources]\ncommon = { workspace = true }\n"
                 'unused = { path = "libs/unused" }\n'
             ),
             f"{API}/Dockerfile": "FROM python:3.11\n",
