@@ -5,7 +5,7 @@ from __future__ import annotations
 import fnmatch
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kamalpy.monorepo.globs import (
@@ -134,6 +134,7 @@ def _component_match(pattern: str, path: str) -> bool:
     )
 
 
+@settings(deadline=None)  # a loaded machine must not fail a test
 @given(PATTERNS, PATHS)
 def test_ignore_patterns_without_doublestar_match_path_or_a_parent(pattern: str, path: str) -> None:
     names = path.split("/")
@@ -141,6 +142,7 @@ def test_ignore_patterns_without_doublestar_match_path_or_a_parent(pattern: str,
     assert ignore_matches(pattern, path) is expected
 
 
+@settings(deadline=None)  # a loaded machine must not fail a test
 @given(PATTERNS, PATHS)
 def test_copy_glob_covers_a_file_when_it_or_a_parent_matches(pattern: str, path: str) -> None:
     names = path.split("/")
@@ -148,6 +150,7 @@ def test_copy_glob_covers_a_file_when_it_or_a_parent_matches(pattern: str, path:
     assert (path in set(copy_sources(tree({path: ""}), pattern))) is expected
 
 
+@settings(deadline=None)  # a loaded machine must not fail a test
 @given(PATHS, PATHS)
 def test_doublestar_in_the_middle_spans_any_directories(head: str, tail: str) -> None:
     assert ignore_matches(f"{head}/**/{tail}", f"{head}/{tail}")
