@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -209,9 +209,8 @@ def glob_tree(tree: Tree, pattern: str) -> Iterator[str]:
             yield prefix
         yield from below(tree, prefix)
         return
-    for path in below(tree, prefix):
-        if ignore_matches(cleaned, path):
-            yield path
+    candidates = below(tree, prefix)
+    yield from sorted(_covered(cleaned, "\n".join(candidates), candidates))
 
 
 def copy_sources(tree: Tree, pattern: str) -> Iterator[str]:
@@ -229,11 +228,3 @@ def copy_sources(tree: Tree, pattern: str) -> Iterator[str]:
         parts = path.split("/", depth)
         if len(parts) >= depth and regex.match("/".join(parts[:depth])):
             yield path
-
-
-def first_unmatched(tree: Tree, patterns: Iterable[str]) -> str | None:
-    """The first ignore-dialect glob that covers no path of the tree, if any."""
-    for pattern in patterns:
-        if next(glob_tree(tree, pattern), None) is None:
-            return pattern
-    return None

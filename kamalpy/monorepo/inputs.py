@@ -55,6 +55,13 @@ class InputsIndex:
     globals: tuple[Layer, ...] | None = None
     project_files: dict[str, frozenset[str]] = field(default_factory=dict)
     decisions: dict[tuple[str, str | None], Decisions] = field(default_factory=dict)
+    globs: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def glob(self, pattern: str) -> frozenset[str]:
+        """The paths a declared or global glob covers (services often share their globs)."""
+        if pattern not in self.globs:
+            self.globs[pattern] = frozenset(glob_tree(self.tree, pattern))
+        return self.globs[pattern]
 
     def __post_init__(self) -> None:
         self.python = PyIndex(self.tree, PurePosixPath(self.repo_root.as_posix()))
@@ -78,8 +85,8 @@ def service_inputs(
     _context_rules(tree, build, facts, found)
     for dep in python_dependencies(index.python, build.service_dir):
         found.add(InputRule(dep.kind, dep.path, dep.source), _project_files(index, dep.path))
-    declared = _declared(tree, build, config.extras.inputs, "inputs")
-    excluded = _declared(tree, build, config.extras.exclude, "exclude")
+    declared = _declared(index, build, config.extras.inputs, "inputs")
+    excluded = _declared(index, build, config.extras.exclude, "exclude")
     for rule, paths in (*declared, *_global_rules(index)):
         found.add(rule, paths)
     removed = set(build.runtime_files(tree))
@@ -169,14 +176,16 @@ def _junk(rest: str) -> bool:
     return rest.endswith(".pyc") or any(p in _JUNK or p.endswith(".egg-info") for p in parts)
 
 
-def _declared(tree: Tree, build: BuildPaths, globs: tuple[str, ...], key: str) -> list[Layer]:
+def _declared(
+    index: InputsIndex, build: BuildPaths, globs: tuple[str, ...], key: str
+) -> list[Layer]:
     """`x-kamalpy.inputs` or `.exclude` globs with the files each covers; none may be empty."""
     kind = "declared" if key == "inputs" else "exclude"
     found, problems = [], []
     for number, glob in enumerate(globs):
-        paths = frozenset(glob_tree(tree, glob))
+        paths = index.glob(glob)
         if not paths:
-            where = Location(build.config_file, _line_of(tree, build.config_file, glob),
+            where = Location(build.config_file, _line_of(index.tree, build.config_file, glob),
                              key=f"x-kamalpy/{key}/{number}")  # fmt: skip
             problems.append((where, f"{glob!r} matches no file in the repository"))
         found.append((InputRule(kind, glob, f"{build.config_file} x-kamalpy.{key}"), paths))
@@ -190,7 +199,7 @@ def _global_rules(index: InputsIndex) -> tuple[Layer, ...]:
         found, problems = [], []
         source = f"{ROOT_PYPROJECT} [tool.kamalpy] global_inputs"
         for number, glob in enumerate(index.settings.global_inputs):
-            paths = frozenset(glob_tree(index.tree, glob))
+            paths = index.glob(glob)
             if not paths:
                 where = Location(ROOT_PYPROJECT, _line_of(index.tree, ROOT_PYPROJECT, glob),
                                  key=f"tool.kamalpy.global_inputs[{number}]")  # fmt: skip
