@@ -155,3 +155,23 @@ def test_copy_glob_covers_a_file_when_it_or_a_parent_matches(pattern: str, path:
 def test_doublestar_in_the_middle_spans_any_directories(head: str, tail: str) -> None:
     assert ignore_matches(f"{head}/**/{tail}", f"{head}/{tail}")
     assert ignore_matches(f"{head}/**/{tail}", f"{head}/m/n/{tail}")
+
+
+IGNORE_LINES = st.sampled_from(
+    ["a", "*", "a/*", "**/b", "!a/b", "!**/x-1", "*.py", "ab/**", "?", "!a.py", "a/**/b", "[ab]"]
+)
+
+
+@settings(deadline=None)  # a loaded machine must not fail a test
+@given(st.lists(IGNORE_LINES, min_size=1, max_size=5), st.lists(PATHS, max_size=12, unique=True))
+def test_bulk_ignore_equals_moby_loop_path_by_path(lines: list[str], paths: list[str]) -> None:
+    ignore = parse_ignore("\n".join(lines))
+
+    def moby(path: str) -> bool:  # patternmatcher.MatchesOrParentMatches, one path at a time
+        matched = False
+        for rule in ignore.rules:
+            if rule.exception == matched and ignore_matches(rule.pattern, path):
+                matched = not rule.exception
+        return matched
+
+    assert ignore.keep(paths) == [path for path in paths if not moby(path)]
