@@ -144,7 +144,8 @@ def _dockerfile_rules(
         source = f"{build.config_file} builder.context"
         found.add(InputRule("dockerignore", build.ignore_file, source), (build.ignore_file,))
     text = tree.text(build.dockerfile)
-    return read_dockerfile(text, path=build.dockerfile, build_args=config.builder.args)
+    args, target = config.builder.args, config.builder.target
+    return read_dockerfile(text, path=build.dockerfile, build_args=args, target=target)
 
 
 def _context_rules(tree: Tree, build: BuildPaths, facts: DockerfileFacts, found: _Found) -> None:

@@ -65,11 +65,36 @@ def test_images_named_outside_the_dockerfile() -> None:
         "ARG TAG=1\nFROM --platform=$BUILDPLATFORM golang:${TAG} AS build\n"
         "FROM build AS test\nFROM scratch\nCOPY --from=build /a /a\nCOPY --from=1 /b /b\n"
         "COPY --from=redis:7 /c /c\nRUN --mount=from=node:20,target=/n true\n"
-        "FROM golang:1\n"
     )
     facts = read_dockerfile(text, path="Dockerfile", build_args={"TAG": "2"})
-    assert facts.from_images == ("golang:2", "redis:7", "node:20", "golang:1")
+    assert facts.from_images == ("golang:2", "redis:7", "node:20")
     assert facts.refs == ()
+
+
+MULTI = (
+    "FROM python:3.11 AS base\nCOPY app /app\n"
+    "FROM base AS test\nCOPY tests /tests\nADD https://e.org/t.tgz /t\n"
+    "FROM node:20 AS assets\nCOPY web /web\n"
+    "FROM base AS release\nCOPY --from=assets /web/dist /static\n"
+    "FROM alpine AS unused\nCOPY docs /docs\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("target", "sources", "images"),
+    [
+        (None, ["docs"], ["alpine"]),  # no target: the last stage only
+        ("release", ["app", "web"], ["python:3.11", "node:20"]),
+        ("TEST", ["app", "tests"], ["python:3.11"]),
+        ("nope", ["app", "tests", "web", "docs"], ["python:3.11", "node:20", "alpine"]),
+    ],
+)
+def test_only_the_stages_the_target_needs_count(
+    target: str | None, sources: list[str], images: list[str]
+) -> None:
+    facts = read_dockerfile(MULTI, path="Dockerfile", build_args={}, target=target)
+    assert [ref.source for ref in facts.refs] == sources
+    assert list(facts.from_images) == images
 
 
 def test_ref_records_the_instruction_as_written() -> None:
