@@ -122,7 +122,7 @@ def deploy_many(
     with ThreadPoolExecutor(
         max_workers=max(1, build_workers), thread_name_prefix="kp-build"
     ) as pool:
-        list(pool.map(partial(_prepare, images=images), jobs))
+        list(pool.map(partial(provide_image, images=images), jobs))
     ready = [job for job in jobs if job.outcome is None]
     _prepare_hosts(ready)
     with ThreadPoolExecutor(max_workers=max(1, len(ready)), thread_name_prefix="kp-svc") as pool:
@@ -168,7 +168,7 @@ def _fail(job: Job, error: KamalpyError, started: float) -> None:
     )  # fmt: skip
 
 
-def _prepare(job: Job, *, images: ImageLookup) -> None:
+def provide_image(job: Job, *, images: ImageLookup) -> None:
     """Get the image with this image digest into the registry: reuse one, else build it.
 
     A local image with the digest label is tagged and pushed; an image the registry already
@@ -199,7 +199,7 @@ def _prepare(job: Job, *, images: ImageLookup) -> None:
             source, tags = found, [*spec.tags, by_digest]
             job.image_source = "reused a local image"
         for tag in tags:
-            timed(ctx, "local", f"tag {source[:19]} as {tag}",
+            timed(ctx, "local", f"tag {source.removeprefix('sha256:')[:12]} as {tag}",
                   partial(ctx.executor.run, LOCAL, tag_argv(source, tag)))  # fmt: skip
         if not via_ssh:
             for tag in tags:

@@ -22,6 +22,7 @@ from tests.testbed import Bed
 def repo(
     bed: Bed, traefik_image: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Monorepo]:
+    remove_local_images("/mono-")  # images of an earlier run would be reused, not built
     made = make_monorepo(bed, tmp_path_factory.mktemp("mono") / "repo")
     yield made
     for host in ("h1", "h2", "h3"):
@@ -31,6 +32,15 @@ def repo(
             "for f in " + names + "; do docker ps -aq --filter $f | "
             "xargs -r docker rm -f >/dev/null; done; rm -rf .kamal/apps/* .kamal/lock-*",
         )
+
+
+def remove_local_images(part: str) -> None:
+    """Remove this machine's images whose reference contains `part`."""
+    listing = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    local = [ref for ref in listing.split() if part in ref]
+    if local:
+        subprocess.run(["docker", "image", "rm", "-f", *local], capture_output=True, check=True)
 
 
 def decisions(repo: Monorepo, cwd: Path | None = None) -> dict[str, str]:
@@ -211,10 +221,7 @@ def test_a_reverted_change_reuses_the_image_built_then(repo: Monorepo) -> None:
 
 
 def test_an_image_only_the_registry_has_is_reused_not_rebuilt(repo: Monorepo) -> None:
-    listing = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
-    local = [ref for ref in listing.split() if "/mono-web:" in ref]
-    subprocess.run(["docker", "image", "rm", "-f", *local], capture_output=True, check=True)
+    remove_local_images("/mono-web:")
     repo.write("services/web/www/version", "web 4\n")
     repo.commit("web forward to 4 again")
     result = deploy(repo)
