@@ -51,11 +51,14 @@ def _ensure_demo_host(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run unit and integration tests (integration needs root and docker); args go to pytest."""
     session.install("-e", ".[test]")
+    # The whole suite runs on two workers, each with its own bed; a module stays on one worker
+    # (its module-scoped fixtures, e.g. one monorepo deployed step by step, need that).
+    workers = [] if session.posargs else ["-n", "2", "--dist", "loadfile"]
     # Exit code 5 ("no tests collected") is a broken collection unless the arguments chose the
     # tests, where an empty choice (a -k that matches nothing) is the caller's business.
     # On ^C give pytest time to tear the test bed down before nox escalates to SIGKILL.
     codes = [0, 5] if selects_tests(session.posargs) else [0]
-    session.run("pytest", *session.posargs, success_codes=codes, **BED_TIMEOUTS)
+    session.run("pytest", *workers, *session.posargs, success_codes=codes, **BED_TIMEOUTS)
 
 
 # pytest options that narrow which tests run (their value may be joined: -kfoo, --lf).
