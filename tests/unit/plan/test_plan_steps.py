@@ -73,3 +73,31 @@ def test_role_selection_keeps_only_the_named_roles_and_skips_roles_without_hosts
     # a role with no selected host is skipped, and the roles after it still come
     workers_first = dataclasses.replace(config, primary_role="workers")
     assert [r.role for r in deploy_plan(workers_first, hosts=[HOSTS[2]]).roles] == ["web"]
+
+
+def test_the_deploy_plan_carries_the_config_s_scalars() -> None:
+    config = config_for_steps()
+    plan = deploy_plan(config)
+    assert (plan.service, plan.destination, plan.version, plan.image) == (
+        "hey", "prod", "v2", config.absolute_image)  # fmt: skip
+    assert (plan.drain_timeout, plan.retain_containers, plan.deploy_timeout) == (12, 3, 30)
+    assert (plan.health_interval, plan.health_timeout, plan.readiness_delay) == (1, 7, 7)
+    assert plan.rollback is False and plan.primary_host == config.primary_host
+
+
+def test_without_a_primary_host_the_first_selected_host_leads() -> None:
+    base = config_for_steps()
+    web, workers = base.roles
+    config = dataclasses.replace(base, roles=(dataclasses.replace(web, hosts=()), workers))
+    assert config.primary_host is None
+    assert deploy_plan(config).primary_host == HOSTS[0]
+    assert deploy_plan(config, hosts=["nowhere"]).primary_host == ""
+
+
+def test_without_a_proxied_role_health_defaults_apply() -> None:
+    base = config_for_steps()
+    web, workers = base.roles
+    plan = deploy_plan(
+        dataclasses.replace(base, roles=(dataclasses.replace(web, proxy=None), workers))
+    )
+    assert (plan.health_interval, plan.health_timeout, plan.proxy_hosts) == (1, 5, ())
