@@ -43,7 +43,8 @@ exit 0
 # What a stock host offers the scripts besides docker; linked into the scratch bin, which is the
 # whole PATH, so this machine's real docker (if any) can never answer in the stand-in's place.
 TOOLS = ("sh", "bash", "awk", "cat", "grep", "tail", "xargs", "mkdir", "install", "base64", "rm",
-         "timeout", "sleep", "env", "touch", "dirname")  # fmt: skip
+         "timeout", "sleep", "env", "touch", "dirname", "date", "stat", "head", "find",
+         "rmdir")  # fmt: skip
 
 
 @dataclass(frozen=True)

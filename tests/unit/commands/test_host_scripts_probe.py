@@ -168,10 +168,16 @@ def test_lock_is_taken_once_read_back_and_released(host: HostShell) -> None:
         base64.b64decode((host.home / ".kamal/lock-hey-prod/details").read_text())
         == details.encode()
     )
-    assert host.run(lock.status_argv("hey", "prod")).stdout == details
-    assert host.run(lock.release_argv("hey", "prod")).returncode == 0
+    said = host.run(lock.status_argv("hey", "prod")).stdout
+    assert said.startswith(details + "\n") and said.endswith("s ago\n") and "Heartbeat: " in said
+    inspected = lock.parse_inspect(host.run(lock.inspect_argv("hey", "prod")).stdout)
+    assert inspected.details == details and inspected.heartbeat_age is not None
+    assert host.run(lock.release_own_argv("hey", "prod", "not ours")).returncode == 0
+    assert (host.home / ".kamal/lock-hey-prod").is_dir()  # someone else's lock stays
+    assert host.run(lock.release_own_argv("hey", "prod", details)).returncode == 0
     status = host.run(lock.status_argv("hey", "prod"))
     assert (status.returncode, status.stdout) == (1, "")
+    assert host.run(lock.release_argv("hey", "prod")).stdout == "none\n"
 
 
 def test_audit_appends_one_line_per_action(host: HostShell) -> None:

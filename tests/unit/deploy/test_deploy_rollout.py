@@ -14,6 +14,7 @@ from kamalpy.config.model import Boot, Configuration
 from kamalpy.deploy import deploy as deploy_module
 from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
+from kamalpy.executor.cancel import Cancellation
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.plan import deploy_plan
 from kamalpy.sensitive import Sensitive
@@ -29,35 +30,42 @@ def workers_only(boot: Boot) -> Configuration:
     )
 
 
+class RecordingCancel(Cancellation):
+    """The run's cancellation, noting each pause instead of taking it (never cancelled)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, seconds: float) -> bool:
+        self.waits.append(seconds)
+        return False
+
+
 def run_deploy(
     config: Configuration, monkeypatch: pytest.MonkeyPatch
-) -> tuple[list[tuple[str, ...]], list[tuple[float, float]], RecordingExecutor]:
+) -> tuple[list[tuple[str, ...]], list[float], RecordingExecutor]:
     """Deploy for real against a recording executor: host groups fanned out, pauses taken."""
     fanned: list[tuple[str, ...]] = []
-    pauses: list[tuple[float, float]] = []
+    cancel = RecordingCancel()
     real_fan_out = hostops.fan_out
 
     def fan_out(ctx: Context, hosts: Sequence[str], action: Callable[[str], Any]) -> Any:
         fanned.append(tuple(hosts))
         return real_fan_out(ctx, hosts, action)
 
-    def pause(check: Callable[[], bool], *, interval: float, timeout: float) -> bool:
-        pauses.append((interval, timeout))
-        return check()
-
     monkeypatch.setattr(hostops, "fan_out", fan_out)
-    monkeypatch.setattr(deploy_module, "poll_until", pause)
     executor = RecordingExecutor()
     ticks = itertools.count()
     ctx = Context(
         config=config, executor=executor, console=Console(), clock=lambda: float(next(ticks)),
-        recorded_at="2026-01-01T00:00:00Z", performer="ann", dry_run=False,
+        recorded_at="2026-01-01T00:00:00Z", performer="ann", dry_run=False, cancel=cancel,
         secrets={"DB_PASSWORD": Sensitive("s")},
     )  # fmt: skip
     step = deploy_plan(config).roles[0].hosts[0]
     executor.respond(step.state, stdout="running none 0")
     deploy_module.deploy(ctx, deploy_plan(config))
-    return fanned, pauses, executor
+    return fanned, cancel.waits, executor
 
 
 def boot_order(executor: RecordingExecutor) -> list[tuple[str, str]]:
@@ -76,7 +84,7 @@ def test_boot_limit_one_boots_host_after_host_waiting_boot_wait_between(
 ) -> None:
     fanned, pauses, executor = run_deploy(workers_only(Boot(limit=1, wait=7)), monkeypatch)
     assert fanned == [HOSTS, HOSTS, HOSTS[:1], HOSTS[1:2], HOSTS[2:]]  # prepare, env, 3 batches
-    assert pauses == [(7, 7), (7, 7)]  # between the batches, not before the first
+    assert pauses == [7, 7]  # between the batches, not before the first
     assert boot_order(executor) == [(h, what) for h in HOSTS for what in ("boot", "ready")]
 
 
