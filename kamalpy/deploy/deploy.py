@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from kamalpy.deploy import hostops, lock
+from kamalpy.deploy import hostops, lock, routes
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
@@ -97,6 +97,7 @@ def _deploy_locked(
 
 
 def _prepare_host(ctx: Context, plan: DeployPlan, bootstrap: bool, host: str) -> None:
+    routes.check_claims(ctx, host)  # another service's route on our host + path: stop here
     hostops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
 
 
