@@ -41,6 +41,9 @@ class ProxySettings:
     acme_email: str | None = None
     acme_ca_server: str | None = None
     bind_ips: tuple[str, ...] = ()  # host addresses the HTTP(S) ports are published on; () = all
+    # forward_headers: true on a role: pass clients' X-Forwarded-* on (a load balancer in front).
+    # Traefik decides this per entrypoint, so it holds for every service on the host.
+    trust_forwarded_headers: bool = False
 
 
 def _publish(settings: ProxySettings, host_port: int, container_port: int) -> list[str]:
@@ -68,6 +71,10 @@ def static_flags(settings: ProxySettings) -> Argv:
         "--ping=true",
         "--log.level=WARN",
     ]
+    if settings.trust_forwarded_headers:
+        flags.append("--entrypoints.web.forwardedHeaders.insecure=true")
+        if settings.ssl:
+            flags.append("--entrypoints.websecure.forwardedHeaders.insecure=true")
     if settings.ssl:
         flags += [
             "--entrypoints.websecure.address=:443",
@@ -195,6 +202,15 @@ def router_rule(hosts: Sequence[str], path_prefixes: Sequence[str]) -> str:
 
 
 @dataclass(frozen=True)
+class BufferLimits:
+    """Traefik's buffering middleware: body limits in bytes (0 = unlimited), memory per body."""
+
+    max_request_body: int
+    max_response_body: int
+    memory: int
+
+
+@dataclass(frozen=True)
 class Route:
     """One service role's route: where requests that match go, and how long they may take."""
 
@@ -206,6 +222,8 @@ class Route:
     ssl: bool = False
     response_timeout: int = 30
     strip_path_prefix: bool = True
+    ssl_redirect: bool = True  # with ssl: plain HTTP redirects to https (else it is served too)
+    buffering: BufferLimits | None = None  # None: streamed (Traefik's default)
 
 
 def backend_url(route: Route) -> str:
@@ -233,15 +251,28 @@ def _middlewares(route: Route, routers: dict[str, dict[str, object]]) -> dict[st
         strip = f"{route.name}-strip-prefix"
         middlewares[strip] = {"stripPrefix": {"prefixes": prefixes}}
         main["middlewares"] = [strip]
-    if route.ssl:
-        redirect = f"{route.name}-https-redirect"
-        middlewares[redirect] = {"redirectScheme": {"scheme": "https", "permanent": True}}
-        routers[f"{route.name}-http"] = {
-            "rule": main["rule"],
-            "service": route.name,
-            "entryPoints": ["web"],
-            "middlewares": [redirect],
+    if route.buffering is not None:
+        limits = route.buffering
+        buffering = f"{route.name}-buffering"
+        middlewares[buffering] = {
+            "buffering": {
+                "maxRequestBodyBytes": limits.max_request_body,
+                "memRequestBodyBytes": limits.memory,
+                "maxResponseBodyBytes": limits.max_response_body,
+                "memResponseBodyBytes": limits.memory,
+            }
         }
+        main["middlewares"] = [*main.get("middlewares", []), buffering]  # type: ignore[misc]
+    if route.ssl:
+        plain: dict[str, object] = {"rule": main["rule"], "service": route.name,
+                                    "entryPoints": ["web"]}  # fmt: skip
+        if route.ssl_redirect:
+            redirect = f"{route.name}-https-redirect"
+            middlewares[redirect] = {"redirectScheme": {"scheme": "https", "permanent": True}}
+            plain["middlewares"] = [redirect]
+        elif "middlewares" in main:
+            plain["middlewares"] = main["middlewares"]
+        routers[f"{route.name}-http"] = plain
     return middlewares
 
 
