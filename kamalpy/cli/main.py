@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.build_cmd",
     "kamalpy.cli.registry_cmd",
     "kamalpy.cli.accessory_cmd",
+    "kamalpy.cli.remove_cmd",
     # A top layer beside cli (import-linter forbids cli -> demo), loaded by name like the rest.
     "kamalpy.demo.command",
 )
