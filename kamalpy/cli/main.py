@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.registry_cmd",
     "kamalpy.cli.accessory_cmd",
     "kamalpy.cli.remove_cmd",
+    "kamalpy.cli.details_cmd",
     # A top layer beside cli (import-linter forbids cli -> demo), loaded by name like the rest.
     "kamalpy.demo.command",
 )

@@ -1,4 +1,4 @@
-"""`kamalpy details`, `audit`, `lock acquire|release|status`, `prune`, `proxy boot|details|logs`."""
+"""`kamalpy audit`, `lock acquire|release|status`, `prune`, `proxy boot|details|logs`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from kamalpy.cli import flow_support as fs
 from kamalpy.cli.output import Console
 from kamalpy.commands import app_scripts, audit, proxy
-from kamalpy.deploy import app_ops, hostops, lock
+from kamalpy.deploy import hostops, lock
 from kamalpy.errors import ExitCode
 from kamalpy.plan import deploy_plan
 
@@ -19,10 +19,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: Subparsers) -> None:
-    """Add details, audit, lock, prune and proxy."""
-    p = subparsers.add_parser("details", help="the proxy and app containers on every host")
-    fs.add_target_options(p, mutating=False)
-    p.set_defaults(handler=handle_details)
+    """Add audit, lock, prune and proxy."""
     p = subparsers.add_parser("audit", help="the last lines of the audit log (primary host)")
     fs.add_target_options(p, mutating=False)
     p.add_argument("-n", "--lines", type=int, default=50)
@@ -44,21 +41,6 @@ def register(subparsers: Subparsers) -> None:
         p = sub.add_parser(name, help=f"proxy {name}")
         fs.add_target_options(p, mutating=name == "boot")
         p.set_defaults(handler=handle_proxy, proxy_action=name)
-
-
-def handle_details(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
-    """Proxy state then app containers, per host."""
-    ctx = fs.running_context(args, console, environ, "details")
-    config = ctx.config
-    with ctx.executor:
-        for host in config.proxy_hosts:
-            state = hostops.run(ctx, host, proxy.exists_argv(), check=False)
-            console.result(f"{host} (proxy): {state.stdout.strip() or 'not running'}")
-        for line in app_ops.details(
-            ctx, app_ops.Selection(fs.selection(args.hosts), fs.selection(args.roles))
-        ):
-            console.result(line)
-    return ExitCode.OK
 
 
 def handle_audit(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:

@@ -9,6 +9,7 @@ the proxy goes only with the last service that used it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,6 +70,16 @@ def test_two_services_share_the_proxy_by_host_and_path(services: dict[str, Servi
     assert services["alpha"].get("h1", "/version") == (200, "v1\n")
     assert services["beta"].get("h1", "/b/version") == (200, "v1\n")
     assert services["beta"].get("h1", "/version")[0] == 404  # beta answers only under /b
+
+
+def test_details_lists_every_service_on_the_host(services: dict[str, Service]) -> None:
+    result = services["alpha"].kamalpy("details")
+    assert result.returncode == 0, result.stderr
+    assert "h1 (proxy): running" in result.stdout
+    assert "h1 (web): alpha v1 alpha-web-v1 running" in result.stdout
+    assert "h1 (web): beta v1 beta-web-v1 running" in result.stdout  # not in alpha's deploy.yml
+    doc = json.loads(services["alpha"].kamalpy("details", "--json").stdout)
+    assert sorted(a["service"] for a in doc["hosts"][0]["apps"]) == ["alpha", "beta"]
 
 
 def test_a_service_claiming_anothers_host_is_refused_before_any_change(
