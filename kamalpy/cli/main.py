@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.accessory_cmd",
     "kamalpy.cli.remove_cmd",
     "kamalpy.cli.details_cmd",
+    "kamalpy.cli.setup_cmd",
     # A top layer beside cli (import-linter forbids cli -> demo), loaded by name like the rest.
     "kamalpy.demo.command",
 )
