@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.config_cmd",
     "kamalpy.cli.secrets_cmd",
     "kamalpy.cli.deploy_cmd",
+    "kamalpy.cli.monorepo_cmd",
     "kamalpy.cli.app_cmd",
     "kamalpy.cli.ops_cmd",
     "kamalpy.cli.build_cmd",
