@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from kamalpy.cli import deploy_cmd
 from kamalpy.cli import flow_support as fs
+from kamalpy.cli.fleet_cmd import add_deploy_options
 from kamalpy.cli.output import Console
 from kamalpy.config.accessory_files import accessory_files
 from kamalpy.config.model import Accessory
@@ -30,6 +31,7 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("--skip-push", action="store_true", help="the image is already in the registry")
     p.add_argument("--via-ssh", action="store_true", help="stream the image over ssh")
     p.add_argument("--lock-wait", type=float, default=0, metavar="SECONDS")
+    add_deploy_options(p)  # the deploy at the end is `deploy`'s, monorepo options included
     p.set_defaults(handler=handle_setup, command_name="deploy")
 
 
