@@ -104,6 +104,8 @@ def proxy_settings(
         api_port=config.extras.proxy_api_port or api_port,
         ssl=ssl,
         bind_ips=run.bind_ips if run else (),
+        acme_ca_server=config.extras.acme_ca_server,
+        acme_email=config.extras.acme_email,
         trust_forwarded_headers=any(
             r.proxy.forward_headers is True for r in config.roles if r.proxy
         ),

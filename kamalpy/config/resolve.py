@@ -216,4 +216,6 @@ def _resolve_extras(raw: dict[str, Any]) -> KamalpyExtras:
         depends_on=texts(raw.get("depends_on")),
         local_hosts=texts(raw.get("local_hosts")),
         proxy_api_port=int(api_port) if api_port is not None else None,
+        acme_ca_server=opt_text(raw.get("acme_ca_server")),
+        acme_email=opt_text(raw.get("acme_email")),
     )

@@ -253,3 +253,5 @@ class KamalpyExtras:
     depends_on: tuple[str, ...] = ()
     local_hosts: tuple[str, ...] = ()  # hosts that are this machine: no ssh
     proxy_api_port: int | None = None  # None: the proxy layer's default
+    acme_ca_server: str | None = None  # ACME directory for proxy.ssl; None: Let's Encrypt
+    acme_email: str | None = None  # contact of the ACME account

@@ -141,3 +141,17 @@ def test_forwarded_headers_are_trusted_per_entrypoint_only_when_asked() -> None:
     flags = proxy.static_flags(proxy.ProxySettings(ssl=True, trust_forwarded_headers=True))
     assert "--entrypoints.web.forwardedHeaders.insecure=true" in flags
     assert "--entrypoints.websecure.forwardedHeaders.insecure=true" in flags
+
+
+def test_acme_directory_and_email_come_from_x_kamalpy() -> None:
+    from dataclasses import replace
+
+    from kamalpy.config.model import KamalpyExtras
+    from kamalpy.plan import proxy_settings
+    from tests.unit.deploy.sample import sample_config
+
+    extras = KamalpyExtras(acme_ca_server="https://ca.test/dir", acme_email="ops@x.test")
+    settings = proxy_settings(replace(sample_config(), extras=extras))
+    flags = proxy.static_flags(replace(settings, ssl=True))
+    assert "--certificatesresolvers.letsencrypt.acme.caserver=https://ca.test/dir" in flags
+    assert "--certificatesresolvers.letsencrypt.acme.email=ops@x.test" in flags
