@@ -106,6 +106,7 @@ def proxy_settings(
         bind_ips=run.bind_ips if run else (),
         acme_ca_server=config.extras.acme_ca_server,
         acme_email=config.extras.acme_email,
+        acme_ca_pem=config.extras.acme_ca_pem,
         trust_forwarded_headers=any(
             r.proxy.forward_headers is True for r in config.roles if r.proxy
         ),

@@ -25,6 +25,7 @@ ACME_DIR = f"{PROXY_DIR}/acme"
 CONTAINER_DYNAMIC_DIR = "/etc/traefik/dynamic"
 CONTAINER_ACME_DIR = "/etc/traefik/acme"
 CERT_RESOLVER = "letsencrypt"
+ACME_CA_FILE = f"{ACME_DIR}/ca.pem"
 # Connections to a backend idle this long are closed, so one still open is a request in flight.
 IDLE_CONN_TIMEOUT = "1s"
 
@@ -44,6 +45,7 @@ class ProxySettings:
     # forward_headers: true on a role: pass clients' X-Forwarded-* on (a load balancer in front).
     # Traefik decides this per entrypoint, so it holds for every service on the host.
     trust_forwarded_headers: bool = False
+    acme_ca_pem: str | None = None  # CAs trusted for the ACME server, uploaded as ACME_CA_FILE
 
 
 def _publish(settings: ProxySettings, host_port: int, container_port: int) -> list[str]:
@@ -85,6 +87,11 @@ def static_flags(settings: ProxySettings) -> Argv:
         if settings.acme_email:
             flags.append(
                 f"--certificatesresolvers.{CERT_RESOLVER}.acme.email={settings.acme_email}"
+            )
+        if settings.acme_ca_pem:
+            flags.append(
+                f"--certificatesresolvers.{CERT_RESOLVER}.acme.cacertificates="
+                f"{CONTAINER_ACME_DIR}/ca.pem"
             )
         if settings.acme_ca_server:
             flags.append(

@@ -53,6 +53,7 @@ def dump_config(config: Configuration) -> dict[str, Any]:
             "proxy_api_port": config.extras.proxy_api_port,
             "acme_ca_server": config.extras.acme_ca_server,
             "acme_email": config.extras.acme_email,
+            "acme_ca_certificates": config.extras.acme_ca_certificates,
         },
     }
     if config.proxy:

@@ -255,3 +255,5 @@ class KamalpyExtras:
     proxy_api_port: int | None = None  # None: the proxy layer's default
     acme_ca_server: str | None = None  # ACME directory for proxy.ssl; None: Let's Encrypt
     acme_email: str | None = None  # contact of the ACME account
+    acme_ca_certificates: str | None = None  # PEM file (as written) the proxy trusts for ACME
+    acme_ca_pem: str | None = None  # its content, read when the configuration is loaded

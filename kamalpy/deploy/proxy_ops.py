@@ -25,6 +25,7 @@ def reboot(ctx: Context, plan: DeployPlan, host: str) -> str:
     hostops.run(ctx, host, proxy.mkdir_argv())
     started = ctx.clock()
     hostops.run(ctx, host, proxy.remove_argv(), check=False)
+    hostops.upload_acme_ca(ctx, plan, host)
     hostops.run(ctx, host, proxy.run_argv(plan.proxy))
     if ctx.dry_run:
         _answers(ctx, host, plan.proxy.api_port)
