@@ -148,6 +148,7 @@ def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) 
         strip_path_prefix=proxied.strip_path_prefix,
         ssl_redirect=proxied.ssl_redirect,
         buffering=_buffer_limits(proxied),
+        custom_cert=proxied.ssl_certificate is not None,
     )
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import yaml
 
 from kamalpy.commands.health import http_get_argv
+from kamalpy.commands.proxy_certs import tls_section
 
 Argv = tuple[str, ...]
 
@@ -231,6 +232,7 @@ class Route:
     strip_path_prefix: bool = True
     ssl_redirect: bool = True  # with ssl: plain HTTP redirects to https (else it is served too)
     buffering: BufferLimits | None = None  # None: streamed (Traefik's default)
+    custom_cert: bool = False  # with ssl: serve the uploaded certificate, no ACME order
 
 
 def backend_url(route: Route) -> str:
@@ -245,7 +247,7 @@ def _router(route: Route) -> dict[str, object]:
         "entryPoints": ["websecure"] if route.ssl else ["web"],
     }
     if route.ssl:
-        router["tls"] = {"certResolver": CERT_RESOLVER}
+        router["tls"] = {} if route.custom_cert else {"certResolver": CERT_RESOLVER}
     return router
 
 
@@ -304,6 +306,8 @@ def dynamic_config(route: Route) -> dict[str, object]:
     }
     if middlewares:
         http["middlewares"] = middlewares
+    if route.ssl and route.custom_cert:
+        return {"http": http, "tls": tls_section(route.name)}
     return {"http": http}
 
 

@@ -105,6 +105,7 @@ def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
     for step in steps:
         if step.host == host:
             hostops.upload_env_file(ctx, step)
+    routes.upload_certificates(ctx, host)  # custom TLS certificates, before any switch
 
 
 def _timed_step(ctx: Context, what: str, action: HostAction) -> HostAction:

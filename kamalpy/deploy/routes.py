@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kamalpy.commands import proxy, proxy_claims
+from kamalpy.commands import proxy, proxy_certs, proxy_claims
 from kamalpy.config.model import Configuration
 from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
@@ -18,6 +18,23 @@ def our_claims(config: Configuration, host: str) -> dict[str, frozenset[proxy_cl
         for role in config.roles
         if role.proxy is not None and host in role.hosts
     }
+
+
+def upload_certificates(ctx: Context, host: str) -> None:
+    """This service's custom certificates on `host`, 0600, before a route points at them."""
+    config = ctx.config
+    for role in config.roles:
+        cert = role.proxy.ssl_certificate if role.proxy and role.proxy.ssl else None
+        if cert is None or host not in role.hosts:
+            continue
+        name = proxy.config_name(config.service, role.name, config.destination)
+        files = proxy_certs.cert_files(name)
+        for path, secret in ((files.host_cert, cert.certificate_pem),
+                             (files.host_key, cert.private_key_pem)):  # fmt: skip
+            value = ctx.secrets.get(secret)
+            if value is None:
+                raise UsageError(f"role {role.name} proxy.ssl: secret {secret} was not resolved")
+            ctx.executor.upload(ctx.target(host), path, value.reveal().encode(), mode="600")
 
 
 def check_claims(ctx: Context, host: str) -> None:

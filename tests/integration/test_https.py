@@ -159,3 +159,40 @@ def test_the_certificate_survives_a_proxy_reboot_without_a_new_order(
     assert issued(pebble[1]) == before
     acme = svc.ssh("h1", "stat -c '%a %s' .kamal/proxy/acme/acme.json").split()
     assert acme[0] == "600" and int(acme[1]) > 0
+
+
+def test_a_custom_certificate_from_the_secrets_store_is_served(
+    svc: Service, bed: Bed, tmp_path: Path
+) -> None:
+    """Another service on the same proxy, its certificate and key given as secrets (no ACME)."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem"),
+         "-days", "2", "-subj", "/CN=custom.test", "-addext", "subjectAltName=DNS:custom.test"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    publish(bed, "custom", ("v1",))
+    custom = make_service(bed, tmp_path / "custom", "custom", workers=False)
+    config = custom.root / "config" / "deploy.yml"
+    text = config.read_text().replace("hosts: [h1, h2, h3]", "hosts: [h1]")
+    ssl_keys = "  ssl:\n    certificate_pem: CUSTOM_CERT_PEM\n    private_key_pem: CUSTOM_KEY_PEM\n"
+    config.write_text(text.replace("  host: custom.test\n", "  host: custom.test\n" + ssl_keys))
+    secrets = {
+        "CUSTOM_CERT_PEM": (tmp_path / "cert.pem").read_text(),
+        "CUSTOM_KEY_PEM": (tmp_path / "key.pem").read_text(),
+    }
+    result = custom.kamalpy("deploy", "--skip-push", "--version", "v1", extra_env=secrets)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "BEGIN" not in result.stdout + result.stderr
+    modes = custom.ssh("h1", "stat -c '%a' .kamal/proxy/dynamic/certs/custom-web.*").split()
+    assert modes == ["600", "600"]
+    context = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+    with (
+        socket.create_connection((bed.host("h1").ip, 443), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="custom.test") as tls,
+    ):
+        tls.sendall(b"GET /version HTTP/1.0\r\nHost: custom.test\r\n\r\n")
+        answer = b""
+        while chunk := tls.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.0 200") and answer.endswith(b"v1\n")

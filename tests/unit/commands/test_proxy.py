@@ -155,3 +155,15 @@ def test_acme_directory_and_email_come_from_x_kamalpy() -> None:
     flags = proxy.static_flags(replace(settings, ssl=True))
     assert "--certificatesresolvers.letsencrypt.acme.caserver=https://ca.test/dir" in flags
     assert "--certificatesresolvers.letsencrypt.acme.email=ops@x.test" in flags
+
+
+def test_a_custom_certificate_replaces_the_acme_resolver() -> None:
+    route = proxy.Route("hey-web", ("hey.test",), (), "hey-web-v1", 80, ssl=True, custom_cert=True)
+    config = proxy.dynamic_config(route)
+    assert config["http"]["routers"]["hey-web"]["tls"] == {}  # type: ignore[index]
+    assert config["tls"] == {
+        "certificates": [{
+            "certFile": "/etc/traefik/dynamic/certs/hey-web.crt",
+            "keyFile": "/etc/traefik/dynamic/certs/hey-web.key",
+        }]
+    }  # fmt: skip
