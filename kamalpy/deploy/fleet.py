@@ -33,6 +33,7 @@ from kamalpy.deploy.image import goes_over_ssh
 from kamalpy.errors import KamalpyError
 from kamalpy.executor.base import LOCAL
 from kamalpy.monorepo.decide import Decision
+from kamalpy.monorepo.digests import IMAGE_LABEL
 from kamalpy.plan import DeployPlan, deploy_plan
 
 
@@ -121,7 +122,7 @@ def deploy_many(
     with ThreadPoolExecutor(
         max_workers=max(1, build_workers), thread_name_prefix="kp-build"
     ) as pool:
-        list(pool.map(partial(_prepare, images=images), jobs))
+        list(pool.map(partial(provide_image, images=images), jobs))
     ready = [job for job in jobs if job.outcome is None]
     _prepare_hosts(ready)
     with ThreadPoolExecutor(max_workers=max(1, len(ready)), thread_name_prefix="kp-svc") as pool:
@@ -167,7 +168,7 @@ def _fail(job: Job, error: KamalpyError, started: float) -> None:
     )  # fmt: skip
 
 
-def _prepare(job: Job, *, images: ImageLookup) -> None:
+def provide_image(job: Job, *, images: ImageLookup) -> None:
     """Get the image with this image digest into the registry: reuse one, else build it.
 
     A local image with the digest label is tagged and pushed; an image the registry already
@@ -183,7 +184,7 @@ def _prepare(job: Job, *, images: ImageLookup) -> None:
     try:
         run_hook(ctx, "pre-build", hosts=list(ctx.config.app_hosts))
         spec = build_spec(ctx.config, dict(job.labels))
-        found = images.local(ctx.config.repository, _image_labels(job.labels))
+        found = images.local(ctx.config.repository, {IMAGE_LABEL: job.decision.image_digest})
         if found is None and not via_ssh and images.registry(by_digest):
             ctx.console.info(f"{by_digest} is in the registry: reused, not rebuilt")
             job.decision = replace(job.decision, build=False, reuse_image=by_digest)
@@ -198,7 +199,7 @@ def _prepare(job: Job, *, images: ImageLookup) -> None:
             source, tags = found, [*spec.tags, by_digest]
             job.image_source = "reused a local image"
         for tag in tags:
-            timed(ctx, "local", f"tag {source[:19]} as {tag}",
+            timed(ctx, "local", f"tag {source.removeprefix('sha256:')[:12]} as {tag}",
                   partial(ctx.executor.run, LOCAL, tag_argv(source, tag)))  # fmt: skip
         if not via_ssh:
             for tag in tags:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.deploy_support import proxy_get
 from tests.integration.monorepo_support import SERVICES, Monorepo, make_monorepo
 from tests.testbed import Bed
 
@@ -22,6 +23,7 @@ from tests.testbed import Bed
 def repo(
     bed: Bed, traefik_image: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Monorepo]:
+    remove_local_images("/mono-")  # images of an earlier run would be reused, not built
     made = make_monorepo(bed, tmp_path_factory.mktemp("mono") / "repo")
     yield made
     for host in ("h1", "h2", "h3"):
@@ -33,20 +35,21 @@ def repo(
         )
 
 
+def remove_local_images(part: str) -> None:
+    """Remove this machine's images whose reference contains `part`."""
+    listing = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    local = [ref for ref in listing.split() if part in ref]
+    if local:
+        subprocess.run(["docker", "image", "rm", "-f", *local], capture_output=True, check=True)
+
+
 def decisions(repo: Monorepo, cwd: Path | None = None) -> dict[str, str]:
     return {name: str(s["decision"]) for name, s in repo.plan(cwd).items()}
 
 
 def get(repo: Monorepo, host: str, service: str, path: str = "/version") -> tuple[int, str]:
-    import http.client
-
-    conn = http.client.HTTPConnection(repo.bed.host(host).ip, 80, timeout=5)
-    try:
-        conn.request("GET", path, headers={"Host": f"{service}.test"})
-        response = conn.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        conn.close()
+    return proxy_get(repo.bed, host, service, path)
 
 
 def deploy(repo: Monorepo, *args: str) -> subprocess.CompletedProcess[str]:
@@ -211,10 +214,7 @@ def test_a_reverted_change_reuses_the_image_built_then(repo: Monorepo) -> None:
 
 
 def test_an_image_only_the_registry_has_is_reused_not_rebuilt(repo: Monorepo) -> None:
-    listing = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
-                             capture_output=True, text=True, check=True).stdout  # fmt: skip
-    local = [ref for ref in listing.split() if "/mono-web:" in ref]
-    subprocess.run(["docker", "image", "rm", "-f", *local], capture_output=True, check=True)
+    remove_local_images("/mono-web:")
     repo.write("services/web/www/version", "web 4\n")
     repo.commit("web forward to 4 again")
     result = deploy(repo)
