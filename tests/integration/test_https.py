@@ -132,6 +132,10 @@ def test_the_proxy_obtains_a_certificate_over_acme_and_serves_https(
 ) -> None:
     result = svc.kamalpy("deploy", "--skip-push", "--version", "v1")
     assert result.returncode == 0, result.stdout + result.stderr
+    # Another module's deploy may have booted h1's proxy without ssl (no :443): a deploy never
+    # restarts a running proxy, so take the ssl settings on explicitly, as a person would.
+    rebooted = svc.kamalpy("proxy", "reboot")
+    assert rebooted.returncode == 0, rebooted.stdout + rebooted.stderr
     root = pebble_root(bed, pebble[1].parent)
     assert wait_for_tls(bed.host("h1").ip, root) == ("HTTP/1.0 200 OK", "v1\n")
     assert issued(pebble[1]) == 1

@@ -79,7 +79,7 @@ def test_details_lists_every_service_on_the_host(services: dict[str, Service]) -
     assert "h1 (web): alpha v1 alpha-web-v1 running" in result.stdout
     assert "h1 (web): beta v1 beta-web-v1 running" in result.stdout  # not in alpha's deploy.yml
     doc = json.loads(services["alpha"].kamalpy("details", "--json").stdout)
-    assert sorted(a["service"] for a in doc["hosts"][0]["apps"]) == ["alpha", "beta"]
+    assert {"alpha", "beta"} <= {a["service"] for a in doc["hosts"][0]["apps"]}
 
 
 def test_a_service_claiming_anothers_host_is_refused_before_any_change(
@@ -123,9 +123,17 @@ def test_remove_leaves_nothing_of_the_service_and_keeps_the_shared_proxy(
 
 
 def test_the_proxy_goes_with_the_last_service(services: dict[str, Service]) -> None:
+    alpha = services["alpha"]
     for name in ("beta", "alpha"):
         result = services[name].kamalpy("remove", "-y")
         assert result.returncode == 0, result.stdout + result.stderr
         assert leftovers(services[name], name) == ""
-    assert "proxy removed (no route left)" in result.stdout
-    assert "kamal-proxy" not in services["alpha"].ssh("h1", "docker ps -a --format '{{.Names}}'")
+    # Other test modules share the session's bed: their routes keep the proxy alive.
+    others = alpha.ssh("h1", "ls .kamal/proxy/dynamic/ | grep '[.]yml$' || true").split()
+    containers = alpha.ssh("h1", "docker ps -a --format '{{.Names}}'")
+    if others:
+        assert "proxy kept (routes: " in result.stdout
+        assert "kamal-proxy" in containers
+    else:
+        assert "proxy removed (no route left)" in result.stdout
+        assert "kamal-proxy" not in containers
