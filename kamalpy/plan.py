@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kamalpy.commands import app, app_scripts, drain, health, proxy, proxy_api
-from kamalpy.config.model import Configuration, Proxy, Role
+from kamalpy.config.model import Buffering, Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
 
@@ -104,6 +104,12 @@ def proxy_settings(
         api_port=config.extras.proxy_api_port or api_port,
         ssl=ssl,
         bind_ips=run.bind_ips if run else (),
+        acme_ca_server=config.extras.acme_ca_server,
+        acme_email=config.extras.acme_email,
+        acme_ca_pem=config.extras.acme_ca_pem,
+        trust_forwarded_headers=any(
+            r.proxy.forward_headers is True for r in config.roles if r.proxy
+        ),
     )
 
 
@@ -140,6 +146,21 @@ def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) 
         ssl=proxied.ssl,
         response_timeout=proxied.response_timeout,
         strip_path_prefix=proxied.strip_path_prefix,
+        ssl_redirect=proxied.ssl_redirect,
+        buffering=_buffer_limits(proxied),
+        custom_cert=proxied.ssl_certificate is not None,
+    )
+
+
+def _buffer_limits(proxied: Proxy) -> proxy.BufferLimits | None:
+    """Buffering only when deploy.yml changes Kamal's defaults (Traefik streams otherwise)."""
+    b = proxied.buffering
+    if b == Buffering() or not (b.requests or b.responses):
+        return None
+    return proxy.BufferLimits(
+        max_request_body=b.max_request_body if b.requests else 0,
+        max_response_body=b.max_response_body if b.responses else 0,
+        memory=b.memory,
     )
 
 

@@ -28,6 +28,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.ops_cmd",
     "kamalpy.cli.build_cmd",
     "kamalpy.cli.registry_cmd",
+    "kamalpy.cli.accessory_cmd",
+    "kamalpy.cli.remove_cmd",
+    "kamalpy.cli.details_cmd",
+    "kamalpy.cli.setup_cmd",
     # A top layer beside cli (import-linter forbids cli -> demo), loaded by name like the rest.
     "kamalpy.demo.command",
 )

@@ -1,4 +1,4 @@
-"""`kamalpy details`, `audit`, `lock acquire|release|status`, `prune`, `proxy boot|details|logs`."""
+"""`kamalpy audit`, `lock acquire|release|status`, `prune`, `proxy boot|details|logs`."""
 
 from __future__ import annotations
 
@@ -10,19 +10,17 @@ from typing import TYPE_CHECKING
 from kamalpy.cli import flow_support as fs
 from kamalpy.cli.output import Console
 from kamalpy.commands import app_scripts, audit, proxy
-from kamalpy.deploy import app_ops, hostops, lock
+from kamalpy.deploy import hostops, lock, proxy_ops
+from kamalpy.deploy.context import Context
 from kamalpy.errors import ExitCode
-from kamalpy.plan import deploy_plan
+from kamalpy.plan import DeployPlan, deploy_plan
 
 if TYPE_CHECKING:
     from kamalpy.cli.flow_support import Subparsers
 
 
 def register(subparsers: Subparsers) -> None:
-    """Add details, audit, lock, prune and proxy."""
-    p = subparsers.add_parser("details", help="the proxy and app containers on every host")
-    fs.add_target_options(p, mutating=False)
-    p.set_defaults(handler=handle_details)
+    """Add audit, lock, prune and proxy."""
     p = subparsers.add_parser("audit", help="the last lines of the audit log (primary host)")
     fs.add_target_options(p, mutating=False)
     p.add_argument("-n", "--lines", type=int, default=50)
@@ -40,25 +38,10 @@ def register(subparsers: Subparsers) -> None:
         p.set_defaults(handler=handle_lock, lock_action=name)
     proxy_parser = subparsers.add_parser("proxy", help="the Traefik proxy on every host")
     sub = proxy_parser.add_subparsers(dest="proxy_command", required=True, metavar="SUBCOMMAND")
-    for name in ("boot", "details", "logs"):
-        p = sub.add_parser(name, help=f"proxy {name}")
-        fs.add_target_options(p, mutating=name == "boot")
+    for name in ("boot", "details", "logs", "reboot", "start", "stop", "restart", "remove"):
+        p = sub.add_parser(name, help=_PROXY_HELP.get(name, f"proxy {name}"))
+        fs.add_target_options(p, mutating=name not in ("details", "logs"))
         p.set_defaults(handler=handle_proxy, proxy_action=name)
-
-
-def handle_details(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
-    """Proxy state then app containers, per host."""
-    ctx = fs.running_context(args, console, environ, "details")
-    config = ctx.config
-    with ctx.executor:
-        for host in config.proxy_hosts:
-            state = hostops.run(ctx, host, proxy.exists_argv(), check=False)
-            console.result(f"{host} (proxy): {state.stdout.strip() or 'not running'}")
-        for line in app_ops.details(
-            ctx, app_ops.Selection(fs.selection(args.hosts), fs.selection(args.roles))
-        ):
-            console.result(line)
-    return ExitCode.OK
 
 
 def handle_audit(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
@@ -126,6 +109,25 @@ def handle_lock(args: argparse.Namespace, console: Console, environ: Mapping[str
     return ExitCode.OK
 
 
+_PROXY_HELP = {
+    "reboot": "replace the proxy container host by host (a new image), timing each host's gap",
+    "remove": "remove the proxy container (every service on the host stops being routed)",
+}
+
+
+def _proxy_action(ctx: Context, plan: DeployPlan, host: str, action: str) -> str:
+    """The state-changing proxy actions on one host."""
+    if action == "reboot":
+        return proxy_ops.reboot(ctx, plan, host)
+    if action == "remove":
+        return proxy_ops.remove(ctx, host)
+    if action in ("stop", "restart"):
+        hostops.run(ctx, host, proxy.stop_argv())
+    if action in ("start", "restart"):
+        hostops.run(ctx, host, proxy.start_argv())
+    return {"stop": "stopped", "start": "started", "restart": "restarted"}[action]
+
+
 def handle_proxy(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
     """Boot the proxy where missing, or show its state or logs."""
     ctx = fs.running_context(args, console, environ, "proxy")
@@ -139,7 +141,9 @@ def handle_proxy(args: argparse.Namespace, console: Console, environ: Mapping[st
             elif args.proxy_action == "details":
                 state = hostops.run(ctx, host, proxy.exists_argv(), check=False)
                 console.result(f"{host}: {state.stdout.strip() or 'not running'}")
-            else:
+            elif args.proxy_action == "logs":
                 out = hostops.run(ctx, host, proxy.logs_argv(), check=False)
                 console.result(f"{host}:\n{(out.stdout + out.stderr).rstrip()}")
+            else:  # one host at a time: the others keep serving meanwhile
+                console.result(f"{host}: {_proxy_action(ctx, plan, host, args.proxy_action)}")
     return ExitCode.OK

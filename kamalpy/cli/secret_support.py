@@ -15,6 +15,7 @@ from pathlib import Path
 from kamalpy.config.model import Configuration
 from kamalpy.deploy.secret_refs import (
     SecretUse,
+    accessory_uses,
     all_uses,
     env_uses,
     key_data_uses,
@@ -31,7 +32,12 @@ from kamalpy.sensitive import Sensitive
 # The key that opens the store is never itself handed out as a secret from the environment.
 _NEVER_FROM_ENVIRON = frozenset({"KAMALPY_IDENTITY", "KAMALPY_IDENTITY_FILE"})
 # What each command writes to hosts or needs locally; the others only read state.
-_NEEDS = {"deploy": all_uses, "redeploy": all_uses, "rollback": env_uses}
+_NEEDS = {
+    "deploy": all_uses,
+    "redeploy": all_uses,
+    "rollback": env_uses,
+    "accessory": accessory_uses,
+}
 Warn = Callable[[str], None]
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import yaml
 
 from kamalpy.commands.health import http_get_argv
+from kamalpy.commands.proxy_certs import tls_section
 
 Argv = tuple[str, ...]
 
@@ -25,6 +26,7 @@ ACME_DIR = f"{PROXY_DIR}/acme"
 CONTAINER_DYNAMIC_DIR = "/etc/traefik/dynamic"
 CONTAINER_ACME_DIR = "/etc/traefik/acme"
 CERT_RESOLVER = "letsencrypt"
+ACME_CA_FILE = f"{ACME_DIR}/ca.pem"
 # Connections to a backend idle this long are closed, so one still open is a request in flight.
 IDLE_CONN_TIMEOUT = "1s"
 
@@ -41,6 +43,10 @@ class ProxySettings:
     acme_email: str | None = None
     acme_ca_server: str | None = None
     bind_ips: tuple[str, ...] = ()  # host addresses the HTTP(S) ports are published on; () = all
+    # forward_headers: true on a role: pass clients' X-Forwarded-* on (a load balancer in front).
+    # Traefik decides this per entrypoint, so it holds for every service on the host.
+    trust_forwarded_headers: bool = False
+    acme_ca_pem: str | None = None  # CAs trusted for the ACME server, uploaded as ACME_CA_FILE
 
 
 def _publish(settings: ProxySettings, host_port: int, container_port: int) -> list[str]:
@@ -68,6 +74,10 @@ def static_flags(settings: ProxySettings) -> Argv:
         "--ping=true",
         "--log.level=WARN",
     ]
+    if settings.trust_forwarded_headers:
+        flags.append("--entrypoints.web.forwardedHeaders.insecure=true")
+        if settings.ssl:
+            flags.append("--entrypoints.websecure.forwardedHeaders.insecure=true")
     if settings.ssl:
         flags += [
             "--entrypoints.websecure.address=:443",
@@ -78,6 +88,11 @@ def static_flags(settings: ProxySettings) -> Argv:
         if settings.acme_email:
             flags.append(
                 f"--certificatesresolvers.{CERT_RESOLVER}.acme.email={settings.acme_email}"
+            )
+        if settings.acme_ca_pem:
+            flags.append(
+                f"--certificatesresolvers.{CERT_RESOLVER}.acme.cacertificates="
+                f"{CONTAINER_ACME_DIR}/ca.pem"
             )
         if settings.acme_ca_server:
             flags.append(
@@ -214,6 +229,15 @@ def router_rule(hosts: Sequence[str], path_prefixes: Sequence[str]) -> str:
 
 
 @dataclass(frozen=True)
+class BufferLimits:
+    """Traefik's buffering middleware: body limits in bytes (0 = unlimited), memory per body."""
+
+    max_request_body: int
+    max_response_body: int
+    memory: int
+
+
+@dataclass(frozen=True)
 class Route:
     """One service role's route: where requests that match go, and how long they may take."""
 
@@ -225,6 +249,9 @@ class Route:
     ssl: bool = False
     response_timeout: int = 30
     strip_path_prefix: bool = True
+    ssl_redirect: bool = True  # with ssl: plain HTTP redirects to https (else it is served too)
+    buffering: BufferLimits | None = None  # None: streamed (Traefik's default)
+    custom_cert: bool = False  # with ssl: serve the uploaded certificate, no ACME order
 
 
 def backend_url(route: Route) -> str:
@@ -239,7 +266,7 @@ def _router(route: Route) -> dict[str, object]:
         "entryPoints": ["websecure"] if route.ssl else ["web"],
     }
     if route.ssl:
-        router["tls"] = {"certResolver": CERT_RESOLVER}
+        router["tls"] = {} if route.custom_cert else {"certResolver": CERT_RESOLVER}
     return router
 
 
@@ -252,15 +279,28 @@ def _middlewares(route: Route, routers: dict[str, dict[str, object]]) -> dict[st
         strip = f"{route.name}-strip-prefix"
         middlewares[strip] = {"stripPrefix": {"prefixes": prefixes}}
         main["middlewares"] = [strip]
-    if route.ssl:
-        redirect = f"{route.name}-https-redirect"
-        middlewares[redirect] = {"redirectScheme": {"scheme": "https", "permanent": True}}
-        routers[f"{route.name}-http"] = {
-            "rule": main["rule"],
-            "service": route.name,
-            "entryPoints": ["web"],
-            "middlewares": [redirect],
+    if route.buffering is not None:
+        limits = route.buffering
+        buffering = f"{route.name}-buffering"
+        middlewares[buffering] = {
+            "buffering": {
+                "maxRequestBodyBytes": limits.max_request_body,
+                "memRequestBodyBytes": limits.memory,
+                "maxResponseBodyBytes": limits.max_response_body,
+                "memResponseBodyBytes": limits.memory,
+            }
         }
+        main["middlewares"] = [*main.get("middlewares", []), buffering]  # type: ignore[misc]
+    if route.ssl:
+        plain: dict[str, object] = {"rule": main["rule"], "service": route.name,
+                                    "entryPoints": ["web"]}  # fmt: skip
+        if route.ssl_redirect:
+            redirect = f"{route.name}-https-redirect"
+            middlewares[redirect] = {"redirectScheme": {"scheme": "https", "permanent": True}}
+            plain["middlewares"] = [redirect]
+        elif "middlewares" in main:
+            plain["middlewares"] = main["middlewares"]
+        routers[f"{route.name}-http"] = plain
     return middlewares
 
 
@@ -285,6 +325,8 @@ def dynamic_config(route: Route) -> dict[str, object]:
     }
     if middlewares:
         http["middlewares"] = middlewares
+    if route.ssl and route.custom_cert:
+        return {"http": http, "tls": tls_section(route.name)}
     return {"http": http}
 
 

@@ -32,6 +32,7 @@ from kamalpy.config.resolve_parts import (
 )
 from kamalpy.config.rules import role_host_items, role_specs
 from kamalpy.config.yamlmarks import deep_merge
+from kamalpy.errors import ConfigError, Location
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,7 @@ def build_configuration(data: dict[str, Any], origin: Origin) -> Configuration:
         proxy=resolve_proxy(data["proxy"], data["proxy"].get("run")) if data.get("proxy") else None,
         accessories=_resolve_accessories(data, roles),
         aliases=str_map(data.get("aliases")),
-        extras=_resolve_extras(data.get("x-kamalpy") or {}),
+        extras=_resolve_extras(data.get("x-kamalpy") or {}, origin.root),
         **_scalars(data),
     )
 
@@ -208,7 +209,18 @@ def _resolve_accessories(data: dict[str, Any], roles: tuple[Role, ...]) -> tuple
     return tuple(result)
 
 
-def _resolve_extras(raw: dict[str, Any]) -> KamalpyExtras:
+def _read_pem(root: Path, path: str | None) -> str | None:
+    """The ACME CA bundle's text: kamalpy uploads it next to the proxy's certificates."""
+    if path is None:
+        return None
+    try:
+        return (root / path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        where = Location("x-kamalpy/acme_ca_certificates")
+        raise ConfigError([(where, f"cannot read {root / path}: {error}")]) from None
+
+
+def _resolve_extras(raw: dict[str, Any], root: Path) -> KamalpyExtras:
     api_port = raw.get("proxy_api_port")
     return KamalpyExtras(
         inputs=texts(raw.get("inputs")),
@@ -216,4 +228,8 @@ def _resolve_extras(raw: dict[str, Any]) -> KamalpyExtras:
         depends_on=texts(raw.get("depends_on")),
         local_hosts=texts(raw.get("local_hosts")),
         proxy_api_port=int(api_port) if api_port is not None else None,
+        acme_ca_server=opt_text(raw.get("acme_ca_server")),
+        acme_email=opt_text(raw.get("acme_email")),
+        acme_ca_certificates=opt_text(raw.get("acme_ca_certificates")),
+        acme_ca_pem=_read_pem(root, opt_text(raw.get("acme_ca_certificates"))),
     )

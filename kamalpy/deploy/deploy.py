@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from kamalpy.deploy import hostops, lock
+from kamalpy.deploy import hostops, lock, routes
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
@@ -138,6 +138,7 @@ def _deploy_locked(
 
 
 def _prepare_host(ctx: Context, plan: DeployPlan, bootstrap: bool, host: str) -> None:
+    routes.check_claims(ctx, host)  # another service's route on our host + path: stop here
     hostops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
 
 
@@ -145,6 +146,7 @@ def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
     for step in steps:
         if step.host == host:
             hostops.upload_env_file(ctx, step)
+    routes.upload_certificates(ctx, host)  # custom TLS certificates, before any switch
 
 
 def _timed_step(ctx: Context, what: str, action: HostAction) -> HostAction:

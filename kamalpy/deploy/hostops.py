@@ -72,7 +72,15 @@ def ensure_network_and_proxy(
     if state.ok and state.stdout.strip():
         run(ctx, host, proxy.start_argv())
     else:
+        upload_acme_ca(ctx, plan, host)
         timed(ctx, host, "boot proxy", lambda: run(ctx, host, proxy.run_argv(plan.proxy)))
+
+
+def upload_acme_ca(ctx: Context, plan: DeployPlan, host: str) -> None:
+    """The CA bundle the proxy trusts for a private ACME server, before the proxy boots."""
+    if plan.proxy.acme_ca_pem:
+        pem = plan.proxy.acme_ca_pem.encode()
+        ctx.executor.upload(ctx.target(host), proxy.ACME_CA_FILE, pem, mode="644")
 
 
 def upload_env_file(ctx: Context, step: HostStep) -> None:

@@ -64,6 +64,21 @@ def other_uses(config: Configuration) -> tuple[SecretUse, ...]:
     return tuple(uses)
 
 
+def accessory_uses(config: Configuration) -> tuple[SecretUse, ...]:
+    """What booting accessories needs: their env and registries (the app's when it holds one)."""
+    uses: list[SecretUse] = []
+    for acc in config.accessories:
+        uses += _env_uses(acc.env, f"accessory {acc.name}")
+        own = acc.registry
+        if own is not None:
+            uses += _credential_uses(own.username, f"accessory {acc.name} registry")
+            uses += _credential_uses(own.password, f"accessory {acc.name} registry")
+        elif config.registry.server and acc.image.startswith(f"{config.registry.server}/"):
+            uses += _credential_uses(config.registry.username, "registry.username")
+            uses += _credential_uses(config.registry.password, "registry.password")
+    return tuple(uses)
+
+
 def key_data_uses(config: Configuration) -> list[SecretUse]:
     """ssh.key_data: private keys every command reaching a host needs."""
     return [SecretUse(name, "ssh.key_data") for name in config.ssh.key_data]

@@ -142,6 +142,7 @@ class LoadClient:
     outcomes: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     slow_path: str | None = None
+    path: str = "/up"  # what the fresh and keep-alive loops request (e.g. behind a path prefix)
     threads: list[threading.Thread] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -154,7 +155,7 @@ class LoadClient:
     def _fresh(self, host: str) -> None:
         while not self._done():
             try:
-                status, body = self.service.get(host, "/up")
+                status, body = self.service.get(host, self.path)
                 self._note("fresh", status == 200, f"{host} {status} {body[:60]!r}")
             except OSError as error:
                 self._note("fresh", False, f"{host} {error!r}")
@@ -164,7 +165,7 @@ class LoadClient:
         conn = http.client.HTTPConnection(ip, 80, timeout=10)
         while not self._done():
             try:
-                conn.request("GET", "/up", headers={"Host": f"{self.service.name}.test"})
+                conn.request("GET", self.path, headers={"Host": f"{self.service.name}.test"})
                 response = conn.getresponse()
                 body = response.read()
                 self._note(

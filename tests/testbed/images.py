@@ -131,6 +131,25 @@ def publish_app_images(bed: Bed) -> dict[str, str]:
     return {variant: publish_app(bed, variant, service="app") for variant in VARIANTS}
 
 
+# A stateful accessory: each boot appends its variant to /data/boots (a bind-mounted directory),
+# and httpd serves /data, so a test sees what survived a reboot or an upgrade.
+STORE_START = """#!/bin/sh
+trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 0' TERM INT
+echo {variant} >> /data/boots
+httpd -f -p 80 -h /data &
+child=$!
+wait "$child"
+"""
+
+
+def publish_store(bed: Bed, variant: str, repository: str = "store") -> str:
+    """Build and push `<registry>/<repository>:<variant>`, the stateful accessory image."""
+    files = {"app/start": STORE_START.format(variant=variant), "data/.keep": ""}
+    dockerfile = 'FROM scratch\nCOPY rootfs/ /\nEXPOSE 80\nCMD ["/bin/sh", "/app/start"]\n'
+    local = build_cached("store", dockerfile, files, app_binaries())
+    return publish(bed, local, f"{bed.registry}/{repository}:{variant}")
+
+
 def purge_cache() -> None:
     """Forget cached images and tarballs (the next bed rebuilds them)."""
     out = proc.run(["docker", "image", "ls", "-q", "--filter", f"reference={LOCAL}/*"], check=False)

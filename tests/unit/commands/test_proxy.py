@@ -110,3 +110,60 @@ def test_maintenance_config_keeps_the_router_with_no_server() -> None:
     config = yaml.safe_load(proxy.render_maintenance_config(route))
     assert config["http"]["routers"]["hey-web"]["rule"] == "Host(`a.test`)"
     assert config["http"]["services"]["hey-web"]["loadBalancer"]["servers"] == []
+
+
+def test_ssl_without_redirect_serves_plain_http_too() -> None:
+    route = proxy.Route("hey-web", ("hey.test",), (), "hey-web-v1", 80, ssl=True,
+                        ssl_redirect=False)  # fmt: skip
+    http = proxy.dynamic_config(route)["http"]
+    assert http["routers"]["hey-web-http"] == {  # type: ignore[index]
+        "rule": "Host(`hey.test`)", "service": "hey-web", "entryPoints": ["web"],
+    }  # fmt: skip
+    assert "middlewares" not in http  # type: ignore[operator]
+
+
+def test_buffering_limits_become_a_middleware_on_both_routers() -> None:
+    limits = proxy.BufferLimits(max_request_body=1000, max_response_body=0, memory=100)
+    route = proxy.Route("hey-web", ("hey.test",), ("/api",), "hey-web-v1", 80, ssl=True,
+                        ssl_redirect=False, buffering=limits)  # fmt: skip
+    http = proxy.dynamic_config(route)["http"]
+    assert http["middlewares"]["hey-web-buffering"] == {  # type: ignore[index]
+        "buffering": {"maxRequestBodyBytes": 1000, "memRequestBodyBytes": 100,
+                      "maxResponseBodyBytes": 0, "memResponseBodyBytes": 100},
+    }  # fmt: skip
+    expected = ["hey-web-strip-prefix", "hey-web-buffering"]
+    assert http["routers"]["hey-web"]["middlewares"] == expected  # type: ignore[index]
+    assert http["routers"]["hey-web-http"]["middlewares"] == expected  # type: ignore[index]
+
+
+def test_forwarded_headers_are_trusted_per_entrypoint_only_when_asked() -> None:
+    assert not any("forwardedHeaders" in f for f in proxy.static_flags(proxy.ProxySettings()))
+    flags = proxy.static_flags(proxy.ProxySettings(ssl=True, trust_forwarded_headers=True))
+    assert "--entrypoints.web.forwardedHeaders.insecure=true" in flags
+    assert "--entrypoints.websecure.forwardedHeaders.insecure=true" in flags
+
+
+def test_acme_directory_and_email_come_from_x_kamalpy() -> None:
+    from dataclasses import replace
+
+    from kamalpy.config.model import KamalpyExtras
+    from kamalpy.plan import proxy_settings
+    from tests.unit.deploy.sample import sample_config
+
+    extras = KamalpyExtras(acme_ca_server="https://ca.test/dir", acme_email="ops@x.test")
+    settings = proxy_settings(replace(sample_config(), extras=extras))
+    flags = proxy.static_flags(replace(settings, ssl=True))
+    assert "--certificatesresolvers.letsencrypt.acme.caserver=https://ca.test/dir" in flags
+    assert "--certificatesresolvers.letsencrypt.acme.email=ops@x.test" in flags
+
+
+def test_a_custom_certificate_replaces_the_acme_resolver() -> None:
+    route = proxy.Route("hey-web", ("hey.test",), (), "hey-web-v1", 80, ssl=True, custom_cert=True)
+    config = proxy.dynamic_config(route)
+    assert config["http"]["routers"]["hey-web"]["tls"] == {}  # type: ignore[index]
+    assert config["tls"] == {
+        "certificates": [{
+            "certFile": "/etc/traefik/dynamic/certs/hey-web.crt",
+            "keyFile": "/etc/traefik/dynamic/certs/hey-web.key",
+        }]
+    }  # fmt: skip

@@ -41,7 +41,9 @@ def test_dry_run_walks_lock_env_boot_health_switch_drain_retire_audit_in_order()
     ctx = context(executor)
     deploy(ctx, deploy_plan(ctx.config))
     primary = kinds(executor, HOSTS[0])
-    assert primary[0] == "sh -c"  # preflight and network before anything else
+    # Other services' routes are read first (a clash stops the deploy before any change),
+    # then preflight and network, before anything else.
+    assert primary[:2] == ["kamalpy-routes", "sh -c"]
     assert primary.index("kamalpy-lock") < primary.index("kamalpy-install")  # lock, then changes
     order = ["kamalpy-install", "kamalpy-boot", "kamalpy-health", "install -D", "mv -f",
              "kamalpy-drain", "kamalpy-retire", "kamalpy-audit", "kamalpy-lock"]  # fmt: skip

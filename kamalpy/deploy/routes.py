@@ -1,0 +1,56 @@
+"""Shared-proxy safety: before a deploy touches a host, no other route may claim our host + path."""
+
+from __future__ import annotations
+
+from kamalpy.commands import proxy, proxy_certs, proxy_claims
+from kamalpy.config.model import Configuration
+from kamalpy.deploy import hostops
+from kamalpy.deploy.context import Context
+from kamalpy.errors import UsageError
+
+
+def our_claims(config: Configuration, host: str) -> dict[str, frozenset[proxy_claims.Claim]]:
+    """Route name -> claims of every proxied role of this service on `host`."""
+    return {
+        proxy.config_name(config.service, role.name, config.destination): proxy_claims.claims_of(
+            role.proxy.hosts, role.proxy.path_prefixes
+        )
+        for role in config.roles
+        if role.proxy is not None and host in role.hosts
+    }
+
+
+def upload_certificates(ctx: Context, host: str) -> None:
+    """This service's custom certificates on `host`, 0600, before a route points at them."""
+    config = ctx.config
+    for role in config.roles:
+        cert = role.proxy.ssl_certificate if role.proxy and role.proxy.ssl else None
+        if cert is None or host not in role.hosts:
+            continue
+        name = proxy.config_name(config.service, role.name, config.destination)
+        files = proxy_certs.cert_files(name)
+        for path, secret in ((files.host_cert, cert.certificate_pem),
+                             (files.host_key, cert.private_key_pem)):  # fmt: skip
+            value = ctx.secrets.get(secret)
+            if value is None:
+                raise UsageError(f"role {role.name} proxy.ssl: secret {secret} was not resolved")
+            ctx.executor.upload(ctx.target(host), path, value.reveal().encode(), mode="600")
+
+
+def check_claims(ctx: Context, host: str) -> None:
+    """Read the host's route files; UsageError naming both routes when one claims ours."""
+    ours = our_claims(ctx.config, host)
+    if not ours or ctx.dry_run:
+        if ours:
+            hostops.run(ctx, host, proxy_claims.read_routes_argv(), check=False)
+        return
+    out = hostops.run(ctx, host, proxy_claims.read_routes_argv(), check=False).stdout
+    found = proxy_claims.conflicts(ours, proxy_claims.parse_routes(out))
+    if found:
+        lines = "\n".join(f"  {c.describe()}" for c in found)
+        raise UsageError(
+            f"{host}: the proxy already routes what this deploy claims; nothing was changed:\n"
+            f"{lines}",
+            hint="give one of them another proxy.host or path_prefix, or remove the other "
+            f"service first (its route file is in ~/{proxy.DYNAMIC_DIR}/ on {host})",
+        )

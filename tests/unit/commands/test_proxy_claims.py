@@ -1,0 +1,78 @@
+"""Route claims on a shared proxy: read back from the files kamalpy writes, collisions named."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kamalpy.commands import proxy, proxy_claims
+from kamalpy.commands.proxy_claims import ANY_HOST, claims_of, conflicts, conflicts_within
+
+
+def route_file(name: str, hosts: tuple[str, ...], prefixes: tuple[str, ...] = ()) -> bytes:
+    route = proxy.Route(name, hosts, prefixes, f"{name}-v1", 80, ssl=True)
+    return proxy.render_dynamic_config(route, version="v1")
+
+
+@pytest.mark.parametrize(
+    ("hosts", "prefixes", "claims"),
+    [
+        ((), (), {(ANY_HOST, "/")}),
+        (("A.test",), (), {("a.test", "/")}),
+        (("a.test", "b.test"), ("/api/",), {("a.test", "/api"), ("b.test", "/api")}),
+        (("a.test",), ("/x", "/y"), {("a.test", "/x"), ("a.test", "/y")}),
+    ],
+)
+def test_claims_written_into_a_route_file_read_back_the_same(
+    hosts: tuple[str, ...], prefixes: tuple[str, ...], claims: set[tuple[str, str]]
+) -> None:
+    assert claims_of(hosts, prefixes) == claims
+    rule = proxy.router_rule(hosts, prefixes)
+    assert proxy_claims.claims_of_rule(rule) == claims
+
+
+def test_read_script_prints_each_file_after_a_marker(tmp_path: Path) -> None:
+    dynamic = tmp_path / proxy.DYNAMIC_DIR
+    dynamic.mkdir(parents=True)
+    (dynamic / "shop-web.yml").write_bytes(route_file("shop-web", ("shop.test",)))
+    (dynamic / "blog-web.yml").write_bytes(route_file("blog-web", ("blog.test",), ("/b",)))
+    (dynamic / ".shop-web.v2.tmp").write_text("ignored: not a route file")
+    (dynamic / "broken.yml").write_text("http: [unclosed")
+    argv = proxy_claims.read_routes_argv()
+    out = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert proxy_claims.parse_routes(out) == {
+        "shop-web": {("shop.test", "/")},
+        "blog-web": {("blog.test", "/b")},
+    }  # a file that is not valid YAML claims nothing
+
+
+def test_an_empty_directory_has_no_routes(tmp_path: Path) -> None:
+    argv = proxy_claims.read_routes_argv()
+    out = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert proxy_claims.parse_routes(out) == {}
+
+
+def test_same_host_and_path_collide_naming_both_routes() -> None:
+    ours = {"shop-web": claims_of(("shop.test",), ("/api",))}
+    others = {
+        "shop-web": claims_of(("shop.test",), ("/api",)),  # our own file: a redeploy
+        "blog-web": claims_of(("shop.test", "blog.test"), ("/api",)),
+        "admin-web": claims_of(("shop.test",), ("/admin",)),  # other path: fine
+        "any-web": claims_of((), ()),  # any host, "/": a different claim
+    }
+    found = conflicts(ours, others)
+    assert [(c.ours, c.theirs) for c in found] == [("shop-web", "blog-web")]
+    assert found[0].describe() == "shop-web and blog-web both claim shop.test/api"
+
+
+def test_services_deployed_together_collide_among_themselves() -> None:
+    routes = [
+        ("a-web", claims_of(("x.test",), ())),
+        ("b-web", claims_of(("y.test",), ())),
+        ("c-web", claims_of(("x.test", "y.test"), ())),
+    ]
+    assert [(c.ours, c.theirs) for c in conflicts_within(routes)] == [
+        ("c-web", "a-web"), ("c-web", "b-web"),
+    ]  # fmt: skip
