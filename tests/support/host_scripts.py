@@ -12,9 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from kamalpy.commands import (
+    accessory,
     app,
     app_scripts,
     audit,
+    details,
     docker_build,
     drain,
     files,
@@ -22,8 +24,11 @@ from kamalpy.commands import (
     image_reuse,
     lock,
     proxy,
+    proxy_claims,
     running,
+    setup,
 )
+from tests.unit.commands.test_accessory import db
 
 Argv = tuple[str, ...]
 RUN = ("docker", "run", "--detach", "--name", "hey-web-v2", "hey:v2")
@@ -61,6 +66,12 @@ SCRIPTS: dict[str, Argv] = {
     "proxy.run_argv": proxy.run_argv(PROXY),
     "image_reuse.retag_argv": image_reuse.retag_argv("r/hey:digest-1", ["r/hey:v3", "hey:v3"]),
     "running.running_containers_argv": running.running_containers_argv(),
+    "accessory.run_argv": accessory.run_argv(accessory.AccessoryRun(db(), "h1", "db.env")),
+    "accessory.mkdir_argv": accessory.mkdir_argv("~/db/data", "700"),
+    "details.inspect_all_argv": details.inspect_all_argv(),
+    "proxy_claims.read_routes_argv": proxy_claims.read_routes_argv(),
+    "setup.probe_argv": setup.probe_argv([80, 443]),
+    "setup.install_docker_argv": setup.install_docker_argv(),
 }
 
 
@@ -71,6 +82,15 @@ ACCEPTED: dict[str, dict[str, str]] = {
     },
     "running.running_containers_argv": {
         "SC2086": "split on purpose: one argument per container id (hex, never blank)",
+    },
+    "accessory.run_argv": {
+        "SC2088": "on purpose: the case pattern matches a literal ~/ to replace it with $HOME",
+    },
+    "details.inspect_all_argv": {
+        "SC2086": "split on purpose: one argument per container id (hex, never blank)",
+    },
+    "setup.probe_argv": {
+        "SC1091": "the host's /etc/os-release is read there; shellcheck cannot follow it",
     },
     "files.install_from_stdin_argv": {
         "SC2174": "on purpose: only the file's own directory gets the mode (e.g. 0700 for env)",
