@@ -12,8 +12,10 @@ from functools import partial
 from pathlib import Path
 
 from kamalpy.commands.docker_build import build_spec
+from kamalpy.commands.proxy_claims import conflicts_within
 from kamalpy.commands.running import running_containers_argv
 from kamalpy.config.model import Configuration
+from kamalpy.deploy.routes import our_claims
 from kamalpy.deploy.snapshot import RevisionTrees, repository_top, working_tree
 from kamalpy.errors import ConfigError, DeployFailed, KamalpyError, UsageError
 from kamalpy.executor.base import Executor, Target
@@ -225,6 +227,7 @@ def load_services(
     located = [(path, load(root / path)) for path in discover(tree, settings)]
     check_unique([(str(path), config) for path, config in located])
     configs = [config for _, config in located]
+    check_routes(configs)
     wanted = set(selection.services)
     unknown = sorted(wanted - {c.service for c in configs})
     if unknown:
@@ -314,3 +317,18 @@ def runtime_paths(config: Configuration, root: Path, *trees: Tree | None) -> lis
                 found.add(path)
         found.update(p for d in secret_dirs for p in tree.under(d.rstrip("/")))
     return sorted(found)
+
+
+def check_routes(configs: Sequence[Configuration]) -> None:
+    """Two services of the monorepo claiming one host + path on a shared host: stop, naming both."""
+    problems = []
+    hosts = dict.fromkeys(h for c in configs for h in c.proxy_hosts)
+    for host in hosts:
+        routes = [item for c in configs for item in our_claims(c, host).items()]
+        problems += [f"{host}: {c.describe()}" for c in conflicts_within(routes)]
+    if problems:
+        raise UsageError(
+            "services of this monorepo claim the same proxy host and path:\n  "
+            + "\n  ".join(problems),
+            hint="give one of them another proxy.host or path_prefix",
+        )
