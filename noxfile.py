@@ -1,13 +1,19 @@
-"""Developer sessions for kamalpy itself: the demo, tests, lint, and the test bed."""
+"""Developer sessions for kamalpy itself (demo, tests, lint, test bed), and kamalpy's own nox
+kit for the example monorepo at this repository's top level (services/, libs/, secrets/)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
+
+# The kit comes from this checkout (nox itself may run from anywhere, e.g. pipx).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import kamalpy.nox  # noqa: E402
 
 # Reuse environments so a repeated run does not reinstall everything; uv when present.
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -71,3 +77,12 @@ def testbed(session: nox.Session) -> None:
     """Bring the multi-host test bed up or down by hand: nox -s testbed -- up|down|status."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "tests.testbed", *(session.posargs or ["status"]), **BED_TIMEOUTS)
+
+# deploy, plan, why, build, rollback, details, secrets, test for the example monorepo, run by
+# one shared environment with this checkout installed. `-d local` (this machine) unless told
+# otherwise; none of them runs on a bare `nox`.
+# The example's secrets are readable with the committed DEMO-ONLY key unless you name another.
+os.environ.setdefault(
+    "KAMALPY_IDENTITY_FILE", str(Path(__file__).resolve().parent / "secrets/demo-only.identity.txt")
+)
+kamalpy.nox.register(destination="local", install=["-e", "."])
