@@ -28,7 +28,7 @@ BED_TIMEOUTS = {"interrupt_timeout": 120.0, "terminate_timeout": 30.0}
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Deploy an example service to this machine, v1 then v2 (`-- --remove` removes it)."""
+    """Deploy the example monorepo here, then change libs/common (`-- --remove` removes it)."""
     _ensure_demo_host(session)
     session.install("-e", ".[demo]")
     session.run("kamalpy", "demo", *session.posargs)
@@ -42,13 +42,13 @@ def _docker_answers() -> bool:
 
 
 def _ensure_demo_host(session: nox.Session) -> None:
-    """Docker and busybox-static, installed and started by scripts/bootstrap-host when root."""
-    if _docker_answers() and Path("/bin/busybox").is_file():
+    """A running Docker engine, installed and started by scripts/bootstrap-host when root."""
+    if _docker_answers():
         return
     if os.geteuid() != 0:
         session.error(
-            "the demo needs a running Docker engine and busybox-static: as root run "
-            "`scripts/bootstrap-host --demo` (Debian), or install docker.io and busybox-static"
+            "the demo needs a running Docker engine: as root run "
+            "`scripts/bootstrap-host --demo` (Debian), or install and start docker.io"
         )
     session.run("bash", "scripts/bootstrap-host", "--demo", external=True)
 

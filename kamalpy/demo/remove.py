@@ -10,7 +10,8 @@ from kamalpy.executor.base import LOCAL, Executor
 
 # The example's images (services as built, as tagged for the local registry, the accessory)
 # and the demo's own (proxy, locally made python base). Nothing else is ever touched.
-IMAGE_REPOSITORIES = ("kamalpy-example/", "localhost:5555/kamalpy-example/", "kamalpy-demo/")
+EXAMPLE_REPOSITORIES = ("kamalpy-example/", "localhost:5555/kamalpy-example/")
+IMAGE_REPOSITORIES = (*EXAMPLE_REPOSITORIES, "kamalpy-demo/")
 DEMO_PROXY_IMAGE = "kamalpy-demo/traefik:local"
 
 
@@ -25,11 +26,13 @@ def demo_containers(executor: Executor) -> list[str]:
     return [
         cid
         for cid, _, image in (line.partition(" ") for line in listing)
-        if image.startswith(IMAGE_REPOSITORIES)
+        if image.startswith(EXAMPLE_REPOSITORIES)
     ]
 
 
-def remove_demo(executor: Executor, ws: Workspace, proxy_image: str = DEMO_PROXY_IMAGE) -> list[str]:
+def remove_demo(
+    executor: Executor, ws: Workspace, proxy_image: str = DEMO_PROXY_IMAGE
+) -> list[str]:
     """Remove everything the demo made; returns one line per kind of thing removed."""
     done = []
     containers = demo_containers(executor)
