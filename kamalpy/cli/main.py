@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Sequence
 from typing import Protocol
 
-from kamalpy import __version__
+import kamalpy
 from kamalpy.cli.output import Console
 from kamalpy.errors import ExitCode, KamalpyError
 
@@ -29,24 +29,69 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+# Every command's one-line help, so `kamalpy` and `kamalpy --help` list them without importing
+# every command module (start-up); tests/unit/cli/test_main_help.py checks it against them.
+COMMAND_HELP: dict[str, str] = {
+    "config": "show the resolved configuration of a service",
+    "docs": "show the deploy.yml reference",
+    "secrets": "encrypted secrets committed beside the code",
+    "deploy": "build, push and deploy with zero downtime",
+    "redeploy": "deploy without bootstrapping (same flow, no proxy boot)",
+    "rollback": "boot a retained version again (default: previous)",
+    "plan": "what a monorepo deploy would do, per service, and why",
+    "why": "each changed input of SERVICE with the rule that made it one",
+    "why-not": "changed files that match no input rule of SERVICE, and its rules",
+    "app": "operate the app's containers",
+    "details": "the proxy and app containers on every host",
+    "audit": "the last lines of the audit log (primary host)",
+    "prune": "remove old stopped containers and unused images",
+    "lock": "the deploy lock on the primary host",
+    "proxy": "the Traefik proxy on every host",
+    "build": "build the image and get it onto the hosts",
+    "registry": "log in to or out of the image registry",
+    "demo": "deploy the example monorepo to this machine, then show change detection",
+}
+
+
 class _Registrar(Protocol):
     def __call__(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser, with every registered subcommand."""
+def build_parser(*, light: bool = False) -> argparse.ArgumentParser:
+    """The full argument parser, with every registered subcommand (light: names and help only)."""
     parser = argparse.ArgumentParser(
         prog="kamalpy",
         description="Deploy monorepo services to your own servers over ssh and docker, "
         "with zero downtime. Reads Kamal's deploy.yml.",
     )
-    parser.add_argument("--version", action="version", version=f"kamalpy {__version__}")
+    parser.add_argument("--version", action=_Version)
     add_output_options(parser)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    if light:
+        for name, help_text in COMMAND_HELP.items():
+            subparsers.add_parser(name, help=help_text)
+        return parser
     for name in COMMAND_MODULES:
         register: _Registrar = importlib.import_module(name).register
         register(subparsers)
     return parser
+
+
+class _Version(argparse.Action):
+    """`--version`, reading the installed version only when asked (it is slow to import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show program's version number and exit")  # fmt: skip
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"kamalpy {kamalpy.__version__}")  # stdout, as argparse's own version action
+        parser.exit()
+
+
+def names_no_command(argv: Sequence[str]) -> bool:
+    """True when argv has options only (`kamalpy`, `kamalpy --help`, `kamalpy -v --version`)."""
+    return all(arg.startswith("-") for arg in argv)
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +137,8 @@ def make_console(args: argparse.Namespace, environ: dict[str, str]) -> Console:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run kamalpy with `argv` and return the process exit code."""
     environ = dict(os.environ)
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(light=names_no_command(argv))
     args = parser.parse_args(argv)
     console = make_console(args, environ)
     if not getattr(args, "command", None):
