@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.ops_cmd",
     "kamalpy.cli.build_cmd",
     "kamalpy.cli.registry_cmd",
+    "kamalpy.cli.init_cmd",
     # A top layer beside cli (import-linter forbids cli -> demo), loaded by name like the rest.
     "kamalpy.demo.command",
 )
@@ -49,6 +50,7 @@ COMMAND_HELP: dict[str, str] = {
     "proxy": "the Traefik proxy on every host",
     "build": "build the image and get it onto the hosts",
     "registry": "log in to or out of the image registry",
+    "init": "make this git repository a kamalpy monorepo (noxfile, a service, secrets)",
     "demo": "deploy the example monorepo to this machine, then show change detection",
 }
 
