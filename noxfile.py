@@ -13,7 +13,7 @@ import nox
 
 # The kit comes from this checkout (nox itself may run from anywhere, e.g. pipx).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import kamalpy.nox  # noqa: E402
+import kamalpy.nox
 
 # Reuse environments so a repeated run does not reinstall everything; uv when present.
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -77,6 +77,7 @@ def testbed(session: nox.Session) -> None:
     """Bring the multi-host test bed up or down by hand: nox -s testbed -- up|down|status."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "tests.testbed", *(session.posargs or ["status"]), **BED_TIMEOUTS)
+
 
 # deploy, plan, why, build, rollback, details, secrets, test for the example monorepo, run by
 # one shared environment with this checkout installed. `-d local` (this machine) unless told

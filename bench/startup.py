@@ -50,8 +50,10 @@ def first_contact(folder: Path, python: str) -> float:
                           capture_output=True, text=True, check=False)  # fmt: skip
     # Only the moment of first contact counts; how the dry run ends is not measured here.
     if not mark.exists():
-        sys.exit(f"nox -s deploy -- --dry-run never reached a host:\n{done.stdout[-3000:]}"
-                 f"{done.stderr[-2000:]}")
+        sys.exit(
+            f"nox -s deploy -- --dry-run never reached a host:\n{done.stdout[-3000:]}"
+            f"{done.stderr[-2000:]}"
+        )
     return (int(mark.read_text()) - started) / 1e9
 
 

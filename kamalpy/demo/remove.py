@@ -1,4 +1,4 @@
-"""`kamalpy demo --remove`: the example's containers, proxy, network (when unused), images, files."""
+"""`kamalpy demo --remove`: the example's containers, proxy, unused network, images, files."""
 
 from __future__ import annotations
 

@@ -54,9 +54,7 @@ class Kit:
 
     def plan(self, session: nox.Session, args: sel.Args) -> dict[str, Any]:
         """`kamalpy plan --json` for the selection."""
-        out = self.kamalpy(
-            session, "plan", "--json", *sel.kamalpy_selection(args), silent=True
-        )
+        out = self.kamalpy(session, "plan", "--json", *sel.kamalpy_selection(args), silent=True)
         document: dict[str, Any] = json.loads(out)
         return document
 
@@ -72,7 +70,7 @@ def deploy(kit: Kit, session: nox.Session) -> None:
     chosen = (*sel.kamalpy_selection(args), *(["--all"] if args.every else []))
     if not (args.yes or args.dry_run or "--plan" in args.rest):
         if not sys.stdin.isatty():
-            session.error("deploying without a terminal to confirm on: pass -y (nox -s deploy -- -y)")
+            session.error("no terminal to confirm the deploy on: pass -y (nox -s deploy -- -y)")
         kit.kamalpy(session, "plan", *chosen)
         if input("Deploy these services? [y/N] ").strip().lower() not in ("y", "yes"):
             session.skip("not deployed")

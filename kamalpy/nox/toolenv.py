@@ -62,9 +62,9 @@ class ToolEnv:
         install = self.install or DEFAULT_INSTALL
         wanted = fingerprint(install, Path.cwd())
         stamp = env / STAMP
-        if (env / "bin" / "kamalpy").exists() and stamp.is_file():
-            if json.loads(stamp.read_text()).get("fingerprint") == wanted:
-                return env
+        ready = (env / "bin" / "kamalpy").exists() and stamp.is_file()
+        if ready and json.loads(stamp.read_text()).get("fingerprint") == wanted:
+            return env
         session.log(f"installing kamalpy into the shared environment {self.location()}")
         uv = shutil.which("uv")
         if uv:

@@ -33,8 +33,9 @@ def _step_script() -> str:
 def run_step(repo: Monorepo, summary: Path) -> subprocess.CompletedProcess[str]:
     """The step's script with `bash -e` in the repository, as the runner does."""
     summary.write_text("")
-    env = {**repo.env(), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
-           "GITHUB_STEP_SUMMARY": str(summary), "DESTINATION": "bed", "LOCK_WAIT": "60"}  # fmt: skip
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    env = {**repo.env(), "PATH": path, "GITHUB_STEP_SUMMARY": str(summary),
+           "DESTINATION": "bed", "LOCK_WAIT": "60"}  # fmt: skip
     return subprocess.run(["bash", "-e", "-c", _step_script()], cwd=repo.root, env=env,
                           capture_output=True, text=True, timeout=600)  # fmt: skip
 
@@ -70,8 +71,8 @@ def test_workflow_step_deploys_changed_services_and_writes_the_summary(
     status, body = get(example, "h2", "web.test")
     assert status == 200 and body.startswith("hello from web\napi says: hello from api;"), body
 
-    example.write("libs/common/src/common/__init__.py", (REPO / "libs/common/src/common/__init__.py")
-                  .read_text().replace('GREETING = "hello"', 'GREETING = "hi"'))  # fmt: skip
+    shared = "libs/common/src/common/__init__.py"
+    example.write(shared, (REPO / shared).read_text().replace('"hello"', '"hi"'))
     example.commit("libs/common: hi")
     second = run_step(example, summary)
     text = summary.read_text()
