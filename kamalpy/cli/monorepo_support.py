@@ -35,6 +35,11 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
     """-s (repeatable), --all, --since, --assume-changed: which services and how to decide."""
     parser.add_argument("--all", action="store_true", help="deploy every service, changed or not")
     parser.add_argument(
+        "--since",
+        metavar="REF",
+        help="decide against this git revision instead of the labels on what runs",
+    )
+    parser.add_argument(
         "--assume-changed",
         action="store_true",
         help="treat services on unreachable hosts as changed instead of failing",
@@ -47,6 +52,7 @@ def selection(args: argparse.Namespace) -> Selection:
         services=tuple(getattr(args, "service", None) or ()),
         force_all=bool(getattr(args, "all", False)),
         assume_changed=bool(getattr(args, "assume_changed", False)),
+        since=getattr(args, "since", None),
     )
 
 

@@ -17,3 +17,8 @@ _RETAG = (
 def retag_argv(source: str, references: Sequence[str]) -> Argv:
     """On a host: make `references` name the image `source` (pulled first if absent)."""
     return ("sh", "-c", _RETAG, "kamalpy-retag", source, *references)
+
+
+def digest_reference(repository: str, image_digest: str) -> str:
+    """`<repository>:digest-<image digest>`: the tag that finds an image by its inputs."""
+    return f"{repository}:digest-{image_digest}"

@@ -107,6 +107,13 @@ class RevisionTrees:
                 files[path] = fields[2]
         return Tree(files=files, read=self._reader(files), revision=revision)
 
+    def resolve(self, ref: str) -> str | None:
+        """The full SHA `ref` names (fetched from origin when missing), or None."""
+        if not self._present(ref) and not self._fetch(ref):
+            return None
+        result = self.executor.run(LOCAL, git.has_commit_argv(self.root, ref), check=False)
+        return result.stdout.strip() or None
+
     def _present(self, revision: str) -> bool:
         return self.executor.run(LOCAL, git.has_commit_argv(self.root, revision), check=False).ok
 

@@ -73,7 +73,8 @@ def repo(bed: Bed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _env(bed: Bed) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO), "KAMAL_REGISTRY_PASSWORD": bed.registry_password}
+    return {**os.environ, "PYTHONPATH": str(REPO), "KAMAL_REGISTRY_PASSWORD": bed.registry_password,
+            "DOCKER_CONFIG": bed.docker_config}  # fmt: skip
 
 
 def kamalpy(bed: Bed, root: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kamalpy.monorepo.decide import Wanted, decide
+from kamalpy.monorepo.decide import Wanted, decide, decide_since
 from kamalpy.monorepo.observed import Running
 
 IMG, RT = "i" * 64, "r" * 64
@@ -148,3 +148,22 @@ def test_unlabelled_version_without_revision_fails_safe() -> None:
     decision = decide(WANTED, kamal, base_image_digest=lambda rev: IMG)
     assert (decision.kind, decision.build) == ("unknown-base", True)
     assert decision.reasons[-1].text == "version v1 names no git revision"
+
+
+@pytest.mark.parametrize(
+    ("base_image", "runtime", "kind", "text"),
+    [
+        (IMG, [], "skip", "unchanged since main~3"),
+        (OLD_IMG, [], "build+deploy", "image inputs changed since main~3"),
+        (IMG, ["services/api/deploy.yml"], "build+deploy",
+         "configuration changed since main~3: services/api/deploy.yml"),
+        (None, [], "build+deploy",
+         "did not exist at main~3, or its inputs could not be read there"),
+    ],
+)  # fmt: skip
+def test_since_decides_from_git_alone(
+    base_image: str | None, runtime: list[str], kind: str, text: str
+) -> None:
+    decision = decide_since(WANTED, "main~3", base_image, runtime)
+    assert (decision.kind, decision.reasons[0].text) == (kind, text)
+    assert decision.deploy == (kind != "skip")
