@@ -186,8 +186,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
         {
             **DEPLOY,
             "pyproject.toml": (
-                '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\n'
-                'exclude = ["libs/old"]\n'
+                '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\nexclude = ["libs/old"]\n'
             ),
             f"{API}/Dockerfile": "FROM python:3.11\n",
             f"{API}/pyproject.toml": (
@@ -219,8 +218,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
             ),
             f"{API}/requirements.txt": "-e ../../libs/c  # editable\n-r requirements-dev.txt\n",
             f"{API}/requirements-dev.txt": (
-                "flask\nd @ file:///repo/libs/d.whl\n../../libs/e\n"
-                "f @ file:///elsewhere/f\n"
+                "flask\nd @ file:///repo/libs/d.whl\n../../libs/e\nf @ file:///elsewhere/f\n"
             ),
             "libs/a/a.py": "",
             "libs/b/b.py": "",
