@@ -35,6 +35,10 @@ def _overlay(bed: Bed, service: str, base: str) -> dict[str, object]:
         overlay["env"] = {"clear": {"API_HOST": "api.test"}}
     if service == "api":
         overlay["accessories"] = {"redis": {"host": "h1"}}
+    if service != "web":
+        # No accessory is booted on the bed yet (no `kamalpy accessory` on main): an address
+        # that refuses at once, where the unknown name `api-redis` waits on the bed's resolver.
+        overlay["env"] = {"clear": {"REDIS_HOST": "127.0.0.1"}}
     return overlay
 
 

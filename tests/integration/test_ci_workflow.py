@@ -68,6 +68,7 @@ def test_workflow_step_deploys_changed_services_and_writes_the_summary(
                 "| worker | build+deploy | h3 |"):  # fmt: skip
         assert row in text, text
     assert "## Deploy result: ok" in text and "Deploy summary:" in text
+    assert get(example, "h1", "api.test")[1].startswith("hello from api; store unavailable")
     status, body = get(example, "h2", "web.test")
     assert status == 200 and body.startswith("hello from web\napi says: hello from api;"), body
 
