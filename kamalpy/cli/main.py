@@ -55,12 +55,28 @@ COMMAND_HELP: dict[str, str] = {
 }
 
 
+# Which module registers each command, so `kamalpy deploy ...` imports only what deploy needs.
+COMMAND_MODULE: dict[str, str] = {
+    **dict.fromkeys(("config", "docs"), "kamalpy.cli.config_cmd"),
+    "secrets": "kamalpy.cli.secrets_cmd",
+    **dict.fromkeys(("deploy", "redeploy", "rollback"), "kamalpy.cli.deploy_cmd"),
+    **dict.fromkeys(("plan", "why", "why-not"), "kamalpy.cli.monorepo_cmd"),
+    "app": "kamalpy.cli.app_cmd",
+    **dict.fromkeys(("details", "audit", "prune", "lock", "proxy"), "kamalpy.cli.ops_cmd"),
+    "build": "kamalpy.cli.build_cmd",
+    "registry": "kamalpy.cli.registry_cmd",
+    "init": "kamalpy.cli.init_cmd",
+    "demo": "kamalpy.demo.command",
+}
+
+
 class _Registrar(Protocol):
     def __call__(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
 
 
-def build_parser(*, light: bool = False) -> argparse.ArgumentParser:
-    """The full argument parser, with every registered subcommand (light: names and help only)."""
+def build_parser(*, light: bool = False, only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand (light: names and help only; only: the
+    commands of the module that registers `only`)."""
     parser = argparse.ArgumentParser(
         prog="kamalpy",
         description="Deploy monorepo services to your own servers over ssh and docker, "
@@ -73,7 +89,7 @@ def build_parser(*, light: bool = False) -> argparse.ArgumentParser:
         for name, help_text in COMMAND_HELP.items():
             subparsers.add_parser(name, help=help_text)
         return parser
-    for name in COMMAND_MODULES:
+    for name in (COMMAND_MODULE[only],) if only in COMMAND_MODULE else COMMAND_MODULES:
         register: _Registrar = importlib.import_module(name).register
         register(subparsers)
     return parser
@@ -91,9 +107,9 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def names_no_command(argv: Sequence[str]) -> bool:
-    """True when argv has options only (`kamalpy`, `kamalpy --help`, `kamalpy -v --version`)."""
-    return all(arg.startswith("-") for arg in argv)
+def command_of(argv: Sequence[str]) -> str | None:
+    """The command argv names (the top-level options take no values), None for options only."""
+    return next((arg for arg in argv if not arg.startswith("-")), None)
 
 
 def add_output_options(parser: argparse.ArgumentParser) -> None:
@@ -140,7 +156,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run kamalpy with `argv` and return the process exit code."""
     environ = dict(os.environ)
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(light=names_no_command(argv))
+    command = command_of(argv)
+    parser = build_parser(light=command is None, only=command)
     args = parser.parse_args(argv)
     console = make_console(args, environ)
     if not getattr(args, "command", None):
