@@ -15,6 +15,7 @@ from tests.integration.deploy_support import REPO
 from tests.integration.monorepo_support import Monorepo
 from tests.testbed import Bed
 
+NOXFILE = "import kamalpy.nox\n\nkamalpy.nox.register(destination='bed')\n"
 HOSTS = {"web": ["h1", "h2"], "api": ["h1", "h2"], "worker": ["h3"]}
 
 
@@ -54,6 +55,7 @@ def make_example(bed: Bed, root: Path, base: str) -> Monorepo:
     for service in HOSTS:
         repo.write(f"services/{service}/deploy.bed.yml",
                    yaml.safe_dump(_overlay(bed, service, base), sort_keys=False))  # fmt: skip
+    repo.write("noxfile.py", NOXFILE)
     who = load_identity({"KAMALPY_IDENTITY": key}, root)
     set_secrets(root, "common", "bed", {"KAMAL_REGISTRY_PASSWORD": bed.registry_password}, who)
     set_secrets(root, "api", "bed", {"API_TOKEN": "bed-token"}, who)

@@ -40,6 +40,17 @@ def run_step(repo: Monorepo, summary: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=600)  # fmt: skip
 
 
+def run_nox(repo: Monorepo, *args: str) -> subprocess.CompletedProcess[str]:
+    """`nox ARGS` in the repository, whose noxfile registers the kit with `-d bed`."""
+    path = f"{Path(sys.executable).parent}:{os.environ['PATH']}"
+    # The services' test envs install from the index: keep this machine's network settings
+    # (CA bundle, proxy) and its uv cache; the rest is the repository's CI-like environment.
+    cache = os.environ.get("UV_CACHE_DIR") or str(Path.home() / ".cache" / "uv")
+    env = {**os.environ, **repo.env(), "PATH": path, "UV_CACHE_DIR": cache}
+    return subprocess.run([sys.executable, "-m", "nox", *args], cwd=repo.root, env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+
+
 def get(repo: Monorepo, host: str, name: str) -> tuple[int, str]:
     conn = http.client.HTTPConnection(repo.bed.host(host).ip, 80, timeout=10)
     try:
@@ -75,6 +86,15 @@ def test_workflow_step_deploys_changed_services_and_writes_the_summary(
     shared = "libs/common/src/common/__init__.py"
     example.write(shared, (REPO / shared).read_text().replace('"hello"', '"hi"'))
     example.commit("libs/common: hi")
+    # The issue's acceptance, through the nox kit: only libs/common's dependents.
+    tests = run_nox(example, "-s", "test")
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-3000:]
+    ran = [line for line in tests.stderr.splitlines() if "its own tests" in line]
+    assert [line.split("== ")[1].split(":")[0] for line in ran] == ["api", "worker"], ran
+    dry = run_nox(example, "-s", "deploy", "--", "--dry-run")
+    assert dry.returncode == 0, dry.stdout[-3000:] + dry.stderr[-3000:]
+    after = dry.stdout.split("Dry run:", 1)[1]
+    assert " api " in after and " worker " in after and " web " not in after, after
     second = run_step(example, summary)
     text = summary.read_text()
     assert second.returncode == 0, second.stdout[-5000:] + text

@@ -34,4 +34,6 @@ def test_counters_read_a_resp_server():
 
 
 def test_the_greeting_comes_from_libs_common():
-    assert app.greeting("api") == "hello from api"
+    import common
+
+    assert app.greeting("api") == f"{common.GREETING} from api"
