@@ -7,12 +7,15 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol
 
 import kamalpy
+from kamalpy.cli import signals
 from kamalpy.cli.output import Console
 from kamalpy.errors import ExitCode, KamalpyError
+from kamalpy.executor.cancel import Cancellation
 
 # Each module registers its subcommands; adding a command is adding a name here.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -155,6 +158,27 @@ def make_console(args: argparse.Namespace, environ: dict[str, str]) -> Console:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run kamalpy with `argv` and return the process exit code."""
     environ = dict(os.environ)
+    return _main(argv, environ)
+
+
+@contextmanager
+def identity_kept_from_children() -> Iterator[None]:
+    """The key that opens the secrets store is read from `environ`, never inherited by a child.
+
+    Editors, `$(…)` in imported dotenv files, hooks, ssh and docker all inherit os.environ.
+    Only handlers start children, so it wraps the handler (and `--help` never loads secrets/).
+    """
+    from kamalpy.secrets.identity import IDENTITY_ENV
+
+    saved = os.environ.pop(IDENTITY_ENV, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[IDENTITY_ENV] = saved
+
+
+def _main(argv: Sequence[str] | None, environ: dict[str, str]) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = command_of(argv)
     parser = build_parser(light=command is None, only=command)
@@ -163,15 +187,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return ExitCode.BAD_INPUT
+    # One token per run: every flow (one per service, maybe in threads) watches the same one.
+    args.cancel = cancel = Cancellation()
     try:
-        code: int = args.handler(args, console, environ)
+        with identity_kept_from_children(), signals.handled(cancel, console.error):
+            code: int = args.handler(args, console, environ)
         return code
     except KamalpyError as error:
         console.error(error.render())
         return error.exit_code
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        console.error(f"interrupted by {interrupt}" if str(interrupt) else "interrupted")
+        return cancel.error().exit_code if cancel.requested else ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
     except Exception as error:  # the one funnel: a bug is reported, not hidden
