@@ -63,7 +63,8 @@ def test_help_imports_no_command_module() -> None:
         " 'kamalpy.config', 'yaml', 'importlib.metadata'))))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip().splitlines()[-1] == "['kamalpy.cli.main', 'kamalpy.cli.output']"
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert loaded == "['kamalpy.cli.main', 'kamalpy.cli.output', 'kamalpy.cli.signals']"
 
 
 def test_version_is_read_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
