@@ -85,8 +85,11 @@ def testbed(session: nox.Session) -> None:
 # deploy, plan, why, build, rollback, details, secrets, test for the example monorepo, run by
 # one shared environment with this checkout installed. `-d local` (this machine) unless told
 # otherwise; none of them runs on a bare `nox`.
-# The example's secrets are readable with the committed DEMO-ONLY key unless you name another.
-os.environ.setdefault(
-    "KAMALPY_IDENTITY_FILE", str(Path(__file__).resolve().parent / "secrets/demo-only.identity.txt")
-)
+# The example's secrets are readable with the committed DEMO-ONLY key unless you name another
+# (by value: git checks files out 0644, and kamalpy refuses a key file others can read).
+_DEMO_KEY = Path(__file__).resolve().parent / "secrets/demo-only.identity.txt"
+if not {"KAMALPY_IDENTITY", "KAMALPY_IDENTITY_FILE"} & set(os.environ):
+    os.environ["KAMALPY_IDENTITY"] = next(
+        line for line in _DEMO_KEY.read_text().splitlines() if line.startswith("AGE-SECRET-KEY-")
+    )
 kamalpy.nox.register(destination="local", install=["-e", "."])

@@ -111,6 +111,7 @@ def _make_copy(executor: Executor, ws: Workspace, example: Path, console: Output
     listed = executor.run(LOCAL, ("git", "-C", str(example), "ls-files", "-z"))
     ws.repo.mkdir(parents=True)
     count = copy_example(example, listed.stdout.split("\0"), ws.repo)
+    ws.identity.chmod(0o600)  # git keeps no private modes; kamalpy refuses a readable key
     for argv in (("init", "-q", "-b", "main"), ("add", "-A"), ("commit", "-q", "-m", "example")):
         executor.run(LOCAL, run.git_argv("-C", str(ws.repo), *argv))
     console.info(f"copied the example monorepo ({count} files) from {example} to {ws.repo}")
