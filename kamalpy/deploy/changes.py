@@ -8,23 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from kamalpy.commands.docker_build import build_spec
 from kamalpy.commands.running import running_containers_argv
 from kamalpy.config.model import Configuration
+from kamalpy.deploy.snapshot import RevisionTrees, repository_top, working_tree
 from kamalpy.errors import ConfigError, DeployFailed, KamalpyError, UsageError
 from kamalpy.executor.base import Executor, Target
 from kamalpy.executor.fanout import on_hosts
 from kamalpy.monorepo import decide as decisions
 from kamalpy.monorepo.decide import Decision, Reason, Wanted
 from kamalpy.monorepo.digests import image_digest, runtime_digest, runtime_parts
-from kamalpy.monorepo.inputs import ServiceInputs, service_inputs
-from kamalpy.monorepo.observed import Running, of_service, parse_running
 from kamalpy.monorepo.discovery import check_unique, discover
+from kamalpy.monorepo.inputs import InputsIndex, ServiceInputs, service_inputs
+from kamalpy.monorepo.observed import Running, of_service, parse_running
 from kamalpy.monorepo.settings import MonorepoSettings, monorepo_settings
 from kamalpy.monorepo.tree import Tree
-from kamalpy.deploy.snapshot import RevisionTrees, repository_top, working_tree
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,10 @@ def service_state(
     root: Path,
     settings: MonorepoSettings,
     secret_macs: Mapping[str, str],
+    index: InputsIndex | None = None,
 ) -> ServiceState:
-    """Inputs and digests of one service in `tree`."""
-    inputs = service_inputs(tree, config, repo_root=root, settings=settings)
+    """Inputs and digests of one service in `tree` (pass one `index` for every service)."""
+    inputs = service_inputs(tree, config, repo_root=root, settings=settings, index=index)
     platforms = build_spec(config).platforms
     parts = runtime_parts(config, secret_macs)
     return ServiceState(
@@ -154,7 +156,7 @@ def decide_all(
             state.wanted(),
             mine,
             force_all=force_all,
-            base_image_digest=lambda revision, s=state: base_image_digest(s, revision),
+            base_image_digest=partial(base_image_digest, state),
         )
         if lost:
             decision = _assumed_changed(decision, lost)
@@ -225,6 +227,26 @@ def load_services(
     return root, tree, settings, [c for c in configs if not wanted or c.service in wanted]
 
 
+def prepare(
+    executor: Executor,
+    start: Path,
+    *,
+    load: LoadConfig,
+    secret_macs: SecretMacs,
+    selection: Selection = Selection(),
+) -> tuple[Path, Tree, MonorepoSettings, list[ServiceState]]:
+    """Everything a plan needs before asking the hosts: the tree and each service's state."""
+    root, tree, settings, configs = load_services(executor, start, load, selection)
+    index = InputsIndex(tree, root, settings)  # parsed once, shared by every service
+    states = [
+        service_state(
+            tree, c, root=root, settings=settings, secret_macs=secret_macs(c), index=index
+        )
+        for c in configs
+    ]
+    return root, tree, settings, states
+
+
 def assess(
     executor: Executor,
     start: Path,
@@ -235,11 +257,10 @@ def assess(
     selection: Selection = Selection(),
 ) -> MonorepoPlan:
     """Every selected service's digests and decision against what runs on its hosts."""
-    root, tree, settings, configs = load_services(executor, start, load, selection)
-    states = [
-        service_state(tree, c, root=root, settings=settings, secret_macs=secret_macs(c))
-        for c in configs
-    ]
+    root, tree, settings, states = prepare(
+        executor, start, load=load, secret_macs=secret_macs, selection=selection
+    )
+    configs = [state.config for state in states]
     targets = {h: target(c, h) for c in configs for h in c.app_hosts}
     running, unreachable = survey(executor, list(targets.values()))
     trees = RevisionTrees(executor, root)

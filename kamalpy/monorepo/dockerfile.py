@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import dockerfile as buildkit
@@ -83,10 +84,16 @@ def _flags(command: Any, name: str) -> list[str]:
     return [flag[len(prefix) :] for flag in command.flags if flag.startswith(prefix)]
 
 
+@lru_cache(maxsize=1024)
+def _parse(text: str) -> tuple[Any, ...]:
+    """BuildKit's parse of a Dockerfile; services of a monorepo often share one text."""
+    return tuple(buildkit.parse_string(text))
+
+
 def read_dockerfile(text: str, *, path: str, build_args: Mapping[str, str]) -> DockerfileFacts:
     """The context paths and external references of one Dockerfile (every stage counts)."""
     try:
-        commands = buildkit.parse_string(text)
+        commands = _parse(text)
     except buildkit.GoParseError as error:
         raise ConfigError([(Location(path), f"cannot parse the Dockerfile: {error}")]) from None
     walk = _Walk(args=build_args)

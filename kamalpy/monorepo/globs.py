@@ -16,7 +16,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from kamalpy.monorepo.tree import Tree
@@ -136,6 +136,10 @@ class Ignore:
     """A `.dockerignore`'s rules in order; `excludes(path)` decides as Docker does."""
 
     rules: tuple[IgnoreRule, ...] = ()
+    # (pattern, directory) -> the pattern matches it or a parent: files of one folder share it.
+    _covered: dict[tuple[str, str], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def excludes(self, path: str) -> bool:
         """True when the build context leaves `path` (relative to the context) out."""
@@ -143,9 +147,22 @@ class Ignore:
         for rule in self.rules:
             if rule.exception != matched:
                 continue  # only a pattern that could flip the answer is worth matching
-            if ignore_matches(rule.pattern, path):
+            if self._matches(rule.pattern, path):
                 matched = not rule.exception
         return matched
+
+    def _matches(self, pattern: str, path: str) -> bool:
+        """`ignore_matches`, remembering each directory's answer."""
+        if _ignore_regex(pattern).match(path):
+            return True
+        directory = path.rpartition("/")[0]
+        if not directory:
+            return False
+        key = (pattern, directory)
+        found = self._covered.get(key)
+        if found is None:
+            found = self._covered[key] = self._matches(pattern, directory)
+        return found
 
 
 def parse_ignore(text: str) -> Ignore:

@@ -172,7 +172,9 @@ def _context_rules(tree: Tree, build: BuildPaths, facts: DockerfileFacts, found:
         where = f"{build.dockerfile}:{ref.line}"
         if path:
             rule = InputRule(ref.kind, path, where, ref.written)
-            found.add(rule, build.sent(copy_sources(tree, path)))
+            # Files already claimed keep their rule: skip them before the .dockerignore test.
+            fresh = (p for p in copy_sources(tree, path) if p not in found.files)
+            found.add(rule, build.sent(fresh))
         else:  # the repository root itself: every file the context sends
             found.whole_repo = True
             rule = InputRule("whole-repo", "**", where, f"{ref.written} from the repository root")

@@ -45,6 +45,7 @@ class PyIndex:
     tomls: dict[str, dict[str, Any]] = field(default_factory=dict)
     members: dict[str, dict[str, str]] = field(default_factory=dict)
     direct: dict[str, tuple[PyDep, ...]] = field(default_factory=dict)
+    requirements: dict[str, list[str]] | None = None  # directory -> requirements*.txt in it
 
     def pyproject(self, directory: str) -> dict[str, Any] | None:
         """The parsed pyproject.toml of a directory, or None when it has none."""
@@ -197,10 +198,19 @@ def normalize(name: str) -> str:
 
 
 def _requirements_deps(index: PyIndex, directory: str) -> Iterator[PyDep]:
-    for path in index.tree.under(directory):
-        name = path[len(directory) + 1 :] if directory else path
-        if _REQUIREMENTS.fullmatch(name):
-            yield from _requirement_file(index, path, {path})
+    for path in _requirement_files(index).get(directory, ()):
+        yield from _requirement_file(index, path, {path})
+
+
+def _requirement_files(index: PyIndex) -> dict[str, list[str]]:
+    """Directory -> its `requirements*.txt` files, sorted: one pass over the tree, kept."""
+    if index.requirements is None:
+        index.requirements = {}
+        for path in index.tree.paths:
+            directory, _, name = path.rpartition("/")
+            if name.startswith("requirements") and _REQUIREMENTS.fullmatch(name):
+                index.requirements.setdefault(directory, []).append(path)
+    return index.requirements
 
 
 def _requirement_file(index: PyIndex, path: str, seen: set[str]) -> Iterator[PyDep]:
