@@ -12,8 +12,8 @@ from kamalpy.config import Configuration, load_config
 from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.loader import config_root
 from kamalpy.config.locate import locate_config
-from kamalpy.executor.base import LOCAL
 from kamalpy.errors import UsageError
+from kamalpy.executor.base import LOCAL
 from kamalpy.executor.local import LocalExecutor
 
 

@@ -15,10 +15,10 @@ from kamalpy.cli import monorepo_support as ms
 from kamalpy.cli.output import Console
 from kamalpy.cli.plan_render import PLAN_SCHEMA, plan_json, plan_lines
 from kamalpy.deploy.changes import MonorepoPlan, ServiceState
-from kamalpy.deploy.fleet import Job, Outcome, ServiceOutput, deploy_many
+from kamalpy.deploy.fleet import ImageLookup, Job, Outcome, ServiceOutput, deploy_many
 from kamalpy.errors import ExitCode, UsageError
 from kamalpy.executor.base import Executor
-from kamalpy.executor.engine import find_local_image
+from kamalpy.executor.engine import find_local_image, registry_has
 from kamalpy.monorepo.decide import Decision
 from kamalpy.monorepo.digests import (
     IMAGE_LABEL,
@@ -59,7 +59,7 @@ def handle_monorepo_deploy(
         jobs = [_job(args, console, environ, plan, d, deployer) for d in chosen]
         outcomes = deploy_many(
             jobs,
-            find_image=find_local_image,
+            images=ImageLookup(local=find_local_image, registry=registry_has),
             build_workers=os.cpu_count() or 1,
             lock_wait=args.lock_wait,
         )
@@ -157,7 +157,7 @@ def summary_lines(outcomes: list[Outcome], *, dry_run: bool) -> list[str]:
         status = "ok" if o.ok else "FAILED"
         lines.append(
             f"  {o.service:<{width}}  {o.kind:<12}  {o.version[:24]:<24}  "
-            f"{','.join(o.hosts)}  {o.seconds:.1f}s  {status}"
+            f"{','.join(o.hosts)}  {o.seconds:.1f}s  {status}  ({o.image})"
         )
     for o in outcomes:
         if o.error:

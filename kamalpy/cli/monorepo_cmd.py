@@ -39,9 +39,7 @@ def register(subparsers: Subparsers) -> None:
         p.set_defaults(handler=handler, command_name=name)
 
 
-def _assess(
-    args: argparse.Namespace, console: Console, environ: Mapping[str, str]
-) -> MonorepoPlan:
+def _assess(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> MonorepoPlan:
     cwd = Path.cwd()
     if not ms.is_monorepo(args, cwd):
         raise UsageError(
@@ -78,7 +76,7 @@ def handle_why(args: argparse.Namespace, console: Console, environ: Mapping[str,
         try:
             then = service_inputs(base_tree, state.config, repo_root=plan.root,
                                   settings=plan.settings).files  # fmt: skip
-        except Exception:  # noqa: BLE001 - the service looked different then; list now's inputs
+        except Exception:
             then = {}
         files = input_changes(base_tree, then, plan.tree, state.inputs.files)
     elif not decision.base_revisions:

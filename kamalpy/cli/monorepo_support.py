@@ -17,7 +17,7 @@ from kamalpy.commands.ssh import settings_from_config
 from kamalpy.config.gitinfo import find_git_dir, read_head
 from kamalpy.config.locate import CONFIG_NAME, SERVICES_DIR, find_repo_root
 from kamalpy.config.model import Configuration
-from kamalpy.deploy.changes import MonorepoPlan, Selection, assess
+from kamalpy.deploy.changes import LoadConfig, MonorepoPlan, SecretMacs, Selection, assess
 from kamalpy.deploy.secret_refs import env_uses, names_of
 from kamalpy.executor.base import Executor, Target
 from kamalpy.secrets import find_root, load_identity
@@ -36,6 +36,11 @@ def add_selection_options(parser: argparse.ArgumentParser) -> None:
     """-s (repeatable), --all, --since, --assume-changed: which services and how to decide."""
     parser.add_argument("--all", action="store_true", help="deploy every service, changed or not")
     parser.add_argument(
+        "--since",
+        metavar="REF",
+        help="decide against this git revision instead of the labels on what runs",
+    )
+    parser.add_argument(
         "--assume-changed",
         action="store_true",
         help="treat services on unreachable hosts as changed instead of failing",
@@ -48,10 +53,11 @@ def selection(args: argparse.Namespace) -> Selection:
         services=tuple(getattr(args, "service", None) or ()),
         force_all=bool(getattr(args, "all", False)),
         assume_changed=bool(getattr(args, "assume_changed", False)),
+        since=getattr(args, "since", None),
     )
 
 
-def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path):  # type: ignore[no-untyped-def]
+def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path) -> LoadConfig:
     """Load one service's deploy.yml with the run's destination and version."""
 
     heads: dict[Path | None, str | None] = {}
@@ -66,12 +72,14 @@ def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path):  # 
         one = argparse.Namespace(**{**vars(args), "config_file": str(path), "service": None})
         config = load_from_args(one, environ, cwd=cwd, git_dirty=None, git_head=head)
         # Paths are shown relative to cwd, but inputs are found from the absolute folder.
-        return replace(config, root=(cwd / config.root).resolve(), path=(cwd / config.path).resolve())
+        return replace(
+            config, root=(cwd / config.root).resolve(), path=(cwd / config.path).resolve()
+        )
 
     return load
 
 
-def secret_macs(environ: Mapping[str, str]):  # type: ignore[no-untyped-def]
+def secret_macs(environ: Mapping[str, str]) -> SecretMacs:
     """Keyed MACs of the secret values a service's containers get."""
 
     def macs(config: Configuration) -> Mapping[str, str]:

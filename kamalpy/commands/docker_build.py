@@ -90,8 +90,8 @@ def _buildx_argv(spec: BuildSpec, common: tuple[str, ...], push: bool) -> tuple[
 
 def _tag_label_file_args(spec: BuildSpec) -> tuple[str, ...]:
     tags = tuple(tok for tag in spec.tags for tok in ("--tag", tag))
-    label = ("--label", f"{SERVICE_LABEL}={spec.service}")
-    label += tuple(tok for k, v in spec.labels for tok in ("--label", f"{k}={v}"))
+    pairs = ((SERVICE_LABEL, spec.service), *spec.labels)
+    label = tuple(tok for k, v in pairs for tok in ("--label", f"{k}={v}"))
     target = ("--target", spec.target) if spec.target else ()
     return (*tags, *label, "--file", spec.dockerfile, *target)
 

@@ -15,17 +15,17 @@ def _git(root: Path, *args: str) -> tuple[str, ...]:
 
 
 def ls_files_argv(root: Path) -> tuple[str, ...]:
-    """Every tracked path with its blob id, NUL-separated: `<mode> <blob> <stage>\\t<path>`."""
+    """Tracked paths with blob ids, NUL-separated: `<mode> <blob> <stage>\\t<path>`."""
     return _git(root, "ls-files", "--stage", "-z")
 
 
 def status_v2_argv(root: Path) -> tuple[str, ...]:
-    """Paths whose working-tree content differs from HEAD, untracked ones included, NUL-separated."""
+    """Paths whose working-tree content differs from HEAD (untracked too), NUL-separated."""
     return _git(root, "status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames")
 
 
 def hash_objects_argv(root: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
-    """The blob id each working-tree file would have, one per line, in order (nothing is written)."""
+    """The blob id each working-tree file would have, one per line (nothing is written)."""
     return _git(root, "hash-object", "--", *paths)
 
 

@@ -1,4 +1,4 @@
-"""Pure builder: read back every running app container of a host, with its labels, in one command."""
+"""Pure builder: every running app container of a host with its labels, in one command."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ Argv = tuple[str, ...]
 # One line per container: name, image reference, labels as JSON (values may hold commas).
 RUNNING_FORMAT = "{{.Name}}\t{{.Config.Image}}\t{{json .Config.Labels}}"
 _SCRIPT = (
-    'ids=$(docker ps --quiet --no-trunc --filter label=service --filter status=running) || exit; '
+    "ids=$(docker ps --quiet --no-trunc --filter label=service --filter status=running) || exit; "
     '[ -z "$ids" ] || exec docker inspect --format "$0" $ids'
 )
 

@@ -207,6 +207,7 @@ class Selection:
     services: tuple[str, ...] = ()  # empty: every discovered service
     force_all: bool = False
     assume_changed: bool = False
+    since: str | None = None  # decide against this git revision instead of what runs
 
 
 def load_services(
@@ -261,14 +262,19 @@ def assess(
         executor, start, load=load, secret_macs=secret_macs, selection=selection
     )
     configs = [state.config for state in states]
-    targets = {h: target(c, h) for c in configs for h in c.app_hosts}
-    running, unreachable = survey(executor, list(targets.values()))
     trees = RevisionTrees(executor, root)
-    found = decide_all(
-        states, running, unreachable,
-        force_all=selection.force_all, assume_changed=selection.assume_changed,
-        base_image_digest=base_image_digests(trees, root, settings),
-    )  # fmt: skip
+    running: dict[str, tuple[Running, ...]] = {}
+    unreachable: dict[str, str] = {}
+    if selection.since:
+        found = decide_since_ref(states, trees, tree, root, settings, selection.since)
+    else:
+        targets = {h: target(c, h) for c in configs for h in c.app_hosts}
+        running, unreachable = survey(executor, list(targets.values()))
+        found = decide_all(
+            states, running, unreachable,
+            force_all=selection.force_all, assume_changed=selection.assume_changed,
+            base_image_digest=base_image_digests(trees, root, settings),
+        )  # fmt: skip
     return MonorepoPlan(
         root=root,
         revision=tree.revision,
@@ -281,3 +287,41 @@ def assess(
         trees=trees,
         settings=settings,
     )
+
+
+def decide_since_ref(
+    states: Sequence[ServiceState],
+    trees: RevisionTrees,
+    tree: Tree,
+    root: Path,
+    settings: MonorepoSettings,
+    ref: str,
+) -> tuple[Decision, ...]:
+    """`--since REF`: every service compared with the revision REF names, from git alone."""
+    revision = trees.resolve(ref)
+    if revision is None:
+        raise UsageError(f"--since {ref}: no such commit here, nor on origin")
+    base = trees.get(revision)
+    compute = base_image_digests(trees, root, settings)
+    out = []
+    for state in states:
+        paths = runtime_paths(state.config, root, tree, base)
+        changed = [p for p in paths if (base.files.get(p) if base else None) != tree.files.get(p)]
+        wanted = state.wanted()
+        out.append(decisions.decide_since(wanted, ref, compute(state, revision), changed))
+    return tuple(out)
+
+
+def runtime_paths(config: Configuration, root: Path, *trees: Tree | None) -> list[str]:
+    """The files a service's runtime configuration is read from: its deploy*.yml and secrets."""
+    folder = Path(config.path).resolve().parent.relative_to(root.resolve()).as_posix()
+    stem = Path(config.path).stem
+    secret_dirs = (f"secrets/{config.service}/", "secrets/common/")
+    found: set[str] = set()
+    for tree in (t for t in trees if t is not None):
+        for path in tree.under(folder):
+            name = path.rsplit("/", 1)[-1]
+            if path.count("/") == folder.count("/") + 1 and name.startswith(stem):
+                found.add(path)
+        found.update(p for d in secret_dirs for p in tree.under(d.rstrip("/")))
+    return sorted(found)

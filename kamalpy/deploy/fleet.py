@@ -7,14 +7,17 @@ whole run. One service failing leaves the others' outcomes intact.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from kamalpy.commands.docker_build import build_spec, push_argv, tag_argv
+from kamalpy.commands.image_reuse import digest_reference
 from kamalpy.deploy import deploy as flow
+from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context, Output
 from kamalpy.deploy.delivery import (
     build_here,
@@ -25,16 +28,21 @@ from kamalpy.deploy.delivery import (
 )
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
-from kamalpy.deploy import hostops
 from kamalpy.deploy.hostops import timed
 from kamalpy.deploy.image import goes_over_ssh
 from kamalpy.errors import KamalpyError
 from kamalpy.executor.base import LOCAL
 from kamalpy.monorepo.decide import Decision
+from kamalpy.monorepo.digests import IMAGE_LABEL
 from kamalpy.plan import DeployPlan, deploy_plan
 
-# Finds a local image (id) of a repository carrying all the given labels, or None.
-FindImage = Callable[[str, Mapping[str, str]], str | None]
+
+@dataclass(frozen=True)
+class ImageLookup:
+    """Where an image with a given image digest may already exist (read-only questions)."""
+
+    local: Callable[[str, Mapping[str, str]], str | None]  # repository, labels -> image id
+    registry: Callable[[str], bool]  # reference -> the registry has it
 
 
 @dataclass
@@ -47,6 +55,7 @@ class Job:
     hosts: Sequence[str] | None = None  # -H: only these hosts (None: all)
     roles: Sequence[str] | None = None  # -r: only these roles (None: all)
     outcome: Outcome | None = None
+    image_source: str = "built"
 
     def plan(self) -> DeployPlan:
         """The single-service plan of this job, with the monorepo labels."""
@@ -103,15 +112,17 @@ class ServiceOutput:
 def deploy_many(
     jobs: Sequence[Job],
     *,
-    find_image: FindImage,
+    images: ImageLookup,
     build_workers: int = 2,
     lock_wait: float = 0,
 ) -> list[Outcome]:
     """Build what must be built (bounded in parallel), then deploy every job in parallel."""
     for job in jobs:
         check_env_files(job.plan(), job.ctx.secrets)  # before anything runs
-    with ThreadPoolExecutor(max_workers=max(1, build_workers), thread_name_prefix="kp-build") as pool:
-        list(pool.map(partial(_prepare, find_image=find_image), jobs))
+    with ThreadPoolExecutor(
+        max_workers=max(1, build_workers), thread_name_prefix="kp-build"
+    ) as pool:
+        list(pool.map(partial(provide_image, images=images), jobs))
     ready = [job for job in jobs if job.outcome is None]
     _prepare_hosts(ready)
     with ThreadPoolExecutor(max_workers=max(1, len(ready)), thread_name_prefix="kp-svc") as pool:
@@ -145,10 +156,8 @@ def _prepare_hosts(jobs: Sequence[Job]) -> None:
 
 
 def _quietly(action: Callable[[str], None], host: str) -> None:
-    try:
+    with contextlib.suppress(KamalpyError):  # reported by the service that meets it again
         action(host)
-    except KamalpyError:
-        pass  # reported by the service that meets it again
 
 
 def _fail(job: Job, error: KamalpyError, started: float) -> None:
@@ -159,28 +168,43 @@ def _fail(job: Job, error: KamalpyError, started: float) -> None:
     )  # fmt: skip
 
 
-def _prepare(job: Job, *, find_image: FindImage) -> None:
-    """Build the image (or reuse a local one with the same image digest) and push it."""
+def provide_image(job: Job, *, images: ImageLookup) -> None:
+    """Get the image with this image digest into the registry: reuse one, else build it.
+
+    A local image with the digest label is tagged and pushed; an image the registry already
+    has under its digest tag is retagged on the hosts (no build, no push); else it is built.
+    Every image made or reused is also pushed as `digest-<image digest>`, for the next run.
+    """
     if not job.decision.build:
         return
     started = job.ctx.clock()
     ctx = job.ctx
     via_ssh = goes_over_ssh(ctx.config)
+    by_digest = digest_reference(ctx.config.repository, job.decision.image_digest)
     try:
         run_hook(ctx, "pre-build", hosts=list(ctx.config.app_hosts))
         spec = build_spec(ctx.config, dict(job.labels))
-        found = find_image(ctx.config.repository, _image_labels(job.labels))
-        if found is None:
-            build_here(ctx, via_ssh=via_ssh, labels=_image_labels(job.labels))
+        found = images.local(ctx.config.repository, {IMAGE_LABEL: job.decision.image_digest})
+        if found is None and not via_ssh and images.registry(by_digest):
+            ctx.console.info(f"{by_digest} is in the registry: reused, not rebuilt")
+            job.decision = replace(job.decision, build=False, reuse_image=by_digest)
+            job.image_source = "reused from the registry"
             return
         login_on(ctx, LOCAL, via_ssh=via_ssh)
-        for tag in spec.tags:
-            timed(ctx, "local", f"reuse local image {found[:19]} as {tag}",
-                  lambda t=tag: ctx.executor.run(LOCAL, tag_argv(found, t)))  # fmt: skip
+        tags: list[str] = [by_digest]
+        if found is None:  # the build pushes its own tags
+            build_here(ctx, via_ssh=via_ssh, labels=_image_labels(job.labels))
+            source = spec.image
+        else:
+            source, tags = found, [*spec.tags, by_digest]
+            job.image_source = "reused a local image"
+        for tag in tags:
+            timed(ctx, "local", f"tag {source.removeprefix('sha256:')[:12]} as {tag}",
+                  partial(ctx.executor.run, LOCAL, tag_argv(source, tag)))  # fmt: skip
         if not via_ssh:
-            for tag in spec.tags:
+            for tag in tags:
                 timed(ctx, "local", f"push {tag}",
-                      lambda t=tag: ctx.executor.run(LOCAL, push_argv(t)))  # fmt: skip
+                      partial(ctx.executor.run, LOCAL, push_argv(tag)))  # fmt: skip
     except KamalpyError as error:
         _fail(job, error, started)
 
@@ -214,7 +238,10 @@ def _deploy_one(job: Job, *, lock_wait: float) -> None:
     except KamalpyError as error:
         _fail(job, error, started)
         return
+    source = job.image_source if job.decision.build else "reused the running image"
+    if reuse and reuse.startswith(digest_reference(ctx.config.repository, "")):
+        source = "reused from the registry"
     job.outcome = Outcome(
         ctx.config.service, job.decision.kind, ctx.config.version, plan.hosts,
-        summary.seconds, None, "reused" if reuse else "built" if job.decision.build else "",
+        summary.seconds, None, source,
     )  # fmt: skip

@@ -107,14 +107,19 @@ class RevisionTrees:
                 files[path] = fields[2]
         return Tree(files=files, read=self._reader(files), revision=revision)
 
+    def resolve(self, ref: str) -> str | None:
+        """The full SHA `ref` names (fetched from origin when missing), or None."""
+        if not self._present(ref) and not self._fetch(ref):
+            return None
+        result = self.executor.run(LOCAL, git.has_commit_argv(self.root, ref), check=False)
+        return result.stdout.strip() or None
+
     def _present(self, revision: str) -> bool:
         return self.executor.run(LOCAL, git.has_commit_argv(self.root, revision), check=False).ok
 
     def _fetch(self, revision: str) -> bool:
         shallow = self.executor.run(LOCAL, git.is_shallow_argv(self.root), check=False)
-        argv = git.fetch_commit_argv(
-            self.root, revision, shallow=shallow.stdout.strip() == "true"
-        )
+        argv = git.fetch_commit_argv(self.root, revision, shallow=shallow.stdout.strip() == "true")
         return self.executor.run(LOCAL, argv, check=False).ok and self._present(revision)
 
     def _reader(self, files: dict[str, str]) -> Callable[[str], bytes]:

@@ -36,3 +36,18 @@ def find_local_image(repository: str, labels: Mapping[str, str]) -> str | None:
         return None
     newest = max(images, key=lambda image: str(image.attrs.get("Created", "")))
     return str(newest.id)
+
+
+def registry_has(reference: str) -> bool:
+    """Whether the registry holds `reference` (asked through the local engine, with its logins)."""
+    try:
+        import docker.errors
+
+        client = _client()
+        try:
+            client.images.get_registry_data(reference)
+        finally:
+            client.close()
+    except (docker.errors.DockerException, OSError):
+        return False
+    return True

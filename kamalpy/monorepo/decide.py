@@ -194,3 +194,25 @@ def _unknown_base(
         reasons.append(_missing_reason(missing))
     reuse = sorted(r.image for r in unlabelled)[0]
     return replace(make(UNKNOWN_BASE, False, reasons), reuse_image=reuse)
+
+
+def decide_since(
+    wanted: Wanted, ref: str, base_image: str | None, runtime_changes: Sequence[str]
+) -> Decision:
+    """`--since REF`: decide from git alone, comparing the service now with REF.
+
+    A configuration-only change is a build+deploy too: without labels there is no running
+    image to reuse, and the build step reuses any image already made from these inputs.
+    """
+    make = _Maker(wanted, (), None)
+    if base_image is None:
+        text = f"did not exist at {ref}, or its inputs could not be read there"
+        return make(BUILD_DEPLOY, True, [Reason("since-changed", text)])
+    if base_image != wanted.image_digest:
+        return make(
+            BUILD_DEPLOY, True, [Reason("since-changed", f"image inputs changed since {ref}")]
+        )
+    if runtime_changes:
+        text = f"configuration changed since {ref}: {', '.join(runtime_changes)}"
+        return make(BUILD_DEPLOY, True, [Reason("since-changed", text)])
+    return make(SKIP, False, [Reason("since-unchanged", f"unchanged since {ref}")], deploy=False)

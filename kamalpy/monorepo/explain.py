@@ -1,4 +1,4 @@
-"""Pure: the facts behind `why` and `why-not` — which files and settings changed, and which rule saw them."""
+"""Pure: the facts behind `why` and `why-not`: what changed, and which rule saw it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What actually runs on the hosts, read back from container labels (parsed here, read by a flow)."""
+"""What actually runs on the hosts, read back from container labels (parsed here)."""
 
 from __future__ import annotations
 
@@ -86,4 +86,6 @@ def of_service(
     running: Iterable[Running], service: str, destination: str | None
 ) -> tuple[Running, ...]:
     """The containers of one service and destination."""
-    return tuple(r for r in running if r.service == service and r.destination == (destination or ""))
+    return tuple(
+        r for r in running if r.service == service and r.destination == (destination or "")
+    )

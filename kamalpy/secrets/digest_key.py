@@ -37,7 +37,8 @@ def digest_key(root: Path, service: str, destination: str | None, who: Identity)
 def value_macs(key: bytes, values: Mapping[str, Sensitive]) -> dict[str, str]:
     """HMAC-SHA256 of each value, bound to its name."""
     return {
-        name: hmac.new(key, name.encode() + b"\0" + value.reveal().encode(), hashlib.sha256)
-        .hexdigest()
+        name: hmac.new(
+            key, name.encode() + b"\0" + value.reveal().encode(), hashlib.sha256
+        ).hexdigest()
         for name, value in sorted(values.items())
     }

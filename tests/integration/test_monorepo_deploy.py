@@ -22,12 +22,25 @@ from tests.testbed import Bed
 def repo(
     bed: Bed, traefik_image: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Monorepo]:
+    remove_local_images("/mono-")  # images of an earlier run would be reused, not built
     made = make_monorepo(bed, tmp_path_factory.mktemp("mono") / "repo")
     yield made
     for host in ("h1", "h2", "h3"):
         names = " ".join(f"label=service={s}" for s in SERVICES)
-        made.ssh(host, "for f in " + names + "; do docker ps -aq --filter $f | "
-                 "xargs -r docker rm -f >/dev/null; done; rm -rf .kamal/apps/* .kamal/lock-*")
+        made.ssh(
+            host,
+            "for f in " + names + "; do docker ps -aq --filter $f | "
+            "xargs -r docker rm -f >/dev/null; done; rm -rf .kamal/apps/* .kamal/lock-*",
+        )
+
+
+def remove_local_images(part: str) -> None:
+    """Remove this machine's images whose reference contains `part`."""
+    listing = subprocess.run(["docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}"],
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+    local = [ref for ref in listing.split() if part in ref]
+    if local:
+        subprocess.run(["docker", "image", "rm", "-f", *local], capture_output=True, check=True)
 
 
 def decisions(repo: Monorepo, cwd: Path | None = None) -> dict[str, str]:
@@ -162,6 +175,9 @@ def test_three_commits_then_one_deploy_ships_all_three(repo: Monorepo) -> None:
         repo.commit(f"{service} 3")
     plan = repo.plan()
     assert {s for s, p in plan.items() if p["deploy"]} == {"web", "api", "admin"}
+    since = repo.kamalpy("plan", "--json", "--since", "HEAD~1")  # what HEAD~1 logic would see
+    changed = {s["service"] for s in json.loads(since.stdout)["services"] if s["deploy"]}
+    assert changed == {"admin"}
     deploy(repo)
     assert get(repo, "h1", "web") == (200, "web 3\n")
     assert get(repo, "h2", "api") == (200, "api 3\n")
@@ -192,6 +208,38 @@ def test_hosts_that_disagree_are_drift_and_a_deploy_converges_them(repo: Monorep
     for host in ("h1", "h2", "h3"):
         assert get(repo, host, "web") == (200, "web 4\n")
     assert decisions(repo)["web"] == "skip"
+
+
+def test_a_reverted_change_reuses_the_image_built_then(repo: Monorepo) -> None:
+    repo.write("services/web/www/version", "web 3\n")  # built two tests ago, still local
+    repo.commit("web back to 3")
+    assert decisions(repo)["web"] == "build+deploy"
+    result = deploy(repo)
+    assert built(result) == set()
+    assert "(reused a local image)" in result.stdout
+    assert get(repo, "h3", "web") == (200, "web 3\n")
+
+
+def test_an_image_only_the_registry_has_is_reused_not_rebuilt(repo: Monorepo) -> None:
+    remove_local_images("/mono-web:")
+    repo.write("services/web/www/version", "web 4\n")
+    repo.commit("web forward to 4 again")
+    result = deploy(repo)
+    assert built(result) == set()
+    assert "(reused from the registry)" in result.stdout
+    for host in ("h1", "h2", "h3"):
+        assert get(repo, host, "web") == (200, "web 4\n")
+
+
+def test_dry_run_prints_the_commands_and_changes_nothing(repo: Monorepo) -> None:
+    repo.write("services/api/www/version", "api dry\n")
+    repo.commit("api dry")
+    before = repo.container_ids()
+    result = repo.kamalpy("deploy", "--dry-run")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "h1: sh -c" in result.stdout and "kamalpy-boot api-web-" in result.stdout
+    assert "web-web-" not in result.stdout  # unchanged services print nothing
+    assert repo.container_ids() == before
 
 
 def test_one_failing_service_leaves_the_others_deployed(repo: Monorepo) -> None:

@@ -48,10 +48,12 @@ def repo(bed: Bed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         "service": SERVICE,
         "image": SERVICE,
         "primary_role": "workers",
-        "servers": {"workers": {"hosts": [bed.host("h1").ip, bed.host("h2").ip],
-                                "proxy": False}},  # fmt: skip
-        "registry": {"server": bed.registry, "username": bed.registry_user,
-                     "password": ["KAMAL_REGISTRY_PASSWORD"]},  # fmt: skip
+        "servers": {"workers": {"hosts": [bed.host("h1").ip, bed.host("h2").ip], "proxy": False}},
+        "registry": {
+            "server": bed.registry,
+            "username": bed.registry_user,
+            "password": ["KAMAL_REGISTRY_PASSWORD"],
+        },
         "builder": {"arch": "amd64", "args": {"BASE": images.build_app("v1")}},
         "ssh": {"config": bed.ssh_config},
         "readiness_delay": 1,
@@ -71,7 +73,8 @@ def repo(bed: Bed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _env(bed: Bed) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(REPO), "KAMAL_REGISTRY_PASSWORD": bed.registry_password}
+    return {**os.environ, "PYTHONPATH": str(REPO), "KAMAL_REGISTRY_PASSWORD": bed.registry_password,
+            "DOCKER_CONFIG": bed.docker_config}  # fmt: skip
 
 
 def kamalpy(bed: Bed, root: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -98,4 +98,3 @@ def test_schema_rejects_an_unknown_decision() -> None:
     except jsonschema.ValidationError:
         return
     raise AssertionError("the schema accepted an unknown decision")
-

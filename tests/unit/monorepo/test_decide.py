@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kamalpy.monorepo.decide import Wanted, decide
+from kamalpy.monorepo.decide import Wanted, decide, decide_since
 from kamalpy.monorepo.observed import Running
 
 IMG, RT = "i" * 64, "r" * 64
@@ -14,32 +14,80 @@ SLOTS = (("web", "h1"), ("web", "h2"))
 WANTED = Wanted("api", None, SLOTS, IMG, RT)
 
 
-def run(host: str, image: str | None = IMG, runtime: str | None = RT, *, version: str = REV,
-        role: str = "web") -> Running:  # fmt: skip
+def run(
+    host: str,
+    image: str | None = IMG,
+    runtime: str | None = RT,
+    *,
+    version: str = REV,
+    role: str = "web",
+) -> Running:
     return Running(
-        host=host, name=f"api-{role}-{version}", image=f"reg/api:{version}", service="api",
-        role=role, destination="", image_digest=image, runtime_digest=runtime,
+        host=host,
+        name=f"api-{role}-{version}",
+        image=f"reg/api:{version}",
+        service="api",
+        role=role,
+        destination="",
+        image_digest=image,
+        runtime_digest=runtime,
         revision=REV if image else None,
-    )  # fmt: skip
+    )
 
 
 CASES = [
     ("nothing runs", [], "build+deploy", True, True, ["not-running"]),
     ("same digests everywhere", [run("h1"), run("h2")], "skip", False, False, ["unchanged"]),
-    ("image differs", [run("h1", OLD_IMG), run("h2", OLD_IMG)], "build+deploy", True, True,
-     ["image-changed"]),
-    ("only runtime differs", [run("h1", IMG, OLD_RT), run("h2", IMG, OLD_RT)], "deploy", False,
-     True, ["runtime-changed"]),
+    (
+        "image differs",
+        [run("h1", OLD_IMG), run("h2", OLD_IMG)],
+        "build+deploy",
+        True,
+        True,
+        ["image-changed"],
+    ),
+    (
+        "only runtime differs",
+        [run("h1", IMG, OLD_RT), run("h2", IMG, OLD_RT)],
+        "deploy",
+        False,
+        True,
+        ["runtime-changed"],
+    ),
     ("one host missing", [run("h1")], "deploy", False, True, ["not-running"]),
-    ("hosts disagree, ours among them", [run("h1"), run("h2", OLD_IMG)], "drift", False, True,
-     ["drift"]),
-    ("hosts disagree, ours nowhere", [run("h1", OLD_IMG), run("h2", IMG, OLD_RT)], "drift", False,
-     True, ["drift"]),
-    ("hosts disagree, image nowhere", [run("h1", OLD_IMG), run("h2", OLD_IMG, OLD_RT)], "drift",
-     True, True, ["drift"]),
-    ("another role's container is not ours", [run("h1", role="jobs"), run("h2", role="jobs")],
-     "build+deploy", True, True, ["not-running"]),
-]  # fmt: skip
+    (
+        "hosts disagree, ours among them",
+        [run("h1"), run("h2", OLD_IMG)],
+        "drift",
+        False,
+        True,
+        ["drift"],
+    ),
+    (
+        "hosts disagree, ours nowhere",
+        [run("h1", OLD_IMG), run("h2", IMG, OLD_RT)],
+        "drift",
+        False,
+        True,
+        ["drift"],
+    ),
+    (
+        "hosts disagree, image nowhere",
+        [run("h1", OLD_IMG), run("h2", OLD_IMG, OLD_RT)],
+        "drift",
+        True,
+        True,
+        ["drift"],
+    ),
+    (
+        "another role's container is not ours",
+        [run("h1", role="jobs"), run("h2", role="jobs")],
+        "build+deploy",
+        True,
+        True,
+        ["not-running"],
+    ),
+]
 
 
 @pytest.mark.parametrize(
@@ -100,3 +148,22 @@ def test_unlabelled_version_without_revision_fails_safe() -> None:
     decision = decide(WANTED, kamal, base_image_digest=lambda rev: IMG)
     assert (decision.kind, decision.build) == ("unknown-base", True)
     assert decision.reasons[-1].text == "version v1 names no git revision"
+
+
+@pytest.mark.parametrize(
+    ("base_image", "runtime", "kind", "text"),
+    [
+        (IMG, [], "skip", "unchanged since main~3"),
+        (OLD_IMG, [], "build+deploy", "image inputs changed since main~3"),
+        (IMG, ["services/api/deploy.yml"], "build+deploy",
+         "configuration changed since main~3: services/api/deploy.yml"),
+        (None, [], "build+deploy",
+         "did not exist at main~3, or its inputs could not be read there"),
+    ],
+)  # fmt: skip
+def test_since_decides_from_git_alone(
+    base_image: str | None, runtime: list[str], kind: str, text: str
+) -> None:
+    decision = decide_since(WANTED, "main~3", base_image, runtime)
+    assert (decision.kind, decision.reasons[0].text) == (kind, text)
+    assert decision.deploy == (kind != "skip")

@@ -24,13 +24,24 @@ def test_running_argv_lists_running_labelled_containers_in_one_command() -> None
 def test_parse_labelled_and_kamal_containers() -> None:
     text = "\n".join(
         [
-            line("api-web-v9", "reg/api:v9", {
-                "service": "api", "role": "web", "destination": "",
-                "kamalpy.image-digest": "i1", "kamalpy.runtime-digest": "r1",
-                "kamalpy.revision": SHA, "kamalpy.runtime-parts": '{"env.clear.A":"12"}',
-            }),  # fmt: skip
-            line(f"web-web-staging-{SHA}", f"reg/web:{SHA}",
-                 {"service": "web", "role": "web", "destination": "staging"}),  # fmt: skip
+            line(
+                "api-web-v9",
+                "reg/api:v9",
+                {
+                    "service": "api",
+                    "role": "web",
+                    "destination": "",
+                    "kamalpy.image-digest": "i1",
+                    "kamalpy.runtime-digest": "r1",
+                    "kamalpy.revision": SHA,
+                    "kamalpy.runtime-parts": '{"env.clear.A":"12"}',
+                },
+            ),
+            line(
+                f"web-web-staging-{SHA}",
+                f"reg/web:{SHA}",
+                {"service": "web", "role": "web", "destination": "staging"},
+            ),
             "garbage line",
             line("other", "x", {"no": "service"}),
         ]
