@@ -83,10 +83,8 @@ def why_lines(
     settings: list[str] | None,
 ) -> list[str]:
     """`why SERVICE`: the decision, each changed input with its rule, settings by key."""
-    lines = [f"{state.name}: {decision.kind}"] + [f"  {r.text}" for r in decision.reasons]
-    if files is None:
-        lines.append("  changed files: unknown (the base revision is not in git here)")
-    elif files:
+    lines = _header(state, decision, files)
+    if files:
         lines.append("  changed inputs:")
         width = max(len(c.path) for c in files)
         lines += [f"    {c.path:<{width}}  [{c.status}]  <- {c.rule}" for c in files]
@@ -100,15 +98,20 @@ def why_not_lines(
     state: ServiceState, decision: Decision, misses: list[FileChange] | None
 ) -> list[str]:
     """`why-not SERVICE`: changed files no rule of the service covers, then its rules."""
-    lines = [f"{state.name}: {decision.kind}"] + [f"  {r.text}" for r in decision.reasons]
-    if misses is None:
-        lines.append("  changed files: unknown (the base revision is not in git here)")
-    elif misses:
+    lines = _header(state, decision, misses)
+    if misses:
         lines.append("  changed files that match no input rule of this service:")
         lines += [f"    {c.path}  [{c.status}]" for c in misses]
-    else:
+    elif misses is not None:
         lines.append("  no file changed since the running revision")
     lines.append("  its input rules:")
     rules = getattr(state.inputs, "rules", ())
     lines += [f"    {rule.describe()}" for rule in rules]
+    return lines
+
+
+def _header(state: ServiceState, decision: Decision, files: list[FileChange] | None) -> list[str]:
+    lines = [f"{state.name}: {decision.kind}"] + [f"  {r.text}" for r in decision.reasons]
+    if files is None:
+        lines.append("  changed files: unknown (the base revision is not in git here)")
     return lines

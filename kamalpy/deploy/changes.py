@@ -95,7 +95,7 @@ def service_state(
     secret_macs: Mapping[str, str],
     index: InputsIndex | None = None,
 ) -> ServiceState:
-    """Inputs and digests of one service in `tree` (pass one `index` for every service)."""
+    """Inputs and digests of one service in `tree` (one `index` shared by a tree's services)."""
     inputs = service_inputs(tree, config, repo_root=root, settings=settings, index=index)
     platforms = build_spec(config).platforms
     parts = runtime_parts(config, secret_macs)
@@ -183,12 +183,17 @@ def base_image_digests(
 ) -> Callable[[ServiceState, str], str | None]:
     """The image digest a service had at a past revision, computed from git objects."""
 
+    indexes: dict[str, InputsIndex] = {}  # one per revision, shared by its services
+
     def compute(state: ServiceState, revision: str) -> str | None:
         tree = trees.get(revision)
         if tree is None:
             return None
+        index = indexes.setdefault(revision, InputsIndex(tree, root, settings))
         try:
-            inputs = service_inputs(tree, state.config, repo_root=root, settings=settings)
+            inputs = service_inputs(
+                tree, state.config, repo_root=root, settings=settings, index=index
+            )
         except (ConfigError, KeyError):
             return None  # the service looked different then: fail safe, deploy
         return image_digest(inputs, tree, build_spec(state.config).platforms)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.deploy_support import proxy_get
 from tests.integration.monorepo_support import SERVICES, Monorepo, make_monorepo
 from tests.testbed import Bed
 
@@ -48,15 +49,7 @@ def decisions(repo: Monorepo, cwd: Path | None = None) -> dict[str, str]:
 
 
 def get(repo: Monorepo, host: str, service: str, path: str = "/version") -> tuple[int, str]:
-    import http.client
-
-    conn = http.client.HTTPConnection(repo.bed.host(host).ip, 80, timeout=5)
-    try:
-        conn.request("GET", path, headers={"Host": f"{service}.test"})
-        response = conn.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        conn.close()
+    return proxy_get(repo.bed, host, service, path)
 
 
 def deploy(repo: Monorepo, *args: str) -> subprocess.CompletedProcess[str]:

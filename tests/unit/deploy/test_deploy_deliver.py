@@ -7,11 +7,11 @@ from functools import partial
 
 import pytest
 
-from kamalpy.deploy.delivery import pull_and_tag
 from kamalpy.cli.output import Console
 from kamalpy.commands.docker_build import pull_checked_argv
 from kamalpy.config.model import Registry
 from kamalpy.deploy.context import Context
+from kamalpy.deploy.delivery import pull_and_tag
 from kamalpy.deploy.deploy import deploy
 from kamalpy.errors import CommandFailed
 from kamalpy.executor.fanout import HostsFailed
