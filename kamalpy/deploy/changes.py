@@ -236,6 +236,26 @@ def load_services(
     return root, tree, settings, [c for c in configs if not wanted or c.service in wanted]
 
 
+def prepare(
+    executor: Executor,
+    start: Path,
+    *,
+    load: LoadConfig,
+    secret_macs: SecretMacs,
+    selection: Selection = Selection(),
+) -> tuple[Path, Tree, MonorepoSettings, list[ServiceState]]:
+    """Everything a plan needs before asking the hosts: the tree and each service's state."""
+    root, tree, settings, configs = load_services(executor, start, load, selection)
+    index = InputsIndex(tree, root, settings)  # parsed once, shared by every service
+    states = [
+        service_state(
+            tree, c, root=root, settings=settings, secret_macs=secret_macs(c), index=index
+        )
+        for c in configs
+    ]
+    return root, tree, settings, states
+
+
 def assess(
     executor: Executor,
     start: Path,
@@ -246,14 +266,10 @@ def assess(
     selection: Selection = Selection(),
 ) -> MonorepoPlan:
     """Every selected service's digests and decision against what runs on its hosts."""
-    root, tree, settings, configs = load_services(executor, start, load, selection)
-    index = InputsIndex(tree, root, settings)  # parsed TOML, shared libraries: once per tree
-    states = [
-        service_state(
-            tree, c, root=root, settings=settings, secret_macs=secret_macs(c), index=index
-        )
-        for c in configs
-    ]
+    root, tree, settings, states = prepare(
+        executor, start, load=load, secret_macs=secret_macs, selection=selection
+    )
+    configs = [state.config for state in states]
     trees = RevisionTrees(executor, root)
     running: dict[str, tuple[Running, ...]] = {}
     unreachable: dict[str, str] = {}
