@@ -1,13 +1,19 @@
-"""Developer sessions for kamalpy itself: the demo, tests, lint, and the test bed."""
+"""Developer sessions for kamalpy itself (demo, tests, lint, test bed), and kamalpy's own nox
+kit for the example monorepo at this repository's top level (services/, libs/, secrets/)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
+
+# The kit comes from this checkout (nox itself may run from anywhere, e.g. pipx).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import kamalpy.nox
 
 # Reuse environments so a repeated run does not reinstall everything; uv when present.
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -22,7 +28,7 @@ BED_TIMEOUTS = {"interrupt_timeout": 120.0, "terminate_timeout": 30.0}
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Deploy an example service to this machine, v1 then v2 (`-- --remove` removes it)."""
+    """Deploy the example monorepo here, then change libs/common (`-- --remove` removes it)."""
     _ensure_demo_host(session)
     session.install("-e", ".[demo]")
     session.run("kamalpy", "demo", *session.posargs)
@@ -36,13 +42,13 @@ def _docker_answers() -> bool:
 
 
 def _ensure_demo_host(session: nox.Session) -> None:
-    """Docker and busybox-static, installed and started by scripts/bootstrap-host when root."""
-    if _docker_answers() and Path("/bin/busybox").is_file():
+    """A running Docker engine, installed and started by scripts/bootstrap-host when root."""
+    if _docker_answers():
         return
     if os.geteuid() != 0:
         session.error(
-            "the demo needs a running Docker engine and busybox-static: as root run "
-            "`scripts/bootstrap-host --demo` (Debian), or install docker.io and busybox-static"
+            "the demo needs a running Docker engine: as root run "
+            "`scripts/bootstrap-host --demo` (Debian), or install and start docker.io"
         )
     session.run("bash", "scripts/bootstrap-host", "--demo", external=True)
 
@@ -104,3 +110,16 @@ def testbed(session: nox.Session) -> None:
     """Bring the multi-host test bed up or down by hand: nox -s testbed -- up|down|status."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "tests.testbed", *(session.posargs or ["status"]), **BED_TIMEOUTS)
+
+
+# deploy, plan, why, build, rollback, details, secrets, test for the example monorepo, run by
+# one shared environment with this checkout installed. `-d local` (this machine) unless told
+# otherwise; none of them runs on a bare `nox`.
+# The example's secrets are readable with the committed DEMO-ONLY key unless you name another
+# (by value: git checks files out 0644, and kamalpy refuses a key file others can read).
+_DEMO_KEY = Path(__file__).resolve().parent / "secrets/demo-only.identity.txt"
+if not {"KAMALPY_IDENTITY", "KAMALPY_IDENTITY_FILE"} & set(os.environ):
+    os.environ["KAMALPY_IDENTITY"] = next(
+        line for line in _DEMO_KEY.read_text().splitlines() if line.startswith("AGE-SECRET-KEY-")
+    )
+kamalpy.nox.register(destination="local", install=["-e", "."])

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("kamalpy")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+source"
-
 __all__ = ["__version__"]
+
+
+def __getattr__(name: str) -> str:
+    # importlib.metadata costs tens of milliseconds: read the version only when asked for.
+    if name != "__version__":
+        raise AttributeError(f"module 'kamalpy' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kamalpy")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0.0.0+source"

@@ -61,13 +61,15 @@ def load_from_args(
     cwd: Path | None = None,
     git_dirty: Callable[[Path], bool] | None = working_tree_dirty,
     nonce: Callable[[], str] | None = None,
+    git_head: Callable[[Path], str | None] | None = None,
 ) -> Configuration:
     """Locate and load the configuration the options name (ConfigError/UsageError on problems).
 
     `git_dirty(app_root)` says whether the tree has uncommitted changes (by default `git
     status --porcelain` through the local executor); it is called only when the version
     comes from git and the builder has a context. `nonce` makes the 16 hex characters of
-    the `_uncommitted_` suffix.
+    the `_uncommitted_` suffix. `git_head(app_root)` gives HEAD (by default read from `.git`
+    files): a caller loading many services of one repository reads it once.
     """
     cwd = cwd or Path.cwd()
     path = locate_config(
@@ -78,7 +80,7 @@ def load_from_args(
     absolute = path if path.is_absolute() else cwd / path
     root = config_root(absolute)
     git = GitInfo(
-        head=git_info_from_files(root).head,
+        head=git_head(root) if git_head else git_info_from_files(root).head,
         dirty=(lambda: git_dirty(root)) if git_dirty else (lambda: False),
         nonce=nonce or (lambda: secrets.token_hex(8)),
     )

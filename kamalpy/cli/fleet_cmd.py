@@ -57,11 +57,13 @@ def handle_monorepo_deploy(
         plan = ms.plan_from_args(args, environ, executor, cwd)
         if args.saved_plan:
             check_saved_plan(Path(args.saved_plan), plan, args.destination)
-        console.info("\n".join(plan_lines(plan)))
+        *lines, total = plan_lines(plan)
+        console.info("\n".join(lines))
         chosen = [d for d in plan.decisions if d.deploy]
         if not chosen:
-            console.result("Nothing to deploy.")
+            console.result(total)  # "Nothing to deploy.", shown even with --quiet
             return ExitCode.OK
+        console.info(total)
         deployer = fs.make_executor(args, console) if args.dry_run else executor
         jobs = [_job(args, console, environ, plan, d, deployer) for d in chosen]
         outcomes = deploy_many(

@@ -14,6 +14,7 @@ from pathlib import Path
 from kamalpy.cli.common import load_from_args
 from kamalpy.cli.secret_support import resolve_uses
 from kamalpy.commands.ssh import settings_from_config
+from kamalpy.config.gitinfo import find_git_dir, read_head
 from kamalpy.config.locate import CONFIG_NAME, SERVICES_DIR, find_repo_root
 from kamalpy.config.model import Configuration
 from kamalpy.deploy.changes import LoadConfig, MonorepoPlan, SecretMacs, Selection, assess
@@ -59,9 +60,17 @@ def selection(args: argparse.Namespace) -> Selection:
 def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path) -> LoadConfig:
     """Load one service's deploy.yml with the run's destination and version."""
 
+    heads: dict[Path | None, str | None] = {}
+
+    def head(root: Path) -> str | None:  # services of one repository share its HEAD: read once
+        git_dir = find_git_dir(root.resolve())
+        if git_dir not in heads:
+            heads[git_dir] = read_head(git_dir) if git_dir else None
+        return heads[git_dir]
+
     def load(path: Path) -> Configuration:
         one = argparse.Namespace(**{**vars(args), "config_file": str(path), "service": None})
-        config = load_from_args(one, environ, cwd=cwd, git_dirty=None)
+        config = load_from_args(one, environ, cwd=cwd, git_dirty=None, git_head=head)
         # Paths are shown relative to cwd, but inputs are found from the absolute folder.
         return replace(
             config, root=(cwd / config.root).resolve(), path=(cwd / config.path).resolve()

@@ -73,9 +73,22 @@ class _Builder:
         return self.loader.construct_object(node, deep=True)
 
 
+# libyaml parses ~10x faster (a monorepo plan reads hundreds of files); the pure-Python
+# parser still reads a file libyaml rejects, so syntax errors keep one wording everywhere.
+_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, Marks]:
     """Parse one YAML document; a syntax error becomes a ConfigError at its line and column."""
-    loader = yaml.SafeLoader(text)
+    if _FAST_LOADER is not None:
+        try:
+            return _parse(_FAST_LOADER(text), file)
+        except ConfigError:
+            pass
+    return _parse(yaml.SafeLoader(text), file)
+
+
+def _parse(loader: yaml.SafeLoader, file: str) -> tuple[Any, Marks]:
     try:
         node = loader.get_single_node()
         builder = _Builder(file, loader)

@@ -1,4 +1,4 @@
-"""The demo's files: the embedded example repository, the local host's home, build contexts.
+"""The demo's files: a scratch copy of the example monorepo, the local host's home, contexts.
 
 Everything the demo writes lives under one directory (`Workspace.root`), so removing the demo
 is removing that directory plus its Docker objects.
@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import importlib.metadata
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from kamalpy.errors import UsageError
 
-SERVICE_DIR = "services/hello"
-BUSYBOX = Path("/bin/busybox")
-APPLETS = ("sh", "httpd", "kill")
 PROXY_DOCKERFILE = 'FROM scratch\nCOPY rootfs/ /\nENTRYPOINT ["/traefik"]\n'
+# What the example is made of, at the top level of a kamalpy checkout.
+EXAMPLE_PATHS = ("services", "libs", "secrets", "accessories", ".dockerignore", ".gitattributes")
+IDENTITY = "secrets/demo-only.identity.txt"  # the committed DEMO-ONLY key
+# The demo's code change: one line of the shared library, which only api and worker use.
+SHARED_FILE = "libs/common/src/common/__init__.py"
+ORIGINAL_LINE = 'GREETING = "hello"'
+CHANGED_LINE = 'GREETING = "hello again"'
 
 
 @dataclass(frozen=True)
@@ -29,13 +32,13 @@ class Workspace:
 
     @property
     def repo(self) -> Path:
-        """The example monorepo (services/hello/...)."""
+        """The scratch copy of the example monorepo (a git repository of its own)."""
         return self.root / "repo"
 
     @property
-    def config_path(self) -> Path:
-        """The service's deploy.yml."""
-        return self.repo / SERVICE_DIR / "deploy.yml"
+    def identity(self) -> Path:
+        """The demo-only key that decrypts the example's secrets."""
+        return self.repo / IDENTITY
 
     @property
     def home(self) -> Path:
@@ -54,39 +57,40 @@ def default_root(environ: dict[str, str] | None, home: Path) -> Path:
     return Path(data) / "kamalpy-demo"
 
 
-def _copy_tree(source: Traversable, target: Path) -> None:
-    for item in source.iterdir():
-        if item.is_dir():
-            _copy_tree(item, target / item.name)
-        else:
-            target.mkdir(parents=True, exist_ok=True)
-            (target / item.name).write_bytes(item.read_bytes())
+def find_example(start: Path) -> Path:
+    """The kamalpy checkout holding the example monorepo, from `start` upwards."""
+    for folder in (start, *start.parents):
+        if (folder / IDENTITY).is_file() and (folder / "services").is_dir():
+            return folder
+    raise UsageError(
+        f"no example monorepo here or above {start} (services/, libs/, {IDENTITY})",
+        hint="run the demo in a kamalpy checkout (`nox -s demo`), or pass --example DIR",
+    )
 
 
-def write_repo(ws: Workspace, busybox: Path = BUSYBOX) -> None:
-    """Write the embedded example repository, with busybox and its applet links in the image."""
-    if not busybox.is_file():
-        raise UsageError(
-            f"{busybox} is missing: the demo app is busybox's httpd",
-            hint="apt-get install busybox-static (or run scripts/bootstrap-host as root)",
-        )
-    _copy_tree(resources.files("kamalpy.demo") / "data", ws.repo)
-    rootfs = ws.repo / SERVICE_DIR / "rootfs"
-    (rootfs / "app" / "start").chmod(0o755)
-    (rootfs / "bin").mkdir(exist_ok=True)
-    shutil.copy2(busybox, rootfs / "bin" / "busybox")
-    for applet in APPLETS:
-        link = rootfs / "bin" / applet
-        if not link.is_symlink():
-            link.symlink_to("busybox")
-    ws.home.mkdir(parents=True, exist_ok=True)
+def copy_example(example: Path, files: Iterable[str], target: Path) -> int:
+    """Copy the example's tracked `files` (repo-relative) into `target`; how many."""
+    count = 0
+    for rel in files:
+        if not rel.startswith(EXAMPLE_PATHS):
+            continue
+        destination = target / rel
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(example / rel, destination)
+        count += 1
+    return count
 
 
-def set_page_version(ws: Workspace, version: str) -> None:
-    """The "code change" between releases: the page names its version."""
-    page = ws.repo / SERVICE_DIR / "rootfs" / "www" / "index.html"
-    template = resources.files("kamalpy.demo") / "data" / SERVICE_DIR / "rootfs/www/index.html"
-    page.write_text(template.read_text().replace("{version}", version))
+def change_shared_library(repo: Path) -> bool:
+    """Edit libs/common in the scratch copy (once); True when it changed now."""
+    path = repo / SHARED_FILE
+    text = path.read_text()
+    if CHANGED_LINE in text:
+        return False
+    if ORIGINAL_LINE not in text:
+        raise UsageError(f"{path}: no `{ORIGINAL_LINE}` line to change")
+    path.write_text(text.replace(ORIGINAL_LINE, CHANGED_LINE))
+    return True
 
 
 def traefik_binary() -> Path:

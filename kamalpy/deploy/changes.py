@@ -12,8 +12,10 @@ from functools import partial
 from pathlib import Path
 
 from kamalpy.commands.docker_build import build_spec
+from kamalpy.commands.proxy_claims import conflicts_within
 from kamalpy.commands.running import running_containers_argv
 from kamalpy.config.model import Configuration
+from kamalpy.deploy.routes import our_claims
 from kamalpy.deploy.snapshot import RevisionTrees, repository_top, working_tree
 from kamalpy.errors import ConfigError, DeployFailed, KamalpyError, UsageError
 from kamalpy.executor.base import Executor, Target
@@ -225,12 +227,33 @@ def load_services(
     located = [(path, load(root / path)) for path in discover(tree, settings)]
     check_unique([(str(path), config) for path, config in located])
     configs = [config for _, config in located]
+    check_routes(configs)
     wanted = set(selection.services)
     unknown = sorted(wanted - {c.service for c in configs})
     if unknown:
         known = ", ".join(c.service for c in configs) or "none"
         raise UsageError(f"unknown service(s): {', '.join(unknown)}", hint=f"services: {known}")
     return root, tree, settings, [c for c in configs if not wanted or c.service in wanted]
+
+
+def prepare(
+    executor: Executor,
+    start: Path,
+    *,
+    load: LoadConfig,
+    secret_macs: SecretMacs,
+    selection: Selection = Selection(),
+) -> tuple[Path, Tree, MonorepoSettings, list[ServiceState]]:
+    """Everything a plan needs before asking the hosts: the tree and each service's state."""
+    root, tree, settings, configs = load_services(executor, start, load, selection)
+    index = InputsIndex(tree, root, settings)  # parsed once, shared by every service
+    states = [
+        service_state(
+            tree, c, root=root, settings=settings, secret_macs=secret_macs(c), index=index
+        )
+        for c in configs
+    ]
+    return root, tree, settings, states
 
 
 def assess(
@@ -243,14 +266,10 @@ def assess(
     selection: Selection = Selection(),
 ) -> MonorepoPlan:
     """Every selected service's digests and decision against what runs on its hosts."""
-    root, tree, settings, configs = load_services(executor, start, load, selection)
-    index = InputsIndex(tree, root, settings)  # parsed TOML, shared libraries: once per tree
-    states = [
-        service_state(
-            tree, c, root=root, settings=settings, secret_macs=secret_macs(c), index=index
-        )
-        for c in configs
-    ]
+    root, tree, settings, states = prepare(
+        executor, start, load=load, secret_macs=secret_macs, selection=selection
+    )
+    configs = [state.config for state in states]
     trees = RevisionTrees(executor, root)
     running: dict[str, tuple[Running, ...]] = {}
     unreachable: dict[str, str] = {}
@@ -314,3 +333,18 @@ def runtime_paths(config: Configuration, root: Path, *trees: Tree | None) -> lis
                 found.add(path)
         found.update(p for d in secret_dirs for p in tree.under(d.rstrip("/")))
     return sorted(found)
+
+
+def check_routes(configs: Sequence[Configuration]) -> None:
+    """Two services of the monorepo claiming one host + path on a shared host: stop, naming both."""
+    problems = []
+    hosts = dict.fromkeys(h for c in configs for h in c.proxy_hosts)
+    for host in hosts:
+        routes = [item for c in configs for item in our_claims(c, host).items()]
+        problems += [f"{host}: {c.describe()}" for c in conflicts_within(routes)]
+    if problems:
+        raise UsageError(
+            "services of this monorepo claim the same proxy host and path:\n  "
+            + "\n  ".join(problems),
+            hint="give one of them another proxy.host or path_prefix",
+        )

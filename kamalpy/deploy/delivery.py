@@ -37,6 +37,10 @@ def retag_running(ctx: Context, source: str, host: str) -> None:
 def stream_to_hosts(ctx: Context, hosts: list[str]) -> None:
     """Registry-less: stream the image over ssh where it is missing, then tag `latest[-dest]`."""
     spec = build_spec(ctx.config)
+    if ctx.dry_run:  # nothing was built: the image to compare and stream does not exist yet
+        for host in hosts:
+            ctx.console.step(host, f"stream {spec.image} over ssh (what it lacks)", 0.0)
+        return
     targets = [ctx.target(h) for h in hosts]
     results = image_to_hosts(ctx.executor, ctx.config, targets, via_ssh=True)
     for host in results.succeeded:

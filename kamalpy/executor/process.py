@@ -13,8 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Protocol
 
-import sh
-
 
 @dataclass(frozen=True)
 class ProcessResult:
@@ -52,6 +50,8 @@ def run_process(
     env: Mapping[str, str] | None = None,
 ) -> ProcessResult:
     """Run argv without a shell; stdin bytes are written to the child, never put in argv."""
+    import sh  # on first use: commands that never run a process start faster
+
     start = time.monotonic()
     try:
         command = sh.Command(argv[0])

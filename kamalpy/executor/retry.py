@@ -9,16 +9,6 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import TypeVar
 
-from tenacity import (
-    Retrying,
-    retry_if_exception,
-    retry_if_result,
-    stop_after_attempt,
-    stop_after_delay,
-    wait_exponential,
-    wait_fixed,
-)
-
 T = TypeVar("T")
 
 
@@ -55,6 +45,14 @@ def retry_connection(
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
     """Call `attempt` until it stops raising ConnectionAttemptFailed; re-raise the last failure."""
+    from tenacity import (  # on first use: tenacity loads asyncio, slow for `--help`
+        Retrying,
+        retry_if_exception,
+        stop_after_attempt,
+        stop_after_delay,
+        wait_exponential,
+    )
+
     retrying = Retrying(
         retry=retry_if_exception(_is_transient),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.within),
@@ -79,6 +77,8 @@ def poll_until(
     exceptions from `check` propagate.
     """
     probe = check if attempt_timeout is None else _bounded(check, attempt_timeout)
+    from tenacity import Retrying, retry_if_result, stop_after_delay, wait_fixed
+
     retrying = Retrying(
         retry=retry_if_result(lambda healthy: healthy is not True),
         stop=stop_after_delay(timeout),

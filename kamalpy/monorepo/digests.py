@@ -119,13 +119,25 @@ def _role_parts(role: Role, top: Env) -> dict[str, object]:
 
 
 def _data(value: object) -> object:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _data(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: _data(getattr(value, name)) for name in names}
     if isinstance(value, Mapping):
         return {str(k): _data(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
         return [_data(v) for v in value]
     return value
+
+
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for other types): asked once per type, not per value."""
+    if kind not in _FIELDS:
+        is_data = dataclasses.is_dataclass(kind)
+        _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind)) if is_data else None
+    return _FIELDS[kind]
 
 
 def runtime_digest(parts: Mapping[str, str]) -> str:

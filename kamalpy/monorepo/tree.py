@@ -46,11 +46,11 @@ class Tree:
             yield from self._sorted
             return
         prefix = directory.rstrip("/") + "/"
-        start = bisect.bisect_left(self._sorted, prefix)
-        for path in self._sorted[start:]:
-            if not path.startswith(prefix):
-                return
-            yield path
+        # Paths below `a/b/` sort together, before `a/b0` ("0" follows "/"): two bisections
+        # find them, where walking from the first one would copy or scan the tail.
+        paths = self._sorted
+        start = bisect.bisect_left(paths, prefix)
+        yield from paths[start : bisect.bisect_left(paths, prefix[:-1] + "0", start)]
 
     def text(self, path: str) -> str:
         """A file's content decoded as UTF-8 (KeyError when absent)."""

@@ -1,7 +1,8 @@
-"""`kamalpy demo` on this machine's root dockerd: v1 → v2 with no failed request, rerun, remove.
+"""`kamalpy demo` on this machine's root dockerd: the example monorepo, change detection, rerun,
+remove.
 
-Runs the real CLI as a subprocess, exactly as the README's first command does (nox adds only the
-venv). Skipped (failed in CI) by the integration conftest when root/docker are missing.
+Runs the real CLI as a subprocess, as `nox -s demo` does (nox adds only the venv). Skipped
+(failed in CI) by the integration conftest when root/docker are missing.
 """
 
 from __future__ import annotations
@@ -15,38 +16,40 @@ import pytest
 
 from tests.support.ci import unavailable
 
-PORT = 47080  # the embedded deploy.yml's proxy.run.http_port (127.0.0.1 only)
+PORT = 47080  # the example's deploy.local.yml: proxy.run.http_port (127.0.0.1 only)
+REPO = Path(__file__).resolve().parents[2]
 
 
-def _kamalpy(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _kamalpy(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "kamalpy", *args],
-        capture_output=True, text=True, timeout=300, check=False, env=env,
+        [sys.executable, "-m", "kamalpy", *args], cwd=REPO,
+        capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
 
 
 def _docker_lines(*args: str) -> list[str]:
     done = subprocess.run(["docker", *args], capture_output=True, text=True, check=True)
-    return done.stdout.split()
+    return done.stdout.splitlines()
 
 
 def _demo_objects() -> list[str]:
     """Every Docker object the demo could have left: containers, proxy, images."""
-    containers = _docker_lines("ps", "-a", "--filter", "label=service=kamalpy-demo",
-                               "--format", "{{.Names}}")  # fmt: skip
-    proxy = _docker_lines("ps", "-a", "--filter", "name=^kamal-proxy$", "--format", "{{.Image}}")
+    containers = [
+        line for line in _docker_lines("ps", "-a", "--format", "{{.Names}} {{.Image}}")
+        if "kamalpy-example/" in line or "kamalpy-demo/" in line
+    ]  # fmt: skip
     images = [
         ref
         for ref in _docker_lines("image", "ls", "--format", "{{.Repository}}:{{.Tag}}")
-        if "kamalpy-demo/" in ref
+        if ref.startswith(("kamalpy-example/", "localhost:5555/kamalpy-example/", "kamalpy-demo/"))
     ]
-    return containers + [p for p in proxy if "kamalpy-demo" in p] + images
+    return containers + images
 
 
-def _get(path: str = "/") -> tuple[int, str]:
+def _get(host: str) -> tuple[int, str]:
     connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
     try:
-        connection.request("GET", path)
+        connection.request("GET", "/", headers={"Host": host})
         response = connection.getresponse()
         return response.status, response.read().decode()
     finally:
@@ -56,34 +59,37 @@ def _get(path: str = "/") -> tuple[int, str]:
 @pytest.fixture
 def demo_dir(tmp_path: Path) -> Path:
     """A private demo directory; refuses to run over a demo someone left running here."""
-    if _demo_objects():
+    if any("kamal-proxy" in c or "kamalpy-example" in c for c in _demo_objects()):
         message = "a kamalpy demo already runs on this engine (kamalpy demo --remove)"
         unavailable(message)
     return tmp_path / "demo"
 
 
-def test_demo_deploys_v2_without_failed_requests_reruns_and_removes_everything(
+def test_demo_deploys_the_monorepo_redeploys_only_dependents_then_nothing(
     demo_dir: Path,
 ) -> None:
     first = _kamalpy("demo", "--dir", str(demo_dir))
     try:
-        assert first.returncode == 0, first.stdout + first.stderr
-        assert "v1 → v2" in first.stdout and ", 0 failed;" in first.stdout, first.stdout
-        assert "localhost  web: switch proxy to kamalpy-demo-web-v2  ok" in first.stdout
-        assert _get() == (200, "hello from the kamalpy demo, version v2\n")
+        out = first.stdout + first.stderr
+        assert first.returncode == 0, out[-6000:]
+        assert "3 of 3 services to deploy (3 to build)." in out
+        # After the edit of libs/common: api and worker, never web.
+        second_plan = out.split("changed libs/common", 1)[1]
+        assert "2 of 3 services to deploy (2 to build)." in second_plan
+        assert "  web     skip" in second_plan
+        assert f"http://api.localhost:{PORT}/  ->  hello again from api" in out
+        status, body = _get("web.localhost")
+        assert status == 200 and body.startswith("hello from web\napi says: hello again from api")
 
         again = _kamalpy("demo", "--dir", str(demo_dir))
-        assert again.returncode == 0, again.stdout + again.stderr
-        assert ", 0 failed;" in again.stdout
-        assert _get()[1].endswith("version v2\n")
+        assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-2000:]
+        assert "Nothing to deploy." in again.stdout
+        assert " build " not in again.stdout
     finally:
         removed = _kamalpy("demo", "--remove", "--dir", str(demo_dir))
     assert removed.returncode == 0, removed.stdout + removed.stderr
     assert "proxy container kamal-proxy" in removed.stdout
-    assert _demo_objects() == []
+    assert [o for o in _demo_objects() if "kamalpy-demo/python" not in o] == []
     assert not demo_dir.exists()
     with pytest.raises(OSError):
-        _get()
-    assert _kamalpy("demo", "--remove", "--dir", str(demo_dir)).stdout.strip() == (
-        "removed: nothing was left"
-    )
+        _get("web.localhost")

@@ -9,7 +9,7 @@ import pytest
 from kamalpy.config import load_config
 from kamalpy.demo.remove import remove_demo
 from kamalpy.demo.run import check_proxy_slot
-from kamalpy.demo.workspace import Workspace, write_repo
+from kamalpy.demo.workspace import Workspace
 from kamalpy.errors import UsageError
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.plan import DeployPlan, deploy_plan
@@ -20,10 +20,8 @@ INSPECT_PROXY = ("docker", "inspect", "--format")
 
 def _plan(tmp_path: Path) -> tuple[Workspace, DeployPlan]:
     ws = Workspace(tmp_path / "demo")
-    busybox = tmp_path / "busybox"
-    busybox.write_bytes(b"fake")
-    write_repo(ws, busybox=busybox)
-    return ws, deploy_plan(load_config(ws.config_path, destination=None, environ={}, version="v1"))
+    web = Path(__file__).resolve().parents[3] / "services/web/deploy.yml"
+    return ws, deploy_plan(load_config(web, destination="local", environ={}, version="v1"))
 
 
 def _removed(executor: RecordingExecutor) -> list[tuple[str, ...]]:
@@ -42,17 +40,18 @@ def test_remove_leaves_a_foreign_proxy_network_and_images_alone(tmp_path: Path) 
 
 def test_remove_takes_only_demo_image_tags_and_its_own_proxy(tmp_path: Path) -> None:
     executor = RecordingExecutor()
-    executor.respond(("docker", "ps"), stdout="c1\nc2\n")
+    listing = "c1 localhost:5555/kamalpy-example/web:a\nc2 kamalpy-example/redis:7\nc3 nginx\n"
+    executor.respond(("docker", "ps"), stdout=listing)
     executor.respond(INSPECT_PROXY, stdout=f"{OURS}\n")
     executor.respond(("docker", "network", "inspect"), stdout="0\n")
-    listed = f"{OURS}\nlocalhost:5555/kamalpy-demo/hello:v1\ntraefik:v3\n"
+    listed = f"{OURS}\nlocalhost:5555/kamalpy-example/api:v1\ntraefik:v3\nkamalpy-testbed/x:1\n"
     executor.respond(("docker", "image", "ls"), stdout=listed)
     remove_demo(executor, Workspace(tmp_path / "none"), OURS)
     assert _removed(executor) == [
         ("docker", "rm", "--force", "c1", "c2"),
         ("docker", "rm", "--force", "kamal-proxy"),
         ("docker", "network", "rm", "kamal"),
-        ("docker", "image", "rm", "--force", OURS, "localhost:5555/kamalpy-demo/hello:v1"),
+        ("docker", "image", "rm", "--force", OURS, "localhost:5555/kamalpy-example/api:v1"),
     ]
 
 

@@ -59,3 +59,22 @@ def test_containers_of_another_destination_are_not_this_service() -> None:
                              base_image_digest=lambda s, r: None)  # fmt: skip
     assert (decision.kind, decision.build) == ("deploy", False)
     assert "not running on h1 (web)" in decision.reasons[0].text
+
+
+def test_two_services_claiming_one_host_and_path_stop_before_anything_changes() -> None:
+    from dataclasses import replace
+
+    from kamalpy.config.model import Proxy
+    from kamalpy.deploy.changes import check_routes
+    from kamalpy.errors import UsageError
+
+    proxied = make_role(hosts=("h1",), proxy=Proxy(hosts=("shop.test",)))
+    first = make_config(roles=(proxied,))
+    second = replace(first, service="other")
+    check_routes([first])
+    with pytest.raises(UsageError) as raised:
+        check_routes([first, second])
+    assert "h1: " in raised.value.message and "app-web" in raised.value.message
+    assert "other-web" in raised.value.message
+    elsewhere = replace(second, roles=(make_role(hosts=("h1",), proxy=Proxy(hosts=("b.test",))),))
+    check_routes([first, elsewhere])

@@ -11,7 +11,7 @@ from kamalpy.cli.output import Console
 from kamalpy.commands.docker_build import pull_checked_argv
 from kamalpy.config.model import Registry
 from kamalpy.deploy.context import Context
-from kamalpy.deploy.delivery import pull_and_tag
+from kamalpy.deploy.delivery import pull_and_tag, stream_to_hosts
 from kamalpy.deploy.deploy import deploy
 from kamalpy.errors import CommandFailed
 from kamalpy.executor.fanout import HostsFailed
@@ -71,3 +71,13 @@ def test_no_host_boots_before_every_host_has_the_image_and_its_env_files() -> No
     with pytest.raises(HostsFailed):
         deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(pull_and_tag, ctx))
     assert not any("kamalpy-boot" in call.argv for call in executor.calls)
+
+
+def test_a_dry_run_streaming_over_ssh_says_so_per_host_and_runs_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    executor = RecordingExecutor()
+    stream_to_hosts(context(executor), list(HOSTS))  # the image was never built: no check
+    assert executor.calls == []
+    out = capsys.readouterr().out
+    assert all(f"{h}  stream registry.example/hey:v2 over ssh" in out for h in HOSTS), out
