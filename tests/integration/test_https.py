@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 
 from tests.integration.deploy_support import Service, make_service, publish
+from tests.support.ci import require_tool
 from tests.testbed import Bed
 
-pytestmark = pytest.mark.skipif(shutil.which("pebble") is None, reason="pebble not installed")
+require_tool("pebble", "apt-get install pebble (scripts/bootstrap-host)", module_level=True)
+pytestmark = pytest.mark.integration
 NAME = "secure.test"
 
 
