@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from kamalpy.config.erb import render
-from kamalpy.config.erbexpr import ErbContext
+from kamalpy.config.erbexpr import ErbContext, ShellOutput
 from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.model import Configuration
 from kamalpy.config.resolve import Origin, build_configuration
@@ -24,16 +24,26 @@ def load_config(
     environ: Mapping[str, str],
     version: str | None = None,
     git: GitInfo | None = None,
+    shell: Callable[[str, Path], ShellOutput] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Configuration:
     """Load `path` (+ its `deploy.<destination>.yml`), validate all of it, resolve defaults.
 
-    `environ` feeds ERB `ENV[...]` and `$VERSION`; `git` gives HEAD for the version and ERB
-    backticks (default: read from `.git` files, never dirty). Raises ConfigError listing
-    every problem with file, line, column and key path.
+    `environ` feeds ERB `ENV[...]` and `$VERSION`; `git` gives HEAD for the version (default:
+    read from `.git` files, never dirty). `shell(command, directory)` runs ERB backticks (the
+    CLI passes one built on the executor; without it only `git rev-parse` works, from `.git`
+    files); `warn` gets one-line warnings. Raises ConfigError listing every problem with
+    file, line, column and key path.
     """
     root = config_root(path)
     git = git or git_info_from_files(root)
-    context = ErbContext(environ, lambda: git.head, lambda name: _read(root / name))
+    context = ErbContext(
+        environ,
+        lambda: git.head,
+        lambda name: _read(root / name),
+        shell=(lambda command: shell(command, root)) if shell else None,
+        warn=warn or (lambda _text: None),
+    )
     data, marks = read_document(path, context)
     if destination:
         overlay_path = destination_path(path, destination)
