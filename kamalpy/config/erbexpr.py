@@ -7,15 +7,22 @@ the executor: this layer never starts a process itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
-from kamalpy.config.dotenv import parse_dotenv
+from kamalpy.config.erbcontext import (
+    ErbContext,
+    ErbError,
+    Scope,
+    ShellOutput,
+    load_dotenv,
+    run_command,
+)
 from kamalpy.config.erbmethods import (
     METHODS,
     MethodError,
     Value,
     call_method,
+    index_value,
     ruby_regex,
     ruby_str,
     truthy,
@@ -23,55 +30,7 @@ from kamalpy.config.erbmethods import (
 from kamalpy.config.erbtokens import Token, TokenError, tokenize
 
 __all__ = ["ErbContext", "ErbError", "Scope", "ShellOutput", "Value", "evaluate", "truthy"]
-_GIT = {"git rev-parse HEAD": 0, "git rev-parse --short HEAD": 7}
 Arg = Value | re.Pattern[str]
-
-
-class ErbError(Exception):
-    """An ERB tag kamalpy cannot evaluate; carries the 1-based line."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class ShellOutput:
-    """What a command in backticks gave: its stdout and exit status (stderr went to the user)."""
-
-    stdout: str
-    status: int
-
-
-@dataclass(frozen=True, slots=True)
-class ErbContext:
-    """What ERB may see: the environment, git HEAD, files under the app root, a command runner.
-
-    `shell` runs one command line in the app root (None: only `git rev-parse` from .git files);
-    `warn` receives one-line warnings; `loaded` holds what `Dotenv.load` read, shared by the
-    base file and its destination overlay as Ruby's ENV would be.
-    """
-
-    environ: Mapping[str, str]
-    git_head: Callable[[], str | None]
-    read_file: Callable[[str], str]
-    shell: Callable[[str], ShellOutput] | None = None
-    warn: Callable[[str], None] = lambda _text: None
-    loaded: dict[str, str] = field(default_factory=dict)
-
-    def env(self, name: str) -> str | None:
-        """ENV[name]: the real environment first (dotenv never overrides it), then .env files."""
-        return self.environ[name] if name in self.environ else self.loaded.get(name)
-
-
-@dataclass(slots=True)
-class Scope:
-    """One template's evaluation: its file (for messages), context and local variables."""
-
-    file: str
-    context: ErbContext
-    locals: dict[str, Value] = field(default_factory=dict)
 
 
 class _Parser:
@@ -118,7 +77,7 @@ class _Parser:
             self.take()
             name = self.take().text
             if name == "dotenv/load":
-                self.scope_dotenv([".env"], override=False)
+                load_dotenv(self.scope, self.line, [".env"], override=False, strict=False)
             return self.end(None)
         if self.peek_kind() == "name" and self.peek(1) == "=" and self.peek() not in _KEYWORDS:
             name = self.take().text
@@ -240,14 +199,10 @@ class _Parser:
         self.take("]")
         if self.dead:
             return None
-        if not isinstance(value, str | list) or not isinstance(start, int):
-            raise self.fail("indexing needs text or a list and a number")
-        if kind is None or kind == "]":
-            return value[start] if -len(value) <= start < len(value) else None
-        if not isinstance(stop, int):
-            raise self.fail("a range needs numbers")
-        end = (stop + 1 if stop != -1 else None) if kind == ".." else start + stop
-        return value[start:end]
+        try:
+            return index_value(value, start, kind if kind in ("..", ",") else None, stop)
+        except MethodError as error:
+            raise self.fail(str(error)) from None
 
     def primary(self) -> Value:
         token = self.take()
@@ -256,7 +211,7 @@ class _Parser:
         if token.kind == "num":
             return float(token.text) if "." in token.text else int(token.text)
         if token.kind == "tick":
-            return None if self.dead else self.backtick(token.text)
+            return None if self.dead else run_command(self.scope, self.line, token.text)
         if token.kind == "words":
             return list(token.text.split())
         if token.text == "(":
@@ -356,49 +311,14 @@ class _Parser:
             raise self.fail(f"`Dotenv.{method}` is not supported")
         names = [ruby_str(arg) for arg in self.call_args()] or [".env"]
         if not self.dead:
-            self.scope_dotenv(names, override=method == "overload", strict=method == "load!")
+            load_dotenv(
+                self.scope,
+                self.line,
+                names,
+                override=method == "overload",
+                strict=method == "load!",
+            )
         return None
-
-    def scope_dotenv(self, names: list[str], *, override: bool, strict: bool = False) -> None:
-        """Read dotenv files into ENV like the dotenv gem; missing files are skipped by `load`."""
-        context = self.scope.context
-        for name in names:
-            try:
-                text = context.read_file(name)
-            except OSError as error:
-                if strict:
-                    raise ErbError(self.line, f"Dotenv.load!({name!r}): {error.strerror}") from None
-                continue
-            for key, value in parse_dotenv(text, context.env).items():
-                if override or context.env(key) is None:
-                    context.loaded[key] = value
-
-    def backtick(self, command: str) -> Value:
-        context = self.scope.context
-        if context.shell is None:
-            return self.git_from_files(command)
-        result = context.shell(command)
-        if result.status != 0:
-            shown = "empty output" if not result.stdout.strip() else "its output"
-            context.warn(
-                f"{self.scope.file}:{self.line}: `{command}` exited {result.status}; "
-                f"using {shown}, as Kamal does"
-            )
-        return result.stdout
-
-    def git_from_files(self, command: str) -> Value:
-        normalized = " ".join(command.split())
-        if normalized not in _GIT:
-            raise self.fail("only `git rev-parse [--short] HEAD` may run without a command runner")
-        head = self.scope.context.git_head()
-        if head is None:
-            self.scope.context.warn(
-                f"{self.scope.file}:{self.line}: `{command}`: not a git repository with "
-                "commits; using empty output, as Kamal does"
-            )
-            return ""
-        length = _GIT[normalized]
-        return (head[:length] if length else head) + "\n"
 
 
 _KEYWORDS = frozenset({"ENV", "File", "Dotenv", "true", "false", "nil", "require"})

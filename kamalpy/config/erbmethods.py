@@ -156,6 +156,18 @@ _WITH_ARGS: dict[str, WithArgs] = {
 METHODS = frozenset(_PLAIN) | frozenset(_WITH_ARGS) | {"map"}
 
 
+def index_value(value: Value, start: Value, kind: str | None, stop: Value) -> Value:
+    """`value[start]`, `value[start..stop]` (kind "..") or `value[start, length]` (kind ",")."""
+    if not isinstance(value, str | list) or not isinstance(start, int):
+        raise MethodError("indexing needs text or a list and a number")
+    if kind is None:
+        return value[start] if -len(value) <= start < len(value) else None
+    if not isinstance(stop, int):
+        raise MethodError("a range needs numbers")
+    end = (stop + 1 if stop != -1 else None) if kind == ".." else start + stop
+    return value[start:end]
+
+
 def call_method(name: str, value: Value, args: list[Value | re.Pattern[str]]) -> Value:
     """`value.name(*args)` with Ruby's result; MethodError when kamalpy cannot do it."""
     if name == "map":  # only the `map(&:strip)` form
