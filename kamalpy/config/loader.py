@@ -12,6 +12,7 @@ from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.model import Configuration
 from kamalpy.config.resolve import Origin, build_configuration
 from kamalpy.config.rules import check_rules
+from kamalpy.config.rules_kamal import check_kamal_rules
 from kamalpy.config.validate import Problem, validate_document
 from kamalpy.config.yamlmarks import Marks, deep_merge, merge_marks, parse_yaml
 from kamalpy.errors import ConfigError, Location
@@ -55,7 +56,7 @@ def load_config(
     problems = validate_document(data)
     data = drop_empty(data)
     if not problems:
-        problems = check_rules(data, destination)
+        problems = check_rules(data, destination) + check_kamal_rules(data)
     if problems:
         raise ConfigError(_locate(problems, marks, str(path)))
     chosen = resolve_version(version, environ, git, data.get("builder") or {})
