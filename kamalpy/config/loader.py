@@ -13,6 +13,7 @@ from kamalpy.config.model import Configuration
 from kamalpy.config.resolve import Origin, build_configuration
 from kamalpy.config.rules import check_rules
 from kamalpy.config.rules_kamal import check_kamal_rules
+from kamalpy.config.rules_safety import check_safety
 from kamalpy.config.validate import Problem, validate_document
 from kamalpy.config.yamlmarks import Marks, deep_merge, merge_marks, parse_yaml
 from kamalpy.errors import ConfigError, Location
@@ -56,7 +57,7 @@ def load_config(
     problems = validate_document(data)
     data = drop_empty(data)
     if not problems:
-        problems = check_rules(data, destination) + check_kamal_rules(data)
+        problems = check_rules(data, destination) + check_kamal_rules(data) + check_safety(data)
     if problems:
         raise ConfigError(_locate(problems, marks, str(path)))
     chosen = resolve_version(version, environ, git, data.get("builder") or {})
@@ -96,7 +97,7 @@ def read_document(path: Path, context: ErbContext) -> tuple[dict[str, Any], Mark
         raise ConfigError([(Location(str(path)), "configuration file not found")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([(Location(str(path)), f"cannot read: {error}")]) from None
-    data, marks = parse_yaml(render(source, str(path), context), str(path))
+    data, marks = parse_yaml(render(source, str(path), context), str(path), context.warn)
     if data is None:
         return {}, marks
     if not isinstance(data, dict):
