@@ -43,6 +43,7 @@ class ErbContext:
     shell: Callable[[str], ShellOutput] | None = None
     warn: Callable[[str], None] = lambda _text: None
     loaded: dict[str, str] = field(default_factory=dict)
+    root: str = "."  # the app root, absolute, for File.expand_path
 
     def env(self, name: str) -> str | None:
         """ENV[name]: the real environment first (dotenv never overrides it), then .env files."""

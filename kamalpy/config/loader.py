@@ -45,6 +45,7 @@ def load_config(
         lambda name: _read(root / name),
         shell=(lambda command: shell(command, root)) if shell else None,
         warn=warn or (lambda _text: None),
+        root=str(root.absolute()),
     )
     data, marks = read_document(path, context)
     if destination:
