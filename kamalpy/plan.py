@@ -6,7 +6,7 @@ with the recording executor, so what is printed is exactly what would run.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kamalpy.commands import app, app_scripts, drain, health, proxy, proxy_api
@@ -107,8 +107,10 @@ def proxy_settings(
     )
 
 
-def container_spec(config: Configuration, role: Role, host: str) -> app.AppContainer:
-    """Everything `docker run` needs for the role's new container on host."""
+def container_spec(
+    config: Configuration, role: Role, host: str, labels: Mapping[str, str] | None = None
+) -> app.AppContainer:
+    """Everything `docker run` needs for the role's new container on host (+ extra labels)."""
     env = role.env_for_host(host)
     return app.AppContainer(
         service=config.service,
@@ -119,7 +121,7 @@ def container_spec(config: Configuration, role: Role, host: str) -> app.AppConta
         host=host,
         env=dict(env.clear),
         env_file=app.env_file_path(config.service, config.destination, role.name),
-        labels=dict(role.labels),
+        labels={**role.labels, **(labels or {})},
         volumes=config.volumes,
         options=role.options,
         logging=role.logging.args or app.DEFAULT_LOGGING,
@@ -153,10 +155,12 @@ def _route_switch(config: Configuration, role: Role, proxied: Proxy) -> RouteSwi
     )
 
 
-def _host_step(config: Configuration, role: Role, host: str, *, rollback: bool) -> HostStep:
+def _host_step(
+    config: Configuration, role: Role, host: str, *, rollback: bool, labels: Mapping[str, str]
+) -> HostStep:
     name = config.container_name(role)
     dest = config.destination
-    spec = container_spec(config, role, host)
+    spec = container_spec(config, role, host, labels)
     p = role.proxy
     env = role.env_for_host(host)
     keep = max(config.retain_containers - 1, 0)
@@ -205,13 +209,14 @@ def _role_plans(
     hosts: Sequence[str] | None,
     roles: Sequence[str] | None,
     rollback: bool,
+    labels: Mapping[str, str],
 ) -> tuple[RolePlan, ...]:
     plans = []
     for role in _ordered_roles(config, roles):
         targets = [h for h in role.hosts if hosts is None or h in hosts]
         if not targets:
             continue
-        steps = [_host_step(config, role, h, rollback=rollback) for h in targets]
+        steps = [_host_step(config, role, h, rollback=rollback, labels=labels) for h in targets]
         size = config.boot.batch_size(len(targets))
         batches = _batches(steps, size)
         plans.append(RolePlan(role.name, role.proxy is not None, batches, config.boot.wait))
@@ -225,9 +230,13 @@ def deploy_plan(
     roles: Sequence[str] | None = None,
     rollback: bool = False,
     api_port: int = proxy.DEFAULT_API_PORT,
+    labels: Mapping[str, str] | None = None,
 ) -> DeployPlan:
-    """The ordered plan of a deploy (or a rollback to `config.version`) for the selection."""
-    role_plans = _role_plans(config, hosts, roles, rollback)
+    """The ordered plan of a deploy (or a rollback to `config.version`) for the selection.
+
+    `labels` are added to every new container (the monorepo digests and revision).
+    """
+    role_plans = _role_plans(config, hosts, roles, rollback, labels or {})
     selected = tuple(dict.fromkeys(h.host for r in role_plans for h in r.hosts))
     proxied = tuple(dict.fromkeys(h.host for r in role_plans if r.proxied for h in r.hosts))
     hc = next((r.proxy.healthcheck for r in config.roles if r.proxy), None)

@@ -15,6 +15,7 @@ from kamalpy.config.erbexpr import ShellOutput
 from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.loader import config_root
 from kamalpy.config.locate import locate_config
+from kamalpy.errors import UsageError
 from kamalpy.executor.base import LOCAL
 from kamalpy.executor.local import LocalExecutor
 
@@ -24,7 +25,11 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("configuration")
     group.add_argument("-c", "--config-file", metavar="FILE", help="path to a deploy.yml")
     group.add_argument(
-        "-s", "--service", metavar="NAME", help="service under services/NAME/deploy.yml"
+        "-s",
+        "--service",
+        metavar="NAME",
+        action="append",
+        help="service under services/NAME/deploy.yml (repeatable where many are allowed)",
     )
     group.add_argument(
         "-d", "--destination", metavar="DEST", help="also read deploy.DEST.yml over it"
@@ -35,6 +40,15 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         metavar="VERSION",
         help="version (image tag) to use; default $VERSION, else the git commit of HEAD",
     )
+
+
+def one_service(value: str | list[str] | None) -> str | None:
+    """The one service a single-service command names (`-s` may be given only once)."""
+    if isinstance(value, list):
+        if len(value) > 1:
+            raise UsageError(f"this command acts on one service; -s was given {len(value)} times")
+        return value[0] if value else None
+    return value
 
 
 def working_tree_dirty(root: Path) -> bool:
@@ -74,7 +88,7 @@ def load_from_args(
     cwd = cwd or Path.cwd()
     path = locate_config(
         config_file=getattr(args, "config_file", None),
-        service=getattr(args, "service", None),
+        service=one_service(getattr(args, "service", None)),
         cwd=cwd,
     )
     absolute = path if path.is_absolute() else cwd / path

@@ -121,7 +121,7 @@ def host_executor(
     args: argparse.Namespace, console: Console, environ: Mapping[str, str], config: Configuration
 ) -> Executor:
     """`make_executor` for commands without a context, with the keys of ssh.key_data."""
-    keys = ssh_key_data(config, environ)
+    keys = ssh_key_data(config, environ, console.warn)
     console.hide([key for _, key in keys])
     return make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER"), keys)
 
@@ -143,14 +143,20 @@ def make_context(
     environ: Mapping[str, str],
     config: Configuration,
     command: str,
+    *,
+    executor: Executor | None = None,
 ) -> Context:
-    """Everything a flow needs, with the clock and user read here and nowhere below."""
+    """Everything a flow needs, with the clock and user read here and nowhere below.
+
+    `executor`: share one (a monorepo run: one ssh connection per host for every service).
+    """
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    secrets = secrets_for_command(config, command, environ)
+    secrets = secrets_for_command(config, command, environ, console.warn)
     console.hide(list(secrets.values()))  # an app echoing its env into logs/diagnostics
     return Context(
         config=config,
-        executor=make_executor(
+        executor=executor
+        or make_executor(
             args,
             console,
             environ.get("KAMALPY_PROCESS_RUNNER"),

@@ -7,18 +7,21 @@ import importlib
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol
 
 from kamalpy import __version__
 from kamalpy.cli.output import Console
 from kamalpy.errors import ExitCode, KamalpyError
+from kamalpy.secrets.identity import IDENTITY_ENV
 
 # Each module registers its subcommands; adding a command is adding a name here.
 COMMAND_MODULES: tuple[str, ...] = (
     "kamalpy.cli.config_cmd",
     "kamalpy.cli.secrets_cmd",
     "kamalpy.cli.deploy_cmd",
+    "kamalpy.cli.monorepo_cmd",
     "kamalpy.cli.app_cmd",
     "kamalpy.cli.ops_cmd",
     "kamalpy.cli.build_cmd",
@@ -91,6 +94,25 @@ def make_console(args: argparse.Namespace, environ: dict[str, str]) -> Console:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run kamalpy with `argv` and return the process exit code."""
     environ = dict(os.environ)
+    with identity_kept_from_children():
+        return _main(argv, environ)
+
+
+@contextmanager
+def identity_kept_from_children() -> Iterator[None]:
+    """The key that opens the secrets store is read from `environ`, never inherited by a child.
+
+    Editors, `$(…)` in imported dotenv files, hooks, ssh and docker all inherit os.environ.
+    """
+    saved = os.environ.pop(IDENTITY_ENV, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[IDENTITY_ENV] = saved
+
+
+def _main(argv: Sequence[str] | None, environ: dict[str, str]) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = make_console(args, environ)

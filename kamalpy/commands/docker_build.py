@@ -24,6 +24,7 @@ class BuildSpec:
     args: tuple[tuple[str, str], ...] = ()
     secrets: tuple[str, ...] = ()
     platforms: tuple[str, ...] = ()
+    labels: tuple[tuple[str, str], ...] = ()  # besides `service`: e.g. the monorepo digests
 
     @property
     def image(self) -> str:
@@ -31,7 +32,7 @@ class BuildSpec:
         return self.tags[0]
 
 
-def build_spec(config: Configuration) -> BuildSpec:
+def build_spec(config: Configuration, labels: Mapping[str, str] | None = None) -> BuildSpec:
     """The build of one service: tags `version` and `latest[-dest]`, paths relative to its root."""
     builder = config.builder
     root = Path(config.root)
@@ -44,6 +45,7 @@ def build_spec(config: Configuration) -> BuildSpec:
         args=tuple(builder.args.items()),
         secrets=builder.secrets,
         platforms=tuple(_platform(arch) for arch in builder.arch),
+        labels=tuple((labels or {}).items()),
     )
 
 
@@ -88,7 +90,8 @@ def _buildx_argv(spec: BuildSpec, common: tuple[str, ...], push: bool) -> tuple[
 
 def _tag_label_file_args(spec: BuildSpec) -> tuple[str, ...]:
     tags = tuple(tok for tag in spec.tags for tok in ("--tag", tag))
-    label = ("--label", f"{SERVICE_LABEL}={spec.service}")
+    pairs = ((SERVICE_LABEL, spec.service), *spec.labels)
+    label = tuple(tok for k, v in pairs for tok in ("--label", f"{k}={v}"))
     target = ("--target", spec.target) if spec.target else ()
     return (*tags, *label, "--file", spec.dockerfile, *target)
 

@@ -47,6 +47,7 @@ def dump_config(config: Configuration) -> dict[str, Any]:
         "aliases": dict(config.aliases),
         "x-kamalpy": {
             "inputs": list(config.extras.inputs),
+            "exclude": list(config.extras.exclude),
             "depends_on": list(config.extras.depends_on),
             "local_hosts": list(config.extras.local_hosts),
             "proxy_api_port": config.extras.proxy_api_port,

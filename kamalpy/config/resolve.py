@@ -212,6 +212,7 @@ def _resolve_extras(raw: dict[str, Any]) -> KamalpyExtras:
     api_port = raw.get("proxy_api_port")
     return KamalpyExtras(
         inputs=texts(raw.get("inputs")),
+        exclude=texts(raw.get("exclude")),
         depends_on=texts(raw.get("depends_on")),
         local_hosts=texts(raw.get("local_hosts")),
         proxy_api_port=int(api_port) if api_port is not None else None,

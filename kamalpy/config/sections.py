@@ -249,6 +249,7 @@ class KamalpyExtras:
     """kamalpy's own settings, read from the top-level `x-kamalpy` key (Kamal ignores `x-`)."""
 
     inputs: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()  # globs never counted as inputs
     depends_on: tuple[str, ...] = ()
     local_hosts: tuple[str, ...] = ()  # hosts that are this machine: no ssh
     proxy_api_port: int | None = None  # None: the proxy layer's default

@@ -61,9 +61,10 @@ def prepare_image(
     *,
     via_ssh: bool | None = None,
     buildx: bool | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> BuildSpec:
-    """Build the service's image here, and push it unless images go over ssh."""
-    spec = build_spec(config)
+    """Build the service's image here (with extra `labels`), and push it unless over ssh."""
+    spec = build_spec(config, labels)
     # Probing for buildx is read-only, so it runs for real even under a dry run's executor.
     uses_buildx = has_buildx(LocalExecutor()) if buildx is None else buildx
     if goes_over_ssh(config, via_ssh):

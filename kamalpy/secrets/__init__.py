@@ -14,7 +14,14 @@ from kamalpy.secrets.api import (
     unset_secrets,
 )
 from kamalpy.secrets.identity import Identity, load_identity
-from kamalpy.secrets.members import add_recipient, init, remove_recipient, sync, verify
+from kamalpy.secrets.members import (
+    add_recipient,
+    init,
+    pending_changes,
+    remove_recipient,
+    sync,
+    verify,
+)
 from kamalpy.secrets.store import find_root, search_path
 
 __all__ = [
@@ -25,6 +32,7 @@ __all__ = [
     "init",
     "list_names",
     "load_identity",
+    "pending_changes",
     "remove_recipient",
     "resolve_secrets",
     "rotate",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from kamalpy.errors import SecretsError
+from kamalpy.secrets.access import access_change, differs_error, removed_error
 from kamalpy.secrets.crypto import FileIdentity, new_data_key
 from kamalpy.secrets.format import SecretsFile, open_values, seal, unlock, wrap_data_key
 from kamalpy.secrets.identity import Identity
@@ -21,6 +22,8 @@ from kamalpy.secrets.store import (
 )
 from kamalpy.sensitive import Sensitive
 
+Warn = Callable[[str], None]
+
 
 @dataclass
 class Unlocked:
@@ -31,6 +34,7 @@ class Unlocked:
     old: SecretsFile | None
     data_key: bytes = field(repr=False)
     values: dict[str, str] = field(repr=False)
+    who: Identity | None = field(default=None, repr=False)
 
     @property
     def path(self) -> Path:
@@ -42,19 +46,54 @@ def open_file(root: Path, identity: FileIdentity, who: Identity) -> Unlocked:
     """Decrypt a file for reading or changing; a missing file opens empty."""
     path = secrets_path(root, identity)
     if not path.exists():
-        return Unlocked(root, identity, None, new_data_key(), {})
+        return Unlocked(root, identity, None, new_data_key(), {}, who)
     secrets = read_secrets(root, path, identity)
     shown = display(root, path)
     data_key = unlock(secrets, who.keys, shown)
-    return Unlocked(root, identity, secrets, data_key, open_values(secrets, data_key, shown))
+    values = open_values(secrets, data_key, shown)
+    return Unlocked(root, identity, secrets, data_key, values, who)
 
 
-def save(unlocked: Unlocked, values: Mapping[str, str], *, rotate: bool = False) -> SecretsFile:
-    """Write new values, re-encrypting only changed ones; follows recipients.yml.
+def check_access_unchanged(unlocked: Unlocked) -> None:
+    """Refuse (exit 2, saying who would gain or lose access) if the policy differs from the file."""
+    if unlocked.old is None:
+        return
+    policy = load_policy(unlocked.root).recipients_for(unlocked.identity)
+    shown = display(unlocked.root, unlocked.path)
+    change = access_change(shown, unlocked.old.recipients, policy)
+    if change is not None:
+        raise differs_error(change)
 
-    The data key is replaced (every value re-encrypted) on `rotate`, for a new file, and when
-    someone lost access, since they may have kept the old data key.
+
+def _refuse_own_key(unlocked: Unlocked, values: Mapping[str, str]) -> None:
+    """The key that opens the store is never stored in it (e.g. `B=$KAMALPY_IDENTITY`)."""
+    keys = [key.encode() for key in unlocked.who.keys] if unlocked.who else []
+    for name, value in values.items():
+        if any(key in value.upper() for key in keys):
+            raise SecretsError(
+                f"{name}: the value holds your kamalpy identity (the private key that opens "
+                "this store); it is never stored as a secret",
+                hint="give the service a key of its own",
+            )
+
+
+def save(
+    unlocked: Unlocked,
+    values: Mapping[str, str],
+    *,
+    rotate: bool = False,
+    change_access: bool = False,
+) -> SecretsFile:
+    """Write new values, re-encrypting only changed ones.
+
+    The recipients follow recipients.yml only with `change_access` (recipients add/remove/sync);
+    otherwise a file whose recipients differ from it is refused. The data key is replaced (every
+    value re-encrypted) on `rotate`, for a new file, and when someone lost access, since they
+    may have kept the old data key.
     """
+    if not change_access:
+        check_access_unchanged(unlocked)
+    _refuse_own_key(unlocked, values)
     recipients = load_policy(unlocked.root).recipients_for(unlocked.identity)
     old = unlocked.old
     if not recipients:
@@ -129,19 +168,52 @@ def list_names(root: Path, scope: str, destination: str | None) -> list[str]:
     return read_secrets(root, secrets_path(root, identity), identity).names()
 
 
+def verified_values(
+    root: Path, service: str, destination: str | None, who: Identity, warn: Warn | None = None
+) -> dict[str, tuple[Path, str]]:
+    """Every name of the service's search path with its file and value, first file winning.
+
+    Every existing file is opened (its MAC checked) before any name is taken, so a line dropped
+    from the service's file is refused instead of falling through to common or the environment.
+    A file still readable by someone the policy removed is refused; one the policy would give
+    to more people is reported through `warn`.
+    """
+    files = [path for path in search_path(root, service, destination) if path.exists()]
+    policy = load_policy(root) if files else None
+    out: dict[str, tuple[Path, str]] = {}
+    for path in files:
+        identity = file_identity(path.parent.name, destination)
+        unlocked = open_file(root, identity, who)
+        assert unlocked.old is not None and policy is not None  # the file exists
+        shown = display(root, path)
+        change = access_change(shown, unlocked.old.recipients, policy.recipients_for(identity))
+        if change is not None and change.lost:
+            raise removed_error(change)
+        if change is not None and warn is not None:
+            names = ", ".join(name for name, _ in change.gained)
+            warn(
+                f"{shown}: secrets/recipients.yml would also let {names} read it, but the file "
+                "does not (yet): review that change, then `kamalpy secrets recipients sync`"
+            )
+        for name, value in unlocked.values.items():
+            out.setdefault(name, (path, value))
+    return out
+
+
 def resolve_secrets(
-    root: Path, service: str, destination: str | None, names: Iterable[str], identity: Identity
+    root: Path,
+    service: str,
+    destination: str | None,
+    names: Iterable[str],
+    identity: Identity,
+    *,
+    warn: Warn | None = None,
 ) -> dict[str, Sensitive]:
     """Values for a deploy: each name from the service's file, else common's; all or an error."""
     wanted = sorted(set(names))
     files = search_path(root, service, destination)
-    where: dict[str, Path] = {}
-    for path in files:
-        if path.exists():
-            expected = file_identity(path.parent.name, destination)
-            for name in read_secrets(root, path, expected).names():
-                where.setdefault(name, path)
-    missing = [name for name in wanted if name not in where]
+    found = verified_values(root, service, destination, identity, warn)
+    missing = [name for name in wanted if name not in found]
     if missing:
         searched = ", ".join(display(root, p) + ("" if p.exists() else " (absent)") for p in files)
         raise SecretsError(
@@ -150,8 +222,4 @@ def resolve_secrets(
             hint=f"add it with `kamalpy secrets set {service} NAME"
             + (f" -d {destination}`" if destination else "`"),
         )
-    out: dict[str, Sensitive] = {}
-    for path in dict.fromkeys(where[name] for name in wanted):
-        values = open_file(root, file_identity(path.parent.name, destination), identity).values
-        out.update({n: Sensitive(values[n]) for n in wanted if where[n] == path})
-    return dict(sorted(out.items()))
+    return {name: Sensitive(found[name][1]) for name in wanted}

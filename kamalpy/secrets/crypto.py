@@ -64,18 +64,17 @@ def seal_value(data_key: bytes, identity: FileIdentity, name: str, value: str) -
     return salt + sealed
 
 
-def open_value(data_key: bytes, identity: FileIdentity, name: str, sealed: bytes) -> str | None:
-    """The value, or None when the ciphertext was edited or belongs to another name or file."""
+def open_bytes(data_key: bytes, identity: FileIdentity, name: str, sealed: bytes) -> bytes | None:
+    """The plaintext, or None when the ciphertext was edited or belongs to another name or file."""
     if len(sealed) < SALT_SIZE + 16:
         return None
     key = hkdf(data_key, sealed[:SALT_SIZE], _VALUE_INFO)
     try:
-        plain = ChaCha20Poly1305(key).decrypt(
+        return ChaCha20Poly1305(key).decrypt(
             _ZERO_NONCE, sealed[SALT_SIZE:], associated_data(identity, name)
         )
     except InvalidTag:
         return None
-    return plain.decode("utf-8")
 
 
 def file_mac(

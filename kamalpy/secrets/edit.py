@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -13,7 +14,7 @@ from pathlib import Path
 from typing import Final
 
 from kamalpy.errors import SecretsError
-from kamalpy.secrets.api import open_file, save
+from kamalpy.secrets.api import check_access_unchanged, open_file, save
 from kamalpy.secrets.crypto import FileIdentity
 from kamalpy.secrets.format import SECRET_NAME
 from kamalpy.secrets.identity import Identity
@@ -23,6 +24,10 @@ LaunchEditor = Callable[[Path], int]
 SHARED_MEMORY: Final = Path("/dev/shm")
 _ERROR_MARK: Final = "# ERROR: "
 _PLAIN_CHARS: Final = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\u00a0"}
+_FOLDER_PREFIX: Final = "kamalpy-secrets-"
+# kamalpy-secrets-<pid>-<random>: the pid says whose it is, so a later run can sweep it
+_FOLDER: Final = re.compile(rf"{_FOLDER_PREFIX}(\d+)-[A-Za-z0-9_]+")
+_PROC: Final = Path("/proc")
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ def parse_editable(text: str) -> dict[str, str]:
     """Parse the editor's text back; errors name the line."""
     values: dict[str, str] = {}
     for number, line in enumerate(text.split("\n"), start=1):
+        # an editor saving CRLF must not add "\r" to values; a real "\r" is always quoted
+        line = line.removesuffix("\r")
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         name, sep, raw = line.partition("=")
@@ -81,12 +88,37 @@ def _parse_value(raw: str, number: int) -> str:
     return value
 
 
+def edit_parent(parent: Path | None = None) -> Path:
+    """Where edit folders go: `parent`, else tmpfs (/dev/shm) when writable, else the temp dir."""
+    if parent is not None:
+        return parent
+    if SHARED_MEMORY.is_dir() and os.access(SHARED_MEMORY, os.W_OK):
+        return SHARED_MEMORY
+    return Path(tempfile.gettempdir())
+
+
+def sweep_stale(parent: Path, proc: Path = _PROC) -> list[Path]:
+    """Remove our edit folders whose process is gone (killed by SIGKILL, or the machine crashed)."""
+    if not (proc / "self").exists():
+        return []  # no way to tell a live process from a dead one: leave everything
+    swept = []
+    for folder in parent.glob(f"{_FOLDER_PREFIX}*"):
+        match = _FOLDER.fullmatch(folder.name)
+        try:
+            mine = folder.is_dir() and folder.lstat().st_uid == os.getuid()
+        except OSError:
+            continue
+        if match and mine and not (proc / match.group(1)).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            swept.append(folder)
+    return swept
+
+
 @contextmanager
 def private_file(name: str, parent: Path | None = None) -> Iterator[Path]:
     """A 0600 file in a fresh 0700 directory (tmpfs when present), deleted on any exit."""
-    if parent is None and SHARED_MEMORY.is_dir() and os.access(SHARED_MEMORY, os.W_OK):
-        parent = SHARED_MEMORY
-    folder = Path(tempfile.mkdtemp(prefix="kamalpy-secrets-", dir=parent))
+    prefix = f"{_FOLDER_PREFIX}{os.getpid()}-"
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=edit_parent(parent)))
     try:
         path = folder / name
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
@@ -106,7 +138,9 @@ def edit_secrets(
     """Open the values in an editor and save what changed; a parse error reopens the editor."""
     identity = file_identity(scope, destination)
     unlocked = open_file(root, identity, who)
+    check_access_unchanged(unlocked)  # before the editor, so no typing is lost to a refusal
     shown = display(root, unlocked.path)
+    sweep_stale(edit_parent(parent))
     with private_file(f"{identity.scope}-{identity.destination}.env", parent) as path:
         path.write_text(render_editable(identity, unlocked.values), encoding="utf-8")
         new = _edit_until_valid(path, launch, shown)

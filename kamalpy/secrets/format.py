@@ -25,7 +25,7 @@ from kamalpy.secrets.crypto import (
     FORMAT_VERSION,
     FileIdentity,
     file_mac,
-    open_value,
+    open_bytes,
     seal_value,
 )
 
@@ -157,12 +157,15 @@ def _parse_key_block(cursor: _Cursor, recipient_count: int) -> str:
     except AgeError as error:
         raise fail(cursor.path, start, f"key block is damaged: {error}") from None
     wrapped = sum(1 for stanza in stanzas if stanza.args[0] == "X25519")
-    if wrapped != recipient_count or len(stanzas) != recipient_count:
+    others = len(stanzas) - wrapped
+    if wrapped != recipient_count or others:
+        # count what was compared: X25519 wraps; any other kind of stanza is named apart
+        extra = f" and holds {others} stanza(s) of another kind" if others else ""
         raise fail(
             cursor.path,
             start,
             f"the file lists {recipient_count} recipient(s) but its key block is wrapped for "
-            f"{len(stanzas)} (a recipient was added or removed by hand)",
+            f"{wrapped}{extra} (a recipient was added or removed by hand)",
         )
     return text
 
@@ -170,8 +173,10 @@ def _parse_key_block(cursor: _Cursor, recipient_count: int) -> str:
 def _parse_values(cursor: _Cursor) -> tuple[tuple[tuple[str, bytes], ...], dict[str, int]]:
     values: list[tuple[str, bytes]] = []
     lines: dict[str, int] = {}
-    while (line := cursor.peek()) is not None and not line.startswith("mac: "):
-        cursor.take()
+    # The mac is always the last line, so a secret may be named `mac` (or any other keyword):
+    # what a line is follows from where it is, never from the name it starts with.
+    while cursor.index < len(cursor.lines) - 1:
+        line = cursor.take()
         name, sep, encoded = line.partition(": ")
         if not sep or not SECRET_NAME.fullmatch(name):
             raise fail(cursor.path, cursor.index, "expected `NAME: ciphertext`")
@@ -248,7 +253,7 @@ def _mac_failure(secrets: SecretsFile, data_key: bytes, path: str) -> SecretsErr
     broken = [
         name
         for name, sealed in secrets.values
-        if open_value(data_key, secrets.identity, name, sealed) is None
+        if open_bytes(data_key, secrets.identity, name, sealed) is None
     ]
     if broken and len(broken) == len(secrets.values) > 1:
         return fail(
@@ -278,8 +283,14 @@ def open_values(secrets: SecretsFile, data_key: bytes, path: str) -> dict[str, s
     """Decrypt every value of an unlocked file."""
     out: dict[str, str] = {}
     for name, sealed in secrets.values:
-        value = open_value(data_key, secrets.identity, name, sealed)
-        if value is None:
+        plain = open_bytes(data_key, secrets.identity, name, sealed)
+        if plain is None:
             raise fail(path, secrets.lines.get(name), f"value {name} does not decrypt")
-        out[name] = value
+        try:
+            out[name] = plain.decode("utf-8")
+        except UnicodeDecodeError:
+            # authentic (it decrypts) but not written by kamalpy, which stores only text
+            raise fail(
+                path, secrets.lines.get(name), f"value {name} decrypts, but is not UTF-8 text"
+            ) from None
     return out

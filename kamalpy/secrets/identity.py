@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +61,7 @@ def load_identity(environ: Mapping[str, str], home: Path) -> Identity:
         return parse_identities(inline, f"${IDENTITY_ENV}")
     path = identity_path(environ, home)
     try:
+        _refuse_open_permissions(path)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SecretsError(
@@ -69,6 +71,17 @@ def load_identity(environ: Mapping[str, str], home: Path) -> Identity:
     except OSError as error:
         raise SecretsError(f"{path}: cannot read identity: {error.strerror}") from None
     return parse_identities(text, str(path))
+
+
+def _refuse_open_permissions(path: Path) -> None:
+    """Like ssh with a private key: a key others may read is refused, not used."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise SecretsError(
+            f"{path}: permissions {mode:04o} are too open: this private key must be readable "
+            "by you alone",
+            hint=f"chmod 600 {path}",
+        )
 
 
 def write_new_identity(path: Path, created_at: str) -> AgeIdentity:

@@ -92,16 +92,28 @@ def read_secrets(root: Path, path: Path, expected: FileIdentity) -> SecretsFile:
 
 def write_secrets(path: Path, secrets: SecretsFile) -> None:
     """Replace the file atomically, so a crash never leaves half a file."""
+    write_atomically(path, render(secrets))
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Temp file beside it, fsync, rename, fsync the folder: the old or the new file, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(render(secrets))
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(temp, 0o644)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
 
 
 @dataclass(frozen=True)
@@ -163,15 +175,24 @@ def _member(shown: str, name: object, entry: Any) -> Member:
     if not isinstance(entry, dict):
         raise SecretsError(f"{where}: should be a mapping with key and access")
     key, access = entry.get("key"), entry.get("access", ["*"])
-    try:
-        Recipient.parse(key if isinstance(key, str) else "")
-    except AgeError:
-        raise SecretsError(f"{where}/key: should be an age1… public key") from None
+    key = clean_key(key if isinstance(key, str) else "", f"{where}/key")
     if isinstance(access, str):
         access = [access]
     if not isinstance(access, list) or not all(isinstance(a, str) and a for a in access):
         raise SecretsError(f"{where}/access: should be a list of SCOPE or SCOPE/DESTINATION")
-    return Member(name, str(key), tuple(access))
+    return Member(name, key, tuple(access))
+
+
+def clean_key(key: str, where: str) -> str:
+    """An age1… public key without the whitespace around it (a YAML `|` adds a newline)."""
+    stripped = key.strip()
+    if any(char.isspace() for char in stripped):
+        raise SecretsError(f"{where}: should be one age1… public key, with no spaces inside")
+    try:
+        Recipient.parse(stripped)
+    except AgeError as error:
+        raise SecretsError(f"{where}: should be an age1… public key ({error})") from None
+    return stripped
 
 
 def save_policy(root: Path, policy: Policy) -> None:
@@ -184,6 +205,4 @@ def save_policy(root: Path, policy: Policy) -> None:
         "# access: SCOPE or SCOPE/DESTINATION patterns, `*` matches anything.\n"
         + yaml.safe_dump(body, sort_keys=False, default_flow_style=None)
     )
-    path = recipients_path(root)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_atomically(recipients_path(root), text)

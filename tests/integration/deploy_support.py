@@ -101,13 +101,20 @@ class Service:
 
     def get(self, host: str, path: str = "/version", timeout: float = 5) -> tuple[int, str]:
         """GET through the proxy of a bed host with this service's Host header."""
-        conn = http.client.HTTPConnection(self.bed.host(host).ip, 80, timeout=timeout)
-        try:
-            conn.request("GET", path, headers={"Host": f"{self.name}.test"})
-            response = conn.getresponse()
-            return response.status, response.read().decode()
-        finally:
-            conn.close()
+        return proxy_get(self.bed, host, self.name, path, timeout)
+
+
+def proxy_get(
+    bed: Bed, host: str, service: str, path: str = "/version", timeout: float = 5
+) -> tuple[int, str]:
+    """GET `path` through the proxy of a bed host with the Host header `<service>.test`."""
+    conn = http.client.HTTPConnection(bed.host(host).ip, 80, timeout=timeout)
+    try:
+        conn.request("GET", path, headers={"Host": f"{service}.test"})
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
 
 
 def publish(bed: Bed, service: str, variants: tuple[str, ...]) -> None:

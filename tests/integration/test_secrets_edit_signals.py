@@ -1,4 +1,5 @@
-"""`kamalpy secrets edit` leaves no plaintext behind: failing editor, SIGINT, SIGTERM."""
+"""`kamalpy secrets edit` leaves no plaintext behind: failing editor, any catchable signal,
+no core dump, and what SIGKILL left is swept by the next edit."""
 
 from __future__ import annotations
 
@@ -23,36 +24,45 @@ WORKTREE = Path(__file__).resolve().parents[2]
 
 # The editor records where the plaintext is and its modes, then fails, dies of a signal, or hangs.
 EDITOR = """#!/bin/sh
-echo "$1" > "$LOG/path"
-stat -c %a "$1" > "$LOG/file_mode"
-stat -c %a "$(dirname "$1")" > "$LOG/dir_mode"
+for last; do :; done  # the file comes last, after any options kamalpy adds
+printf '%s\\n' "$@" > "$LOG/argv"
+echo "$last" > "$LOG/path"
+stat -c %a "$last" > "$LOG/file_mode"
+stat -c %a "$(dirname "$last")" > "$LOG/dir_mode"
+ulimit -c > "$LOG/core_limit"
+echo "${KAMALPY_IDENTITY:-unset}" > "$LOG/identity"
+echo $$ > "$LOG/editor_pid"
 case "$MODE" in
   fail) exit 3 ;;
   self-int) kill -INT $$ ;;
   self-term) kill -TERM $$ ;;
+  at-once) exit 0 ;;
   hang) touch "$LOG/ready"; exec sleep 60 ;;
 esac
 """
 
 
-def start_edit(tmp_path: Path, mode: str) -> tuple[subprocess.Popen[bytes], Path, str]:
+def start_edit(
+    tmp_path: Path, mode: str, editor_name: str = "editor.sh"
+) -> tuple[subprocess.Popen[bytes], Path, str]:
     key = AgeIdentity.generate()
     who = Identity((key,), "test")
     root, log, temp = tmp_path / "repo", tmp_path / "log", tmp_path / "tmp"
     for folder in (root, log, temp):
-        folder.mkdir()
+        folder.mkdir(exist_ok=True)
     members.init(root, "me", key.recipient())
     marker = f"PLAINTEXT-{random.token_hex(16)}"
     api.set_secrets(root, "web", None, {"MARKER": marker}, who)
-    editor = tmp_path / "editor.sh"
+    (tmp_path / "bin").mkdir(exist_ok=True)
+    editor = tmp_path / "bin" / editor_name
     editor.write_text(EDITOR)
     editor.chmod(0o755)
     env = {
-        "PATH": os.environ["PATH"],
+        "PATH": f"{tmp_path / 'bin'}:{os.environ['PATH']}",
         "HOME": str(tmp_path / "home"),
         "PYTHONPATH": str(WORKTREE),
         "KAMALPY_IDENTITY": key.encode(),
-        "EDITOR": str(editor),
+        "EDITOR": editor_name,
         "LOG": str(log),
         "MODE": mode,
         "TMPDIR": str(temp),
@@ -92,18 +102,47 @@ def test_editor_that_fails_or_dies_leaves_no_plaintext(tmp_path: Path, mode: str
     assert_no_plaintext_left(log, marker, tmp_path)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_signal_to_kamalpy_while_editing_leaves_no_plaintext(
-    tmp_path: Path, sig: signal.Signals
-) -> None:
-    process, log, marker = start_edit(tmp_path, "hang")
+def wait_for_editor(process: subprocess.Popen[bytes], log: Path) -> Path:
     deadline = time.monotonic() + 30
     while not (log / "ready").exists():
         assert time.monotonic() < deadline and process.poll() is None, "editor never started"
         time.sleep(0.05)
     plaintext = Path((log / "path").read_text().strip())
     assert plaintext.exists()  # it is there while the editor runs
+    return plaintext
+
+
+SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+           signal.SIGUSR2, signal.SIGALRM, signal.SIGRTMIN]  # fmt: skip
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=[signal.Signals(s).name for s in SIGNALS])
+def test_signal_to_kamalpy_while_editing_leaves_no_plaintext(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
+    process, log, marker = start_edit(tmp_path, "hang")
+    wait_for_editor(process, log)
     process.send_signal(sig)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == ExitCode.INTERRUPTED, stderr
     assert_no_plaintext_left(log, marker, tmp_path)
+
+
+def test_no_core_dump_and_no_identity_reach_the_editor(tmp_path: Path) -> None:
+    process, log, _ = start_edit(tmp_path, "fail")
+    process.communicate(timeout=60)
+    assert (log / "core_limit").read_text().strip() == "0"
+    assert (log / "identity").read_text().strip() == "unset"
+
+
+def test_what_sigkill_left_is_swept_by_the_next_edit(tmp_path: Path) -> None:
+    process, log, _ = start_edit(tmp_path, "hang")
+    plaintext = wait_for_editor(process, log)
+    process.kill()  # cannot be caught: the folder stays until someone sweeps it
+    process.wait()
+    os.kill(int((log / "editor_pid").read_text()), signal.SIGKILL)
+    assert plaintext.exists()
+    (tmp_path / "again").mkdir()
+    again, _, _ = start_edit(tmp_path / "again", "fail")
+    again.communicate(timeout=60)
+    assert not plaintext.parent.exists()

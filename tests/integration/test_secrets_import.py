@@ -53,3 +53,27 @@ def test_failing_command_names_it_and_writes_nothing(
     assert main(["secrets", "import", "web", str(dotenv)]) == ExitCode.BAD_INPUT
     assert "$(exit 4) exited 4" in capsys.readouterr().err
     assert not (tmp_path / "secrets/web").exists()
+
+
+def test_commands_never_see_the_identity_and_cannot_store_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    key = AgeIdentity.generate()
+    monkeypatch.setenv("KAMALPY_IDENTITY", key.encode())
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    main(["secrets", "init", "--name", "me"])
+    dotenv = tmp_path / "kamal-secrets"
+    dotenv.write_text("SEEN=$(printenv KAMALPY_IDENTITY || echo absent)\n")
+    assert main(["secrets", "import", "web", str(dotenv)]) == ExitCode.OK
+    values = api.get_secrets(tmp_path, "web", None, Identity((key,), "t"))
+    assert values["SEEN"].reveal() == "absent"
+    # an identity read some other way is still refused
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "key.txt").write_text(key.encode())
+    dotenv.write_text('B=$(cat "$HOME/key.txt")\n')
+    capsys.readouterr()
+    assert main(["secrets", "import", "web", str(dotenv)]) == ExitCode.BAD_INPUT
+    assert "holds your kamalpy identity" in capsys.readouterr().err
+    assert key.encode() not in (tmp_path / "secrets/web/default.secrets").read_text()

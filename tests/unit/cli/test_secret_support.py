@@ -134,3 +134,34 @@ def test_the_store_key_is_never_a_secret_taken_from_the_environment(tmp_path: Pa
 def test_build_and_registry_commands_name_a_missing_secret(tmp_path: Path) -> None:
     with pytest.raises(SecretsError, match=r"secret BUILD_TOKEN \(used by builder.secrets\)"):
         secrets_named(_load(tmp_path), ["BUILD_TOKEN"], {})
+
+
+def test_a_line_dropped_from_the_store_cannot_fall_through_to_the_environment(
+    tmp_path: Path,
+) -> None:
+    config = _load(tmp_path)
+    environ = _store(tmp_path, {"DB_PASSWORD": "stored", "UNUSED": "u"})
+    others = {name: f"stored {name}" for name in NAMES if name != "DB_PASSWORD"}
+    set_secrets(tmp_path, "common", None, others, load_identity(environ, tmp_path))
+    environ |= {"DB_PASSWORD": "attacker's database"}
+    path = tmp_path / "secrets" / "shop" / "default.secrets"
+    path.write_text("".join(line for line in path.read_text().splitlines(True)
+                            if not line.startswith("DB_PASSWORD: ")))  # fmt: skip
+    with pytest.raises(SecretsError, match=r"shop/default\.secrets: integrity check failed"):
+        secrets_for_command(config, "deploy", environ)
+    with pytest.raises(SecretsError, match="integrity check failed"):
+        secrets_named(config, ["POSTGRES_PASSWORD"], environ)
+
+
+def test_a_deploy_warns_when_recipients_yml_would_give_a_file_to_more_people(
+    tmp_path: Path,
+) -> None:
+    config = _load(tmp_path)
+    environ = _store(tmp_path, {name: "x" for name in NAMES})
+    policy = tmp_path / "secrets" / "recipients.yml"
+    policy.write_text(
+        policy.read_text() + f"  eve:\n    key: {AgeIdentity.generate().recipient()}\n"
+    )
+    heard: list[str] = []
+    secrets_for_command(config, "deploy", environ, heard.append)
+    assert len(heard) == 1 and "eve" in heard[0]

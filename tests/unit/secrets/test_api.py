@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kamalpy.errors import SecretsError
@@ -92,10 +94,12 @@ def test_scopes_that_are_not_plain_names_are_refused(repo: Repo, scope: str) -> 
 
 def test_verify_checks_macs_with_an_identity(repo: Repo) -> None:
     api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
-    assert members.verify(repo.root, repo.alice) == []
+    report = members.verify(repo.root, repo.alice)
+    assert (report.problems, report.verified) == ([], ["secrets/web/default.secrets"])
     path = repo.file("web")
     path.write_text(path.read_text().replace("\nA: ", "\nA: AAAA", 1))
-    assert any("integrity check failed" in p for p in members.verify(repo.root, repo.alice))
+    problems = members.verify(repo.root, repo.alice).problems
+    assert any("integrity check failed" in p for p in problems)
 
 
 def test_find_root_walks_up_to_the_folder_with_secrets(repo: Repo) -> None:
@@ -107,3 +111,32 @@ def test_find_root_walks_up_to_the_folder_with_secrets(repo: Repo) -> None:
 def test_a_value_that_is_not_unicode_text_is_refused_naming_the_secret(repo: Repo) -> None:
     with pytest.raises(SecretsError, match="secret BAD: the value is not valid Unicode"):
         api.set_secrets(repo.root, "web", None, {"BAD": "\udcff"}, repo.alice)
+
+
+def _drop_line(path: Path, name: str) -> None:
+    path.write_text("".join(line for line in path.read_text().splitlines(True)
+                            if not line.startswith(f"{name}: ")))  # fmt: skip
+
+
+def test_a_dropped_line_cannot_fall_through_to_common(repo: Repo) -> None:
+    api.set_secrets(repo.root, "common", "prod", {"DB": "common-db"}, repo.alice)
+    api.set_secrets(repo.root, "web", "prod", {"DB": "web-db", "OTHER": "o"}, repo.alice)
+    _drop_line(repo.file("web", "prod"), "DB")
+    with pytest.raises(SecretsError, match=r"web/prod\.secrets: integrity check failed"):
+        api.resolve_secrets(repo.root, "web", "prod", ["DB"], repo.alice)
+
+
+def test_every_candidate_file_is_checked_even_when_a_name_is_found_first(repo: Repo) -> None:
+    api.set_secrets(repo.root, "common", "prod", {"SHARED": "s", "X": "x"}, repo.alice)
+    api.set_secrets(repo.root, "web", "prod", {"DB": "web-db"}, repo.alice)
+    _drop_line(repo.file("common", "prod"), "X")
+    with pytest.raises(SecretsError, match=r"common/prod\.secrets: integrity check failed"):
+        api.resolve_secrets(repo.root, "web", "prod", ["DB"], repo.alice)
+
+
+def test_the_identity_that_opens_the_store_is_never_stored_in_it(repo: Repo) -> None:
+    key = repo.alice.keys[0].encode()
+    for value in (key, f"prefix {key.lower()} suffix"):
+        with pytest.raises(SecretsError, match="holds your kamalpy identity"):
+            api.set_secrets(repo.root, "web", None, {"B": value}, repo.alice)
+    assert not repo.file("web").exists()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from kamalpy.errors import SecretsError
 from kamalpy.secrets import api
 from kamalpy.secrets.crypto import FileIdentity
-from kamalpy.secrets.edit import edit_secrets, parse_editable, render_editable
+from kamalpy.secrets.edit import edit_secrets, parse_editable, render_editable, sweep_stale
 from tests.unit.secrets.conftest import Repo
 
 NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True)
@@ -94,3 +95,43 @@ def test_interrupt_while_editing_removes_the_plaintext(repo: Repo) -> None:
     with pytest.raises(KeyboardInterrupt):
         edit_secrets(repo.root, "web", None, repo.alice, launch)
     assert not seen[0].parent.exists()
+
+
+def test_crlf_from_an_editor_adds_no_hidden_carriage_return() -> None:
+    text = render_editable(FileIdentity("web", "prod"), {"A": "x", "B": "y\r"})
+    assert parse_editable(text.replace("\n", "\r\n")) == {"A": "x", "B": "y\r"}
+    assert parse_editable("A=1\r\nB=two words\r\n") == {"A": "1", "B": "two words"}
+
+
+def test_edit_folders_of_dead_processes_are_swept_and_live_ones_kept(tmp_path: Path) -> None:
+    proc = tmp_path / "proc"
+    (proc / "self").mkdir(parents=True)
+    (proc / "4242").mkdir()
+    shm = tmp_path / "shm"
+    dead = shm / "kamalpy-secrets-999999-abc_12"
+    live = shm / "kamalpy-secrets-4242-xyz"
+    other = shm / "kamalpy-secrets-notapid"
+    for folder in (dead, live, other):
+        folder.mkdir(parents=True)
+        (folder / "web-prod.env").write_text("A=plaintext\n")
+    assert sweep_stale(shm, proc) == [dead]
+    assert not dead.exists() and live.exists() and other.exists()
+
+
+def test_edit_names_its_folder_after_its_process_so_it_can_be_swept(
+    repo: Repo, tmp_path: Path
+) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    seen: list[Path] = []
+    edit_secrets(repo.root, "web", None, repo.alice, editor("A=1\n", seen=seen), tmp_path)
+    assert seen[0].parent.name.startswith(f"kamalpy-secrets-{os.getpid()}-")
+
+
+def test_edit_refuses_before_the_editor_when_the_policy_differs(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    policy = repo.root / "secrets" / "recipients.yml"
+    policy.write_text(policy.read_text() + f"  bob:\n    key: {repo.bob.recipients()[0]}\n")
+    seen: list[Path] = []
+    with pytest.raises(SecretsError, match=r"\+ bob"):
+        edit_secrets(repo.root, "web", None, repo.alice, editor("A=2\n", seen=seen))
+    assert seen == []

@@ -48,3 +48,17 @@ def test_a_broken_identity_line_is_named_but_not_echoed(tmp_path: Path) -> None:
         load_identity({"KAMALPY_IDENTITY": f"# comment\n{bad}\n"}, tmp_path)
     assert "$KAMALPY_IDENTITY:2" in error.value.message
     assert bad not in error.value.render()
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660])
+def test_an_identity_file_others_may_read_is_refused_with_the_fix(
+    tmp_path: Path, mode: int
+) -> None:
+    path = tmp_path / ".config/kamalpy/identity.txt"
+    write_new_identity(path, "now")
+    path.chmod(mode)
+    with pytest.raises(SecretsError, match=f"permissions {mode:04o} are too open") as refused:
+        load_identity({}, tmp_path)
+    assert refused.value.hint == f"chmod 600 {path}"
+    path.chmod(0o600)
+    assert len(load_identity({}, tmp_path).keys) == 1

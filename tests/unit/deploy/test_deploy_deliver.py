@@ -7,11 +7,11 @@ from functools import partial
 
 import pytest
 
-from kamalpy.cli.deploy_cmd import _pull_and_tag
 from kamalpy.cli.output import Console
 from kamalpy.commands.docker_build import pull_checked_argv
 from kamalpy.config.model import Registry
 from kamalpy.deploy.context import Context
+from kamalpy.deploy.delivery import pull_and_tag
 from kamalpy.deploy.deploy import deploy
 from kamalpy.errors import CommandFailed
 from kamalpy.executor.fanout import HostsFailed
@@ -35,7 +35,7 @@ def test_each_host_pulls_checks_the_label_and_tags_latest_in_one_command() -> No
     executor = RecordingExecutor()
     ctx = context(executor)
     for host in HOSTS:
-        _pull_and_tag(ctx, host)
+        pull_and_tag(ctx, host)
     config = ctx.config
     expected = pull_checked_argv(config.absolute_image, config.service, (config.latest_image,))
     assert all(executor.commands_for(host) == [expected] for host in HOSTS)
@@ -45,7 +45,7 @@ def test_a_host_whose_pull_fails_is_named_with_the_registry_error() -> None:
     executor = RecordingExecutor()
     executor.respond(("sh", "-c"), target=HOSTS[1], stderr="manifest unknown", exit_status=1)
     with pytest.raises(CommandFailed) as failure:
-        _pull_and_tag(context(executor), HOSTS[1])
+        pull_and_tag(context(executor), HOSTS[1])
     assert HOSTS[1] in failure.value.render() and "manifest unknown" in failure.value.render()
 
 
@@ -60,7 +60,7 @@ def test_a_host_writes_its_env_files_without_waiting_for_a_slower_hosts_pull() -
             wrote_during_pull.append(first_wrote_env.wait(timeout=3))
 
     ctx = context(RecordingExecutor(on_command=watch))
-    deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(_pull_and_tag, ctx))
+    deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(pull_and_tag, ctx))
     assert wrote_during_pull == [True]
 
 
@@ -69,5 +69,5 @@ def test_no_host_boots_before_every_host_has_the_image_and_its_env_files() -> No
     executor.respond(("sh", "-c"), target=HOSTS[2], stderr="manifest unknown", exit_status=1)
     ctx = context(executor)
     with pytest.raises(HostsFailed):
-        deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(_pull_and_tag, ctx))
+        deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(pull_and_tag, ctx))
     assert not any("kamalpy-boot" in call.argv for call in executor.calls)

@@ -1,0 +1,110 @@
+"""What the monorepo commands share: is this a monorepo, options, and the plan from the options.
+
+Here the environment, identity and clock are read (and nowhere below); `deploy/changes.py`
+does the work with the functions built here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+
+from kamalpy.cli.common import load_from_args
+from kamalpy.cli.secret_support import resolve_uses
+from kamalpy.commands.ssh import settings_from_config
+from kamalpy.config.locate import CONFIG_NAME, SERVICES_DIR, find_repo_root
+from kamalpy.config.model import Configuration
+from kamalpy.deploy.changes import LoadConfig, MonorepoPlan, SecretMacs, Selection, assess
+from kamalpy.deploy.secret_refs import env_uses, names_of
+from kamalpy.executor.base import Executor, Target
+from kamalpy.secrets import find_root, load_identity
+from kamalpy.secrets.digest_key import digest_key, value_macs
+
+
+def is_monorepo(args: argparse.Namespace, cwd: Path) -> bool:
+    """True without -c, in a repository with `services/` and no Kamal `config/deploy.yml`."""
+    if getattr(args, "config_file", None):
+        return False
+    root = find_repo_root(cwd)
+    return (root / SERVICES_DIR).is_dir() and not (root / "config" / CONFIG_NAME).is_file()
+
+
+def add_selection_options(parser: argparse.ArgumentParser) -> None:
+    """-s (repeatable), --all, --since, --assume-changed: which services and how to decide."""
+    parser.add_argument("--all", action="store_true", help="deploy every service, changed or not")
+    parser.add_argument(
+        "--since",
+        metavar="REF",
+        help="decide against this git revision instead of the labels on what runs",
+    )
+    parser.add_argument(
+        "--assume-changed",
+        action="store_true",
+        help="treat services on unreachable hosts as changed instead of failing",
+    )
+
+
+def selection(args: argparse.Namespace) -> Selection:
+    """The Selection the options describe."""
+    return Selection(
+        services=tuple(getattr(args, "service", None) or ()),
+        force_all=bool(getattr(args, "all", False)),
+        assume_changed=bool(getattr(args, "assume_changed", False)),
+        since=getattr(args, "since", None),
+    )
+
+
+def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path) -> LoadConfig:
+    """Load one service's deploy.yml with the run's destination and version."""
+
+    def load(path: Path) -> Configuration:
+        one = argparse.Namespace(**{**vars(args), "config_file": str(path), "service": None})
+        config = load_from_args(one, environ, cwd=cwd, git_dirty=None)
+        # Paths are shown relative to cwd, but inputs are found from the absolute folder.
+        return replace(
+            config, root=(cwd / config.root).resolve(), path=(cwd / config.path).resolve()
+        )
+
+    return load
+
+
+def secret_macs(environ: Mapping[str, str]) -> SecretMacs:
+    """Keyed MACs of the secret values a service's containers get."""
+
+    def macs(config: Configuration) -> Mapping[str, str]:
+        uses = env_uses(config)
+        if not names_of(uses):
+            return {}
+        values = resolve_uses(config, uses, environ)
+        root = find_root(Path(config.root).resolve())
+        home = Path(environ.get("HOME") or Path.home())
+        key = None
+        if (root / "secrets").is_dir():
+            key = digest_key(root, config.service, config.destination, load_identity(environ, home))
+        if key is None:  # values from the environment only: nothing to key a MAC with
+            return {name: "not-compared" for name in values}
+        return value_macs(key, values)
+
+    return macs
+
+
+def target_of(config: Configuration, host: str) -> Target:
+    """The target of one host of a service (local hosts run here)."""
+    local = host in config.extras.local_hosts
+    return Target(host, settings_from_config(config.ssh), local=local)
+
+
+def plan_from_args(
+    args: argparse.Namespace, environ: Mapping[str, str], executor: Executor, cwd: Path
+) -> MonorepoPlan:
+    """Assess the monorepo the options describe."""
+    return assess(
+        executor,
+        cwd,
+        load=loader(args, environ, cwd),
+        secret_macs=secret_macs(environ),
+        target=target_of,
+        selection=selection(args),
+    )

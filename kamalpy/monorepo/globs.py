@@ -1,0 +1,205 @@
+"""Path patterns as Docker reads them, matched against a Tree without scanning all of it.
+
+Two dialects, because Docker has two:
+- `.dockerignore` (and kamalpy's declared globs): moby's patternmatcher. `*` and `?` stay
+  inside one path element, `**` spans any number of them, a pattern matching a directory
+  matches everything below it, `!` re-includes, the last matching pattern wins; patterns are
+  cleaned like Go's filepath.Clean and lose a leading `/`.
+- `COPY`/`ADD` sources: Go's filepath.Match over whole paths (no `**`), a matched directory
+  bringing everything below it.
+
+Both know their literal directory prefix, so a match walks only `Tree.under(prefix)`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from kamalpy.monorepo.tree import Tree
+
+_META = frozenset("*?[\\")
+
+
+def clean(pattern: str) -> str:
+    """Go's filepath.Clean on a posix pattern, minus a leading `/` (as moby's ignore reader)."""
+    cleaned = posixpath.normpath(pattern) if pattern else "."
+    if cleaned.startswith("//"):
+        cleaned = "/" + cleaned.lstrip("/")
+    if len(cleaned) > 1 and cleaned.startswith("/"):
+        cleaned = cleaned[1:]
+    return cleaned
+
+
+def literal_prefix(pattern: str) -> str:
+    """The leading directories of a cleaned pattern that hold no wildcard ("" if none)."""
+    parts = pattern.split("/")
+    literal: list[str] = []
+    for part in parts[:-1]:
+        if _META & set(part):
+            break
+        literal.append(part)
+    else:
+        if not _META & set(parts[-1]):
+            literal.append(parts[-1])
+    return "/".join(literal)
+
+
+@lru_cache(maxsize=4096)
+def _ignore_regex(pattern: str) -> re.Pattern[str]:
+    """moby patternmatcher's translation of one cleaned pattern into a regular expression."""
+    out = ["^"]
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        i += 1
+        if ch == "*" and i < n and pattern[i] == "*":
+            i += 1
+            if i < n and pattern[i] == "/":
+                i += 1  # `**/` reads as `**`
+            out.append(".*" if i == n else "(.*/)?")
+        elif ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\":
+            out.append(re.escape(pattern[i]) if i < n else "\\\\")
+            i += 1
+        elif ch in "[]":
+            out.append(ch)
+        else:
+            out.append(re.escape(ch))
+    out.append("$")
+    return re.compile("".join(out))
+
+
+@lru_cache(maxsize=4096)
+def _match_regex(pattern: str) -> re.Pattern[str]:
+    """Go's filepath.Match as a regular expression: `*` never crosses `/`, no `**`."""
+    out = ["^"]
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        i += 1
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\" and i < n:
+            out.append(re.escape(pattern[i]))
+            i += 1
+        elif ch == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                return re.compile("(?!)")  # Go: ErrBadPattern, matches nothing
+            body = pattern[i:end]
+            out.append("[^" + body[1:] + "]" if body.startswith("^") else "[" + body + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(ch))
+    out.append("$")
+    return re.compile("".join(out))
+
+
+def _parents(path: str) -> Iterator[str]:
+    """`a/b/c` -> `a`, `a/b` (the directories holding a path, outermost first)."""
+    index = path.find("/")
+    while index >= 0:
+        yield path[:index]
+        index = path.find("/", index + 1)
+
+
+def whole_match(pattern: str, path: str) -> bool:
+    """A cleaned ignore-dialect pattern matches exactly `path` (not only a parent of it)."""
+    return bool(_ignore_regex(pattern).match(path))
+
+
+def ignore_matches(pattern: str, path: str) -> bool:
+    """A cleaned ignore pattern matches `path` or one of its parent directories."""
+    regex = _ignore_regex(pattern)
+    return bool(regex.match(path)) or any(regex.match(p) for p in _parents(path))
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    """One line of a `.dockerignore`: a cleaned pattern, `!` re-including."""
+
+    pattern: str
+    exception: bool
+
+
+@dataclass(frozen=True)
+class Ignore:
+    """A `.dockerignore`'s rules in order; `excludes(path)` decides as Docker does."""
+
+    rules: tuple[IgnoreRule, ...] = ()
+
+    def excludes(self, path: str) -> bool:
+        """True when the build context leaves `path` (relative to the context) out."""
+        matched = False
+        for rule in self.rules:
+            if rule.exception != matched:
+                continue  # only a pattern that could flip the answer is worth matching
+            if ignore_matches(rule.pattern, path):
+                matched = not rule.exception
+        return matched
+
+
+def parse_ignore(text: str) -> Ignore:
+    """The rules of a `.dockerignore` file (comments and blank lines dropped)."""
+    rules: list[IgnoreRule] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        exception = line.startswith("!")
+        if exception:
+            line = line[1:].strip()
+        if line:
+            rules.append(IgnoreRule(clean(line), exception))
+    return Ignore(tuple(rules))
+
+
+def glob_tree(tree: Tree, pattern: str) -> Iterator[str]:
+    """Repo paths an ignore-dialect glob covers (itself or a parent directory matches)."""
+    cleaned = clean(pattern)
+    if cleaned == ".":
+        yield from tree.paths
+        return
+    prefix = literal_prefix(cleaned)
+    if prefix == cleaned:  # no wildcard: the file itself, or everything below the directory
+        if prefix in tree:
+            yield prefix
+        yield from tree.under(prefix)
+        return
+    for path in tree.under(prefix):
+        if ignore_matches(cleaned, path):
+            yield path
+
+
+def copy_sources(tree: Tree, pattern: str) -> Iterator[str]:
+    """Repo paths a COPY source covers: a file, a directory's files, or a filepath.Match glob."""
+    cleaned = clean(pattern)
+    prefix = literal_prefix(cleaned) if cleaned != "." else ""
+    if prefix == cleaned or cleaned == ".":
+        if prefix and prefix in tree:
+            yield prefix
+        yield from tree.under(prefix)
+        return
+    regex = _match_regex(cleaned)
+    depth = cleaned.count("/") + 1
+    for path in tree.under(prefix):
+        parts = path.split("/", depth)
+        if len(parts) >= depth and regex.match("/".join(parts[:depth])):
+            yield path
+
+
+def first_unmatched(tree: Tree, patterns: Iterable[str]) -> str | None:
+    """The first ignore-dialect glob that covers no path of the tree, if any."""
+    for pattern in patterns:
+        if next(glob_tree(tree, pattern), None) is None:
+            return pattern
+    return None
