@@ -121,7 +121,7 @@ def _scratch_app(run: Run, corpus: Path, into: Path) -> dict[str, str]:
     names = sorted(set(_ENV_NAME.findall(text)))
     for name in set(_READ.findall(text)):
         dummy = into / name
-        if not dummy.is_absolute() and ".." not in Path(name).parts and not dummy.exists():
+        if not Path(name).is_absolute() and ".." not in Path(name).parts and not dummy.exists():
             dummy.parent.mkdir(parents=True, exist_ok=True)
             dummy.write_text("3.3.0\n")
     (into / ".kamal").mkdir(exist_ok=True)
@@ -162,7 +162,8 @@ def compare(run: Run, corpus: Path, kamal: str) -> dict[str, Any]:
     result: dict[str, Any] = {"run": run.label, "kamal_rc": theirs.returncode}
     result["kamalpy_rc"] = ours.returncode
     result["traceback"] = "Traceback" in ours.stderr or "internal error" in ours.stderr
-    result["kamal_error"] = _last_line(theirs.stderr) if theirs.returncode else ""
+    # Kamal prints its ERROR line on stdout.
+    result["kamal_error"] = _last_line(theirs.stdout + theirs.stderr) if theirs.returncode else ""
     result["kamalpy_error"] = _last_line(ours.stderr) if ours.returncode else ""
     if theirs.returncode == 0 and ours.returncode == 0:
         expected = _kamal_values(theirs.stdout)
@@ -172,12 +173,12 @@ def compare(run: Run, corpus: Path, kamal: str) -> dict[str, Any]:
         result["differing"] = {key: [expected.get(key), got.get(key)] for key in differing}
     elif theirs.returncode != 0 and ours.returncode == 2:
         result["outcome"] = "both reject"
+    elif theirs.returncode == 0:
+        result["outcome"] = "kamal accepts, kamalpy rejects"
+    elif ours.returncode == 0:
+        result["outcome"] = "kamal rejects, kamalpy accepts"
     else:
-        result["outcome"] = (
-            "kamal accepts, kamalpy rejects"
-            if theirs.returncode == 0
-            else ("kamal rejects, kamalpy accepts")
-        )
+        result["outcome"] = f"kamalpy failed (exit {ours.returncode})"
     return result
 
 
