@@ -11,7 +11,13 @@ HEAD = "a" * 40
 
 def _context(environ: dict[str, str] | None = None, head: str | None = HEAD) -> ErbContext:
     files = {".ruby-version": "3.3.6\n"}
-    return ErbContext(environ or {}, lambda: head, lambda name: files[name])
+
+    def read(name: str) -> str:
+        if name not in files:
+            raise FileNotFoundError(2, "No such file or directory")
+        return files[name]
+
+    return ErbContext(environ or {}, lambda: head, read)
 
 
 def _render(text: str, environ: dict[str, str] | None = None, head: str | None = HEAD) -> str:
@@ -46,6 +52,15 @@ def _error(text: str, environ: dict[str, str] | None = None, head: str | None = 
         ("<%= `git rev-parse --short HEAD`.chomp %>", {}, "aaaaaaa"),
         ("<%= File.read('.ruby-version').strip %>", {}, "3.3.6"),
         ("a<%# ignored %>b", {}, "ab"),
+        ('<%= ENV.fetch("TTL", 365 * 24 * 60 * 60) %>', {}, "31536000"),
+        ('<%= "ab" * 2 %>', {}, "abab"),
+        ('<%= ENV["R"] || "#{RUBY_ENGINE}-#{RUBY_ENGINE_VERSION}" %>', {}, "ruby-3.3.7"),
+        ('<%= ENV["R"] || "#{Some.constant}" %>', {"R": "3.2"}, "3.2"),
+        ('<%= ENV["R"] || Some.constant(1) %>', {"R": "3.2"}, "3.2"),
+        ("<%= File.basename('config/deploy.yml') %>", {}, "deploy.yml"),
+        ("<%= File.exist?('.ruby-version') %> <%= File.exist?('nope') %>", {}, "true false"),
+        ('<%= ENV["L"].split(",").map(&:strip).join("|") %>', {"L": "a, b ,c"}, "a|b|c"),
+        ('<%= [1, "a"] %>', {}, '[1, "a"]'),
         ("<%% literal %>", {}, "<% literal %>"),
     ],
 )
