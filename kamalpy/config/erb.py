@@ -17,11 +17,11 @@ from kamalpy.config.erbtokens import split_statements
 from kamalpy.errors import ConfigError, Location
 
 _TAG = re.compile(r"<%(?P<kind>%|=|#|-)?(?P<body>.*?)(?P<trim>-)?%>", re.DOTALL)
-_CONTROL = re.compile(r"^(?P<word>if|elsif|unless|else|end)\b\s*(?P<rest>.*)$", re.DOTALL)
-# Loops, blocks and definitions: real files do not need them, and a partial Ruby would guess.
-_UNSUPPORTED = re.compile(
-    r"^(while|until|for|case|when|def|class|module|begin|loop)\b|\bdo\s*(\|.*\|)?$"
+_CONTROL = re.compile(
+    r"^(?P<word>if|elsif|unless|else|end|begin|rescue)\b\s*(?P<rest>.*)$", re.DOTALL
 )
+# Loops, blocks and definitions: real files do not need them, and a partial Ruby would guess.
+_UNSUPPORTED = re.compile(r"^(while|until|for|case|when|def|class|module|loop)\b|\bdo\s*(\|.*\|)?$")
 
 
 @dataclass(slots=True)
@@ -104,6 +104,8 @@ def _control(
         body.append(_Exec(code, line))
         return body
     word, rest = match["word"], match["rest"].strip()
+    if word == "begin":  # `begin; require "dotenv"; ...; rescue LoadError; end`
+        word, rest = "if", "true"
     if word in ("if", "unless"):
         parent = stack[-1][0].branches[-1].body if stack else root
         node = _If([_Branch(rest, word == "unless", line)])
@@ -116,6 +118,9 @@ def _control(
     if word == "end":
         stack.pop()
         return stack[-1][0].branches[-1].body if stack else root
+    if word == "rescue":  # nothing kamalpy runs raises what a file rescues: never taken
+        node.branches.append(_Branch("false", False, line))
+        return node.branches[-1].body
     node.branches.append(_Branch(rest if word == "elsif" else None, False, line))
     return node.branches[-1].body
 
