@@ -51,9 +51,12 @@ def _ensure_demo_host(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run unit and integration tests (integration needs root and docker); args go to pytest."""
     session.install("-e", ".[test]")
+    # The whole suite runs on two workers, each with its own bed; a module stays on one worker
+    # (its module-scoped fixtures, e.g. one monorepo deployed step by step, need that).
+    workers = [] if session.posargs else ["-n", "2", "--dist", "loadfile"]
     # Exit code 5 means "no tests collected" (e.g. a -k filter): not a failure.
     # On ^C give pytest time to tear the test bed down before nox escalates to SIGKILL.
-    session.run("pytest", *session.posargs, success_codes=[0, 5], **BED_TIMEOUTS)
+    session.run("pytest", *workers, *session.posargs, success_codes=[0, 5], **BED_TIMEOUTS)
 
 
 @nox.session(python=PYTHON)

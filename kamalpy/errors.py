@@ -13,7 +13,9 @@ class ExitCode(IntEnum):
     DEPLOY_FAILED = 1
     BAD_INPUT = 2
     LOCK_HELD = 3
-    INTERRUPTED = 130
+    HUNG_UP = 129  # 128 + SIGHUP
+    INTERRUPTED = 130  # 128 + SIGINT
+    TERMINATED = 143  # 128 + SIGTERM
 
 
 class KamalpyError(Exception):
@@ -119,3 +121,12 @@ class DeployFailed(KamalpyError):
     """A deploy stopped; the old version keeps serving. The message says where and why."""
 
     exit_code = ExitCode.DEPLOY_FAILED
+
+
+class Interrupted(KamalpyError):
+    """A signal stopped the command after it cleaned up; exit 128 + the signal's number."""
+
+    def __init__(self, signal_name: str, code: int, message: str | None = None) -> None:
+        super().__init__(message or f"interrupted by {signal_name}")
+        self.signal_name = signal_name
+        self.exit_code = ExitCode(code)

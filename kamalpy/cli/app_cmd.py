@@ -61,7 +61,7 @@ def register(subparsers: Subparsers) -> None:
     for name, (help_text, mutating, op) in _SIMPLE.items():
         p = sub.add_parser(name, help=help_text)
         fs.add_target_options(p, mutating=mutating)
-        p.set_defaults(handler=_simple(op))
+        p.set_defaults(handler=_simple(op, stream=not mutating))
     p = sub.add_parser("boot", help="boot the configured version (same flow as deploy)")
     fs.add_target_options(p)
     p.add_argument("--lock-wait", type=float, default=0, metavar="SECONDS")
@@ -88,9 +88,16 @@ def _selection(args: argparse.Namespace) -> app_ops.Selection:
     return app_ops.Selection(fs.selection(args.hosts), fs.selection(args.roles))
 
 
-def _simple(op: Op) -> Callable[[argparse.Namespace, Console, Mapping[str, str]], int]:
+def _simple(
+    op: Op, *, stream: bool = False
+) -> Callable[[argparse.Namespace, Console, Mapping[str, str]], int]:
+    """A handler for `op`; `stream` (read-only ops): each host's answer as it arrives, then the
+    hosts that were lost, instead of every answer in host order at the end."""
+
     def handler(args: argparse.Namespace, console: Console, environ: Mapping[str, str]) -> int:
         ctx = fs.running_context(args, console, environ, "app")
+        if stream:
+            ctx.emit = console.result
         with ctx.executor:
             for line in op(ctx, _selection(args), args):
                 console.result(line)
@@ -115,7 +122,7 @@ def handle_logs(args: argparse.Namespace, console: Console, environ: Mapping[str
             lambda c, a: app_ops.follow_logs(c, _selection(a), lines=a.lines, grep=a.grep)
         )
         return follow(args, console, environ)
-    recent = _simple(lambda c, s, a: app_ops.logs(c, s, lines=a.lines, grep=a.grep))
+    recent = _simple(lambda c, s, a: app_ops.logs(c, s, lines=a.lines, grep=a.grep), stream=True)
     return recent(args, console, environ)
 
 

@@ -17,6 +17,7 @@ from kamalpy.deploy.delivery import build_here, login_on, pull_and_tag, stream_t
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
 from kamalpy.deploy.image import goes_over_ssh
+from kamalpy.deploy.lock import DEFAULT_STALE_AFTER
 from kamalpy.deploy.versions import previous_version, versions_on
 from kamalpy.errors import ExitCode, UsageError
 from kamalpy.plan import deploy_plan
@@ -50,6 +51,7 @@ def register(subparsers: Subparsers) -> None:
             metavar="SECONDS",
             help="wait this long for another deploy's lock instead of failing",
         )
+        _add_fault_options(p)
         if name == "deploy":
             add_deploy_options(p)
         p.set_defaults(handler=handle_deploy, command_name=name)
@@ -58,7 +60,27 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("rollback_version", nargs="?", metavar="VERSION")
     p.add_argument("--list", action="store_true", help="show the versions you can roll back to")
     p.add_argument("--lock-wait", type=float, default=0, metavar="SECONDS")
+    _add_fault_options(p)
     p.set_defaults(handler=handle_rollback, command_name="rollback")
+
+
+def _add_fault_options(p: argparse.ArgumentParser) -> None:
+    """How a deploy treats a stale lock and a host lost after the health barrier."""
+    p.add_argument(
+        "--lock-stale-after",
+        type=float,
+        default=DEFAULT_STALE_AFTER,
+        metavar="SECONDS",
+        help="take over a lock whose holder sent no heartbeat for this long (default "
+        f"{DEFAULT_STALE_AFTER:g}; a holder on this machine that is gone: at once)",
+    )
+    p.add_argument(
+        "--no-switch-back",
+        dest="switch_back",
+        action="store_false",
+        help="when a host fails after the health barrier, keep the hosts that already switched "
+        "on the new version (default: switch them back, so a role serves one version)",
+    )
 
 
 def _report(console: Console, summary: flow.Summary, service: str, verb: str) -> None:
@@ -88,6 +110,8 @@ def handle_deploy(args: argparse.Namespace, console: Console, environ: Mapping[s
             deliver_host=None if stream else partial(pull_and_tag, ctx),
             before_boot=partial(stream_to_hosts, ctx, list(plan.hosts)) if stream else None,
             bootstrap=args.command_name == "deploy",
+            lock_stale_after=args.lock_stale_after,
+            switch_back=args.switch_back,
         )
     _report(console, summary, config.service, "Dry run of" if ctx.dry_run else "Deployed")
     return ExitCode.OK
@@ -114,7 +138,10 @@ def handle_rollback(args: argparse.Namespace, console: Console, environ: Mapping
         plan = deploy_plan(
             config, hosts=fs.selection(args.hosts), roles=fs.selection(args.roles), rollback=True
         )
-        summary = flow.deploy(ctx, plan, lock_wait=args.lock_wait, message="rollback")
+        summary = flow.deploy(
+            ctx, plan, lock_wait=args.lock_wait, message="rollback",
+            lock_stale_after=args.lock_stale_after, switch_back=args.switch_back,
+        )  # fmt: skip
     _report(
         console, summary, config.service, "Dry run of rollback to" if ctx.dry_run else "Rolled back"
     )

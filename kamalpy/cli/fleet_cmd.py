@@ -15,7 +15,14 @@ from kamalpy.cli import monorepo_support as ms
 from kamalpy.cli.output import Console
 from kamalpy.cli.plan_render import PLAN_SCHEMA, plan_json, plan_lines
 from kamalpy.deploy.changes import MonorepoPlan, ServiceState
-from kamalpy.deploy.fleet import ImageLookup, Job, Outcome, ServiceOutput, deploy_many
+from kamalpy.deploy.fleet import (
+    FlowOptions,
+    ImageLookup,
+    Job,
+    Outcome,
+    ServiceOutput,
+    deploy_many,
+)
 from kamalpy.errors import ExitCode, UsageError
 from kamalpy.executor.base import Executor
 from kamalpy.executor.engine import find_local_image, registry_has
@@ -61,9 +68,12 @@ def handle_monorepo_deploy(
             jobs,
             images=ImageLookup(local=find_local_image, registry=registry_has),
             build_workers=os.cpu_count() or 1,
-            lock_wait=args.lock_wait,
+            options=FlowOptions(args.lock_wait, args.lock_stale_after, args.switch_back),
         )
     console.result("\n".join(summary_lines(outcomes, dry_run=args.dry_run)))
+    cancel = getattr(args, "cancel", None)
+    if cancel is not None and cancel.requested:
+        raise cancel.error("stopped: the summary above says what each service did")
     return ExitCode.OK if all(o.ok for o in outcomes) else ExitCode.DEPLOY_FAILED
 
 

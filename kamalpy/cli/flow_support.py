@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import shlex
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -16,11 +17,14 @@ from typing import TYPE_CHECKING, TypeAlias
 from kamalpy.cli.common import add_config_options, load_from_args
 from kamalpy.cli.output import Console
 from kamalpy.cli.secret_support import secrets_for_command, ssh_key_data
+from kamalpy.commands.lock import Holder
 from kamalpy.config.model import Configuration
 from kamalpy.deploy.context import Context
 from kamalpy.errors import ConfigError, UsageError
 from kamalpy.executor.agent import NamedKey
 from kamalpy.executor.base import Executor
+from kamalpy.executor.cancel import Cancellation
+from kamalpy.executor.localproc import this_process
 from kamalpy.executor.process import ProcessRunner, run_process, run_process_direct
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.executor.routing import RoutingExecutor
@@ -151,6 +155,7 @@ def make_context(
     `executor`: share one (a monorepo run: one ssh connection per host for every service).
     """
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    who = performer(environ)
     secrets = secrets_for_command(config, command, environ, console.warn)
     console.hide(list(secrets.values()))  # an app echoing its env into logs/diagnostics
     return Context(
@@ -165,9 +170,21 @@ def make_context(
         console=console,
         clock=time.monotonic,
         recorded_at=now,
-        performer=performer(environ),
+        performer=who,
         dry_run=bool(getattr(args, "dry_run", False)),
         secrets=secrets,
         hooks_env=dict(environ),
         command=command,
+        cancel=getattr(args, "cancel", None) or Cancellation(),
+        holder=lock_holder(who),
     )
+
+
+def lock_holder(user: str) -> Holder:
+    """This process as a deploy lock records it, so a later run can tell it is gone."""
+    me = this_process()
+    return Holder(
+        user=user.replace(" ", "_") or "unknown", machine=me.machine, pid=me.pid,
+        started=me.started, boot_id=me.boot_id, pid_namespace=me.pid_namespace,
+        command=shlex.join(["kamalpy", *sys.argv[1:]]).replace("\n", " "),
+    )  # fmt: skip

@@ -12,8 +12,10 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from kamalpy import __version__
+from kamalpy.cli import signals
 from kamalpy.cli.output import Console
 from kamalpy.errors import ExitCode, KamalpyError
+from kamalpy.executor.cancel import Cancellation
 from kamalpy.secrets.identity import IDENTITY_ENV
 
 # Each module registers its subcommands; adding a command is adding a name here.
@@ -119,15 +121,18 @@ def _main(argv: Sequence[str] | None, environ: dict[str, str]) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return ExitCode.BAD_INPUT
+    # One token per run: every flow (one per service, maybe in threads) watches the same one.
+    args.cancel = cancel = Cancellation()
     try:
-        code: int = args.handler(args, console, environ)
+        with signals.handled(cancel, console.error):
+            code: int = args.handler(args, console, environ)
         return code
     except KamalpyError as error:
         console.error(error.render())
         return error.exit_code
-    except KeyboardInterrupt:
-        console.error("interrupted")
-        return ExitCode.INTERRUPTED
+    except KeyboardInterrupt as interrupt:
+        console.error(f"interrupted by {interrupt}" if str(interrupt) else "interrupted")
+        return cancel.error().exit_code if cancel.requested else ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.OK
     except Exception as error:  # the one funnel: a bug is reported, not hidden

@@ -115,11 +115,11 @@ def handle_lock(args: argparse.Namespace, console: Console, environ: Mapping[str
     host = config.primary_host or ""
     with ctx.executor:
         if args.lock_action == "acquire":
-            lock.acquire(ctx, host, args.message)
+            lock.acquire(ctx, host, args.message, manual=True)
             console.result(f"{host}: lock acquired")
         elif args.lock_action == "release":
-            lock.release(ctx, host)
-            console.result(f"{host}: lock released")
+            had = lock.release(ctx, host)
+            console.result(f"{host}: lock released" if had else f"{host}: there was no lock")
         else:
             held = lock.status(ctx, host)
             console.result(f"{host}: {held}" if held else f"{host}: no lock")

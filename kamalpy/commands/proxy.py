@@ -170,6 +170,25 @@ def remove_config_argv(path: str) -> Argv:
     return ("rm", "-f", "--", path)
 
 
+def read_config_argv(path: str) -> Argv:
+    """Print a dynamic config file (exit 1 when it does not exist)."""
+    return ("cat", "--", path)
+
+
+def route_servers(content: bytes) -> tuple[str, ...]:
+    """The backend URLs a dynamic config file routes to (empty for maintenance or garbage)."""
+    try:
+        data = yaml.safe_load(content.decode(errors="replace"))
+        services = data["http"]["services"]
+        return tuple(
+            str(server["url"])
+            for service in services.values()
+            for server in service["loadBalancer"]["servers"] or ()
+        )
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError):
+        return ()
+
+
 def api_argv(api_port: int, resource: str) -> Argv:
     """GET a Traefik API resource on the host's loopback (bash only), e.g. `http/routers`."""
     return http_get_argv("127.0.0.1", api_port, f"/api/{resource}")

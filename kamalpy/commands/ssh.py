@@ -8,6 +8,10 @@ from dataclasses import dataclass
 
 from kamalpy.config.model import Ssh
 
+# How long a silent host may take to be declared lost, with the defaults below and the
+# executor's connection budget (RetryPolicy.within).
+LOST_WITHIN = 20
+
 # Kamal's ssh.log_level names (net-ssh levels) mapped to OpenSSH's LogLevel values. Never
 # quieter than ERROR: ssh's own error line is what names the cause of an unreachable host.
 _LOG_LEVELS = {"debug": "DEBUG", "info": "INFO"}
@@ -26,7 +30,12 @@ class SshSettings:
     config_file: str | None = None  # -F path; None reads the user's default config
     use_config: bool = True  # False ignores ~/.ssh/config entirely (-F /dev/null)
     log_level: str | None = None
-    connect_timeout: int | None = 30
+    # A silent host is declared lost within LOST_WITHIN seconds (docs/executor.md): a connect
+    # that gets no answer gives up after connect_timeout (the executor retries within its own
+    # budget), a connection that stops answering after alive_interval * alive_count.
+    connect_timeout: int | None = 5
+    alive_interval: int = 4
+    alive_count: int = 3
     control_persist: int = 300  # seconds an idle multiplexed connection stays up
     options: tuple[tuple[str, str], ...] = ()  # extra `-o Key=Value`, they win over ours
 
@@ -102,8 +111,9 @@ def _automation_options(settings: SshSettings) -> list[str]:
     args = ["-o", "BatchMode=yes", "-o", f"LogLevel={level}"]
     if settings.connect_timeout:
         args += ["-o", f"ConnectTimeout={settings.connect_timeout}"]
-    # Keep-alives let a dead host surface as exit 255 instead of a hang.
-    args += ["-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4"]
+    # Keep-alives let a dead host (link down, no RST) surface as exit 255 instead of a hang.
+    args += ["-o", f"ServerAliveInterval={settings.alive_interval}"]
+    args += ["-o", f"ServerAliveCountMax={settings.alive_count}"]
     return args
 
 

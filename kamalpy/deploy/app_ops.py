@@ -35,12 +35,18 @@ def per_host(ctx: Context, sel: Selection, action: Callable[[Role, str], str]) -
     hosts = list(dict.fromkeys(h for _, h in todo))
 
     def on_host(host: str) -> list[str]:
-        return [
+        lines = [
             f"{host} ({role.name}): {action(role, host).rstrip()}" for role, h in todo if h == host
         ]
+        if ctx.emit is not None:  # as each host answers: a lost host holds no one else's lines
+            for line in lines:
+                ctx.emit(line)
+        return lines
 
     results = hostops.fan_out(ctx, hosts, on_host)
     results.raise_for_failures()
+    if ctx.emit is not None:
+        return []
     return [line for host in hosts for line in results[host]]
 
 

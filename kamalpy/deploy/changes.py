@@ -22,7 +22,7 @@ from kamalpy.monorepo import decide as decisions
 from kamalpy.monorepo.decide import Decision, Reason, Wanted
 from kamalpy.monorepo.digests import image_digest, runtime_digest, runtime_parts
 from kamalpy.monorepo.discovery import check_unique, discover
-from kamalpy.monorepo.inputs import ServiceInputs, service_inputs
+from kamalpy.monorepo.inputs import InputsIndex, ServiceInputs, service_inputs
 from kamalpy.monorepo.observed import Running, of_service, parse_running
 from kamalpy.monorepo.settings import MonorepoSettings, monorepo_settings
 from kamalpy.monorepo.tree import Tree
@@ -93,9 +93,10 @@ def service_state(
     root: Path,
     settings: MonorepoSettings,
     secret_macs: Mapping[str, str],
+    index: InputsIndex | None = None,
 ) -> ServiceState:
-    """Inputs and digests of one service in `tree`."""
-    inputs = service_inputs(tree, config, repo_root=root, settings=settings)
+    """Inputs and digests of one service in `tree` (one `index` shared by a tree's services)."""
+    inputs = service_inputs(tree, config, repo_root=root, settings=settings, index=index)
     platforms = build_spec(config).platforms
     parts = runtime_parts(config, secret_macs)
     return ServiceState(
@@ -182,12 +183,17 @@ def base_image_digests(
 ) -> Callable[[ServiceState, str], str | None]:
     """The image digest a service had at a past revision, computed from git objects."""
 
+    indexes: dict[str, InputsIndex] = {}  # one per revision, shared by its services
+
     def compute(state: ServiceState, revision: str) -> str | None:
         tree = trees.get(revision)
         if tree is None:
             return None
+        index = indexes.setdefault(revision, InputsIndex(tree, root, settings))
         try:
-            inputs = service_inputs(tree, state.config, repo_root=root, settings=settings)
+            inputs = service_inputs(
+                tree, state.config, repo_root=root, settings=settings, index=index
+            )
         except (ConfigError, KeyError):
             return None  # the service looked different then: fail safe, deploy
         return image_digest(inputs, tree, build_spec(state.config).platforms)
@@ -238,8 +244,11 @@ def assess(
 ) -> MonorepoPlan:
     """Every selected service's digests and decision against what runs on its hosts."""
     root, tree, settings, configs = load_services(executor, start, load, selection)
+    index = InputsIndex(tree, root, settings)  # parsed TOML, shared libraries: once per tree
     states = [
-        service_state(tree, c, root=root, settings=settings, secret_macs=secret_macs(c))
+        service_state(
+            tree, c, root=root, settings=settings, secret_macs=secret_macs(c), index=index
+        )
         for c in configs
     ]
     trees = RevisionTrees(executor, root)

@@ -6,9 +6,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from kamalpy.commands.lock import Holder
 from kamalpy.commands.ssh import settings_from_config
 from kamalpy.config.model import Configuration
 from kamalpy.executor.base import Executor, Target
+from kamalpy.executor.cancel import Cancellation
 from kamalpy.sensitive import Sensitive
 
 
@@ -37,6 +39,11 @@ class Context:
     hooks_env: Mapping[str, str] = field(default_factory=dict)
     command: str = "deploy"
     targets: dict[str, Target] = field(default_factory=dict)
+    # Set by a signal; shared by every flow of the run (one per service when they run in threads).
+    cancel: Cancellation = field(default_factory=Cancellation)
+    holder: Holder | None = None  # this process, recorded in the deploy lock it takes
+    # Where per-host operations print each host's answer as it arrives (None: return them).
+    emit: Callable[[str], None] | None = None
 
     def target(self, host: str) -> Target:
         """The target of a host (ssh, or this machine for local_hosts), built once."""

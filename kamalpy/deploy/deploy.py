@@ -11,9 +11,8 @@ from kamalpy.deploy import hostops, lock
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
-from kamalpy.errors import DeployFailed, KamalpyError
+from kamalpy.errors import DeployFailed, Interrupted, KamalpyError
 from kamalpy.executor.fanout import HostsFailed
-from kamalpy.executor.retry import poll_until
 from kamalpy.plan import DeployPlan, HostStep, RolePlan
 
 HostAction = Callable[[str], None]
@@ -38,12 +37,39 @@ def deploy(
     before_boot: Callable[[], None] | None = None,
     message: str = "deploy",
     bootstrap: bool = True,
+    lock_stale_after: float = lock.DEFAULT_STALE_AFTER,
+    switch_back: bool = True,
 ) -> Summary:
     """Run the whole deploy under the lock; raise DeployFailed (exit 1) naming host and reason.
 
     `login_host` (e.g. registry login) runs on each host before it is prepared; `deliver_host`
     (e.g. pull) under the lock before its env files; `before_boot` once, under the lock.
+    A stop requested through `ctx.cancel` (a signal) removes the new containers that never took
+    traffic, releases the lock and raises Interrupted. `switch_back=False` keeps hosts that
+    switched when another host of the role fails after the barrier (mixed versions until a rerun).
     """
+    with ctx.cancel.watching():
+        try:
+            return _deploy(ctx, plan, lock_wait, login_host, deliver_host, before_boot, message,
+                           bootstrap, lock_stale_after, switch_back)  # fmt: skip
+        except KamalpyError as error:
+            if ctx.cancel.requested and not isinstance(error, Interrupted):
+                raise ctx.cancel.error(f"{ctx.cancel.error()}: nothing changed") from error
+            raise
+
+
+def _deploy(
+    ctx: Context,
+    plan: DeployPlan,
+    lock_wait: float,
+    login_host: HostAction | None,
+    deliver_host: HostAction | None,
+    before_boot: Callable[[], None] | None,
+    message: str,
+    bootstrap: bool,
+    lock_stale_after: float,
+    switch_back: bool,
+) -> Summary:
     start = ctx.clock()
     hosts = list(plan.hosts)
     check_env_files(plan, ctx.secrets)  # a value Docker cannot carry stops us before any host
@@ -57,14 +83,28 @@ def deploy(
         login_host,
         _timed_step(ctx, "prepare host", partial(_prepare_host, ctx, plan, bootstrap)),
     )
-    lock.acquire(ctx, plan.primary_host, f"{message} {plan.version}", wait=lock_wait)
+    taken = lock.acquire(
+        ctx, plan.primary_host, f"{message} {plan.version}", wait=lock_wait,
+        stale_after=lock_stale_after,
+    )  # fmt: skip
+    if taken.took_over:
+        _audit(ctx, plan, f"Took over a stale deploy lock: {taken.took_over}")
+    stopped: KamalpyError | None = None
     try:
-        summary = _deploy_locked(ctx, plan, deliver_host, before_boot)
+        with lock.heartbeat(ctx, taken, lock_stale_after):
+            summary = _deploy_locked(ctx, plan, deliver_host, before_boot, switch_back)
     except KamalpyError as error:
-        _audit(ctx, plan, f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}")
-        raise
+        failed = f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}"
+        with ctx.cancel.shield():
+            _audit(ctx, plan, failed)
+        if not ctx.cancel.requested:
+            raise
+        stopped = error
     finally:
-        lock.release(ctx, plan.primary_host)
+        lock.release_own(ctx, taken)
+    if stopped is not None:
+        done = "new containers that took no traffic removed, lock released"
+        raise ctx.cancel.error(f"{ctx.cancel.error()}: {done}") from stopped
     summary.seconds = ctx.clock() - start
     run_hook(
         ctx, "post-deploy", hosts=hosts, roles=[r.role for r in plan.roles], runtime=summary.seconds
@@ -77,6 +117,7 @@ def _deploy_locked(
     plan: DeployPlan,
     deliver_host: HostAction | None,
     before_boot: Callable[[], None] | None,
+    switch_back: bool,
 ) -> Summary:
     if before_boot is not None:
         before_boot()  # e.g. stream the image to every host
@@ -87,7 +128,7 @@ def _deploy_locked(
     run_hook(ctx, "pre-deploy", hosts=list(plan.hosts), roles=[r.role for r in plan.roles])
     summary = Summary(plan.version)
     for role in plan.roles:
-        summary.switched[role.role] = _deploy_role(ctx, plan, role)
+        summary.switched[role.role] = _deploy_role(ctx, plan, role, switch_back)
     _audit(
         ctx,
         plan,
@@ -133,24 +174,73 @@ def _audit(ctx: Context, plan: DeployPlan, message: str) -> None:
         ctx.console.warn(f"audit log not written on {host}: {why}")
 
 
-def _deploy_role(ctx: Context, plan: DeployPlan, role: RolePlan) -> list[str]:
+def _deploy_role(ctx: Context, plan: DeployPlan, role: RolePlan, switch_back: bool) -> list[str]:
     """Boot and check every batch; only when ALL hosts are healthy, switch them (the barrier)."""
     booted: list[HostStep] = []
     for index, batch in enumerate(role.batches):
-        if index and role.boot_wait and not ctx.dry_run:
-            poll_until(lambda: False, interval=role.boot_wait, timeout=role.boot_wait)
+        if index and role.boot_wait and not ctx.dry_run and ctx.cancel.wait(role.boot_wait):
+            _abandon(ctx, role, booted)
+            raise ctx.cancel.error()
         try:
             _boot_batch(ctx, plan, batch, booted)
-        except KamalpyError as error:
-            _abandon(ctx, role, booted, error)
+        except KamalpyError:
+            _abandon(ctx, role, booted)
             raise
     if not role.proxied:
         return [s.host for s in role.hosts]  # stopped old ones per host already (rolling)
-    switch = f"{role.role}: switch proxy to {role.hosts[0].container}"
-    _each_role_host(ctx, role, switch, partial(hostops.switch, ctx, plan))
-    retire = f"{role.role}: drain and stop old"
-    _each_role_host(ctx, role, retire, partial(hostops.drain_and_retire_old, ctx, plan))
+    # Past the barrier the role finishes (or switches back) even when a stop is requested: the
+    # new containers take traffic now, and half a switch would leave two versions serving.
+    with ctx.cancel.shield():
+        _switch_role(ctx, plan, role, switch_back)
+        retire = f"{role.role}: drain and stop old"
+        _each_role_host(ctx, role, retire, partial(hostops.drain_and_retire_old, ctx, plan))
     return [s.host for s in role.hosts]
+
+
+def _switch_role(ctx: Context, plan: DeployPlan, role: RolePlan, switch_back: bool) -> None:
+    """Switch every host of the role; if one fails, switch the others back (unless told not to)."""
+    previous: dict[str, bytes | None] = {}
+
+    def one(host: str) -> None:
+        step = _step_for(role, host)
+        what = f"{role.role}: switch proxy to {step.container}"
+        previous[host] = hostops.timed(ctx, host, what, lambda: hostops.switch(ctx, plan, step))
+
+    results = hostops.fan_out(ctx, [s.host for s in role.hosts], one)
+    if results.ok:
+        return
+    failure = HostsFailed({h: results.errors[h] for h in results.failed})
+    switched = [h for h in results.succeeded if previous.get(h) is not None]
+    if not switch_back or not switched:
+        raise failure
+    reverted = _switch_back(ctx, plan, role, {h: previous[h] for h in switched})
+    kept = [h for h in switched if h not in reverted]
+    outcome = f"{role.role}: switched {', '.join(reverted)} back to the previous version" + (
+        f"; could NOT switch back {', '.join(kept)}" if kept else ": nothing changed"
+    )
+    raise DeployFailed(
+        f"{failure.message}\n{outcome}",
+        hint=f"once {', '.join(results.failed)} can be reached, deploy again "
+        "(--no-switch-back keeps the hosts that switched instead)",
+    )
+
+
+def _switch_back(
+    ctx: Context, plan: DeployPlan, role: RolePlan, previous: dict[str, bytes | None]
+) -> list[str]:
+    """Restore each host's previous route; the hosts where that worked."""
+
+    def one(host: str) -> None:
+        content = previous[host]
+        assert content is not None
+        step = _step_for(role, host)
+        what = f"{role.role}: switch proxy back"
+        hostops.timed(ctx, host, what, lambda: hostops.switch_back(ctx, plan, step, content))
+
+    results = hostops.fan_out(ctx, list(previous), one)
+    for host in results.failed:
+        ctx.console.warn(f"{host}: could not switch back: {results.errors[host]}")
+    return results.succeeded
 
 
 def _each_role_host(
@@ -195,6 +285,7 @@ def _boot_batch(
     results = hostops.fan_out(ctx, [s.host for s in batch], one)
     if results.ok:
         return
+    ctx.cancel.check()  # stopped by a signal: Interrupted, not a failed release
     failed = [_step_for_batch(batch, h) for h in results.failed]
     report = [HostsFailed({h: results.errors[h] for h in results.failed}).message]
     report += [hostops.diagnostics(ctx, s) for s in failed]
@@ -208,19 +299,20 @@ def _step_for_batch(batch: tuple[HostStep, ...], host: str) -> HostStep:
     return next(s for s in batch if s.host == host)
 
 
-def _abandon(ctx: Context, role: RolePlan, booted: list[HostStep], error: KamalpyError) -> None:
+def _abandon(ctx: Context, role: RolePlan, booted: list[HostStep]) -> None:
     """Remove every new container this deploy booted for the role; old ones were never touched."""
     if not role.proxied:
         return  # rolled hosts already run the new version; the rest keep the old one
-    for step in booted:
-        try:
-            hostops.timed(
-                ctx,
-                step.host,
-                f"{role.role}: remove failed {step.container}",
-                partial(hostops.remove_new, ctx, step),
-            )
-        except KamalpyError as cleanup_error:
-            ctx.console.warn(
-                f"{step.host}: could not remove {step.container}: {cleanup_error.message}"
-            )
+    with ctx.cancel.shield():
+        for step in booted:
+            try:
+                hostops.timed(
+                    ctx,
+                    step.host,
+                    f"{role.role}: remove failed {step.container}",
+                    partial(hostops.remove_new, ctx, step),
+                )
+            except KamalpyError as cleanup_error:
+                ctx.console.warn(
+                    f"{step.host}: could not remove {step.container}: {cleanup_error.message}"
+                )

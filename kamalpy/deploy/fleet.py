@@ -17,7 +17,7 @@ from functools import partial
 from kamalpy.commands.docker_build import build_spec, push_argv, tag_argv
 from kamalpy.commands.image_reuse import digest_reference
 from kamalpy.deploy import deploy as flow
-from kamalpy.deploy import hostops
+from kamalpy.deploy import hostops, lock
 from kamalpy.deploy.context import Context, Output
 from kamalpy.deploy.delivery import (
     build_here,
@@ -35,6 +35,15 @@ from kamalpy.executor.base import LOCAL
 from kamalpy.monorepo.decide import Decision
 from kamalpy.monorepo.digests import IMAGE_LABEL
 from kamalpy.plan import DeployPlan, deploy_plan
+
+
+@dataclass(frozen=True)
+class FlowOptions:
+    """What every service's deploy flow is run with (the deploy command's options)."""
+
+    lock_wait: float = 0
+    lock_stale_after: float = lock.DEFAULT_STALE_AFTER
+    switch_back: bool = True
 
 
 @dataclass(frozen=True)
@@ -114,9 +123,14 @@ def deploy_many(
     *,
     images: ImageLookup,
     build_workers: int = 2,
-    lock_wait: float = 0,
+    options: FlowOptions | None = None,
 ) -> list[Outcome]:
-    """Build what must be built (bounded in parallel), then deploy every job in parallel."""
+    """Build what must be built (bounded in parallel), then deploy every job in parallel.
+
+    A stop requested through the run's cancellation token (a signal) starts nothing new; each
+    service already deploying cleans up as a single deploy does, and its outcome says so.
+    """
+    options = options or FlowOptions()
     for job in jobs:
         check_env_files(job.plan(), job.ctx.secrets)  # before anything runs
     with ThreadPoolExecutor(
@@ -126,7 +140,7 @@ def deploy_many(
     ready = [job for job in jobs if job.outcome is None]
     _prepare_hosts(ready)
     with ThreadPoolExecutor(max_workers=max(1, len(ready)), thread_name_prefix="kp-svc") as pool:
-        list(pool.map(partial(_deploy_one, lock_wait=lock_wait), ready))
+        list(pool.map(partial(_deploy_one, options=options), ready))
     return [job.outcome for job in jobs if job.outcome is not None]
 
 
@@ -179,6 +193,9 @@ def provide_image(job: Job, *, images: ImageLookup) -> None:
         return
     started = job.ctx.clock()
     ctx = job.ctx
+    if ctx.cancel.requested:
+        _fail(job, ctx.cancel.error("not built"), started)
+        return
     via_ssh = goes_over_ssh(ctx.config)
     by_digest = digest_reference(ctx.config.repository, job.decision.image_digest)
     try:
@@ -214,9 +231,12 @@ def _image_labels(labels: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in labels.items() if "runtime" not in k}
 
 
-def _deploy_one(job: Job, *, lock_wait: float) -> None:
+def _deploy_one(job: Job, *, options: FlowOptions) -> None:
     ctx = job.ctx
     started = ctx.clock()
+    if ctx.cancel.requested:
+        _fail(job, ctx.cancel.error("not started"), started)
+        return
     plan = job.plan()
     via_ssh = goes_over_ssh(ctx.config)
     reuse = job.decision.reuse_image
@@ -230,7 +250,9 @@ def _deploy_one(job: Job, *, lock_wait: float) -> None:
         summary = flow.deploy(
             ctx,
             plan,
-            lock_wait=lock_wait,
+            lock_wait=options.lock_wait,
+            lock_stale_after=options.lock_stale_after,
+            switch_back=options.switch_back,
             login_host=lambda h: login_on(ctx, ctx.target(h), via_ssh=via_ssh),
             deliver_host=deliver_host,
             before_boot=before,

@@ -9,10 +9,10 @@ from kamalpy.commands import app_scripts, audit, proxy, proxy_api
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import env_file_body
 from kamalpy.errors import CommandFailed, DeployFailed, KamalpyError
-from kamalpy.executor.base import Completed
+from kamalpy.executor.base import Completed, Target
 from kamalpy.executor.fanout import HostResults, on_hosts
 from kamalpy.executor.retry import poll_until
-from kamalpy.plan import DeployPlan, HostStep
+from kamalpy.plan import DeployPlan, HostStep, RouteSwitch
 
 T = TypeVar("T")
 # How long a route change may take to show in the proxy's API (~0.2 s measured) before failing.
@@ -20,7 +20,11 @@ ROUTE_CONFIRM_TIMEOUT = 15.0
 
 
 def timed(ctx: Context, host: str, what: str, action: Callable[[], T]) -> T:
-    """Run action, then print one line for host and step with its duration (FAILED on error)."""
+    """Run action, then print one line for host and step with its duration (FAILED on error).
+
+    A requested stop (signal) is honoured here, before the step starts, outside cleanup.
+    """
+    ctx.cancel.check()
     start = ctx.clock()
     try:
         result = action()
@@ -32,16 +36,26 @@ def timed(ctx: Context, host: str, what: str, action: Callable[[], T]) -> T:
 
 
 def run(ctx: Context, host: str, argv: Sequence[str], *, check: bool = True) -> Completed:
-    """Run one command on a host."""
+    """Run one command on a host (refused once a stop was requested, outside cleanup)."""
+    ctx.cancel.check()
     return ctx.executor.run(ctx.target(host), tuple(argv), check=check)
 
 
 def fan_out(ctx: Context, hosts: Sequence[str], action: Callable[[str], T]) -> HostResults[T]:
-    """Run action(host) on every host in parallel; collect a result or an error per host."""
+    """Run action(host) on every host in parallel; collect a result or an error per host.
+
+    Workers inherit the caller's cleanup shield; outside cleanup a requested stop keeps hosts
+    that have not started from starting.
+    """
     targets = [ctx.target(h) for h in dict.fromkeys(hosts)]
-    return on_hosts(
-        targets, lambda t: action(t.name), limit=ctx.config.sshkit.max_concurrent_starts
-    )
+    shielded = ctx.cancel.shielded
+
+    def one(target: Target) -> T:
+        with ctx.cancel.shield(shielded):
+            ctx.cancel.check()
+            return action(target.name)
+
+    return on_hosts(targets, one, limit=ctx.config.sshkit.max_concurrent_starts)
 
 
 def ensure_network_and_proxy(
@@ -149,18 +163,38 @@ def _wait_ready_without_proxy(ctx: Context, plan: DeployPlan, step: HostStep) ->
     return poll_until(ready, interval=interval, timeout=timeout)
 
 
-def switch(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
-    """Point the role's route at the new container (temp file + rename), confirm via the API."""
+def switch(ctx: Context, plan: DeployPlan, step: HostStep) -> bytes | None:
+    """Point the role's route at the new container (temp file + rename), confirm via the API.
+
+    Returns the route file it replaced (None on a first deploy), for `switch_back`.
+    """
     sw = step.switch
     if sw is None:
-        return
-    target = ctx.target(step.host)
-    ctx.executor.upload(target, sw.temp, sw.content, mode="644")
-    run(ctx, step.host, proxy.rename_argv(sw.temp, sw.path))
-    confirm_route(
-        ctx, step.host, plan.proxy.api_port, sw.api_resource, (sw.backend_url,),
-        what=f"the route to {sw.backend_url}",
-    )  # fmt: skip
+        return None
+    before = run(ctx, step.host, proxy.read_config_argv(sw.path), check=False)
+    _write_route(ctx, plan, step.host, sw, sw.content, (sw.backend_url,))
+    return before.stdout.encode() if before.ok and before.stdout.strip() else None
+
+
+def switch_back(ctx: Context, plan: DeployPlan, step: HostStep, previous: bytes) -> None:
+    """Restore the route file `switch` replaced (the old container still runs), confirm it."""
+    sw = step.switch
+    if sw is not None:
+        _write_route(ctx, plan, step.host, sw, previous, proxy.route_servers(previous))
+
+
+def _write_route(
+    ctx: Context,
+    plan: DeployPlan,
+    host: str,
+    sw: RouteSwitch,
+    content: bytes,
+    servers: tuple[str, ...],
+) -> None:
+    ctx.executor.upload(ctx.target(host), sw.temp, content, mode="644")
+    run(ctx, host, proxy.rename_argv(sw.temp, sw.path))
+    what = f"the route to {', '.join(servers) or 'no server'}"
+    confirm_route(ctx, host, plan.proxy.api_port, sw.api_resource, servers, what=what)
 
 
 def confirm_route(

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import shutil
-import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from kamalpy.commands.ssh import SshSettings, ssh_argv, ssh_control_argv
 from kamalpy.errors import HostUnreachable
-from kamalpy.executor import process
+from kamalpy.executor import controldirs, process
 from kamalpy.executor.agent import NamedKey, PrivateAgent
 from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
 from kamalpy.executor.pipes import SpawningExecutor
@@ -35,10 +34,14 @@ class SshExecutor(SpawningExecutor):
         self._on_command = on_command
         self._runner = runner or process.DEFAULT_RUNNER
         self._retry = retry or RetryPolicy()
-        # Sockets live in a private 0700 dir; short path because unix sockets cap at ~108 bytes.
-        self._control_dir = tempfile.mkdtemp(prefix="kp-ssh-", dir="/tmp")
+        # Sockets live in a private 0700 dir; those of killed runs are removed first.
+        controldirs.sweep(self._runner)
+        self._control_dir = controldirs.create()
         self._masters: dict[Target, threading.Lock] = {}
         self._connected: set[Target] = set()
+        # Hosts declared lost in this run fail at once: trying again would hold every later
+        # step (cleanup included) for another connection budget.
+        self._lost: dict[str, str] = {}
         self._lock = threading.Lock()
         # ssh.key_data: keys live in an agent of our own, started with the first connection.
         self._agent = (
@@ -108,10 +111,12 @@ class SshExecutor(SpawningExecutor):
     def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
         """Exit 255 with a dead master is a lost connection; with a live one it is the command's."""
         if exit_status == SSH_FAILURE and not self._master_alive(target):
+            detail = (stderr.strip() or "connection lost") + " (lost during a command)"
             with self._lock:
                 self._connected.discard(target)
+                self._lost[target.name] = detail
             # Not retried: the command may have started before the connection dropped.
-            raise HostUnreachable(target.name, stderr or "connection lost")
+            raise HostUnreachable(target.name, detail)
 
     def connect(self, target: Target) -> None:
         """Open the host's master connection once, retrying ssh failures (nothing has run yet)."""
@@ -121,9 +126,14 @@ class SshExecutor(SpawningExecutor):
         with host_lock:
             if target in self._connected:
                 return
+            if target.name in self._lost:
+                raise HostUnreachable(
+                    target.name, f"lost earlier in this run: {self._lost[target.name]}"
+                )
             try:
                 retry_connection(lambda: self._open_master(target), self._retry)
             except ConnectionAttemptFailed as failure:
+                self._lost[target.name] = failure.detail
                 error = HostUnreachable(target.name, failure.detail)
                 error.hint = _hint_for(failure.detail)
                 raise error from None
@@ -182,4 +192,4 @@ def _hint_for(detail: str) -> str | None:
 
 def _connect_budget(settings: SshSettings) -> float:
     """How long one connection attempt may take before it counts as failed."""
-    return float(settings.connect_timeout or 30) + 5.0
+    return float(settings.connect_timeout or 10) + 5.0

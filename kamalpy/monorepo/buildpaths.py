@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from kamalpy.config.model import Configuration
 from kamalpy.errors import ConfigError, Location
-from kamalpy.monorepo.globs import Ignore, parse_ignore
+from kamalpy.monorepo.globs import Ignore, parse_ignore, with_prefix
 from kamalpy.monorepo.tree import Tree
+
+Decisions = dict[tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -23,9 +25,18 @@ class BuildPaths:
     dockerfile: str
     ignore_file: str | None  # BuildKit's <Dockerfile>.dockerignore, else <context>/.dockerignore
     ignore: Ignore
+    runtime: tuple[str, ...]  # path prefixes of the service's hooks and Kamal secrets files
+    # paths asked -> paths sent, shared by the builds with the same context and ignore file
+    decisions: Decisions = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def of(cls, config: Configuration, repo_root: Path, tree: Tree) -> BuildPaths:
+    def of(
+        cls,
+        config: Configuration,
+        repo_root: Path,
+        tree: Tree,
+        shared: dict[tuple[str, str | None], Decisions] | None = None,
+    ) -> BuildPaths:
         """The paths of `config`'s build; ConfigError when one lies outside the repository."""
         config_file = relative(config.path, repo_root, str(config.path), "")
         service_dir = relative(config.root, repo_root, config_file, "")
@@ -40,46 +51,55 @@ class BuildPaths:
         candidates = (f"{dockerfile}.dockerignore", join(context, ".dockerignore"))
         ignore_file = next((p for p in candidates if p in tree), None)
         ignore = parse_ignore(tree.text(ignore_file)) if ignore_file else Ignore()
-        return cls(config_file, service_dir, context, dockerfile, ignore_file, ignore)
+        decisions = {} if shared is None else shared.setdefault((context, ignore_file), {})
+        runtime = tuple(
+            posixpath.normpath(join(service_dir, name)) + tail
+            for name, tail in ((config.hooks_path, "/"), (config.secrets_path, ""))
+            if not name.startswith("/")
+        )
+        return cls(
+            config_file, service_dir, context, dockerfile, ignore_file, ignore, runtime, decisions
+        )
 
-    def in_context(self, path: str) -> str | None:
-        """`path` relative to the build context, or None when outside it."""
-        if not self.context:
-            return path
-        prefix = self.context + "/"
-        return path[len(prefix) :] if path.startswith(prefix) else None
-
-    def sent(self, paths: Iterable[str]) -> Iterator[str]:
+    def sent(self, paths: Sequence[str]) -> tuple[str, ...]:
         """The paths minus those the context's .dockerignore leaves out of the build."""
+        paths = tuple(paths)
         if not self.ignore.rules:
-            yield from paths
-            return
-        for path in paths:
-            inside = self.in_context(path)
-            if inside is None or not self.ignore.excludes(inside):
-                yield path
+            return paths
+        kept = self.decisions.get(paths)
+        if kept is None:
+            prefix = self.context + "/" if self.context else ""
+            inside = [p[len(prefix) :] for p in paths if p.startswith(prefix)]
+            out = set(inside).difference(self.ignore.keep(inside))
+            kept = tuple(
+                p for p in paths if not p.startswith(prefix) or p[len(prefix) :] not in out
+            )
+            self.decisions[paths] = kept
+        return kept
 
-    def deploy_files(self, tree: Tree) -> Iterator[str]:
-        """The service's deploy.yml and deploy.<destination>.yml: runtime, never image inputs."""
+    def runtime_files(self, tree: Tree) -> Iterator[str]:
+        """Files that only configure deploys, never image inputs: the service's deploy.yml,
+        deploy.<destination>.yml, hooks and Kamal-style `.kamal/secrets*` files."""
+        for prefix in self.runtime:
+            yield from with_prefix(tree, prefix)
         directory, name = posixpath.split(self.config_file)
         stem, _, suffix = name.rpartition(".")
-        for path in tree.under(directory):
+        for path in with_prefix(tree, join(directory, stem + ".")):
             rest = path[len(directory) + 1 :] if directory else path
-            overlay = rest.startswith(f"{stem}.") and rest.endswith(f".{suffix}")
-            if rest == name or ("/" not in rest and overlay):
+            if rest == name or ("/" not in rest and rest.endswith(f".{suffix}")):
                 yield path
 
 
 def relative(path: Path, repo_root: Path, where: str, key: str) -> str:
     """`path` (absolute, may hold `..`) relative to the repository root, posix; "" for the root."""
-    normal = PurePosixPath(posixpath.normpath(path.as_posix()))
-    root = PurePosixPath(posixpath.normpath(repo_root.as_posix()))
-    try:
-        inside = normal.relative_to(root)
-    except ValueError:
-        message = f"{normal} is outside the repository {root}: kamalpy cannot track its files"
-        raise ConfigError([(Location(where, key=key or None), message)]) from None
-    return "" if str(inside) == "." else str(inside)
+    normal = posixpath.normpath(path.as_posix())
+    root = posixpath.normpath(repo_root.as_posix())
+    if normal == root:
+        return ""
+    if root == "/" or normal.startswith(root + "/"):
+        return normal[len(root.rstrip("/")) + 1 :]
+    message = f"{normal} is outside the repository {root}: kamalpy cannot track its files"
+    raise ConfigError([(Location(where, key=key or None), message)])
 
 
 def join(directory: str, name: str) -> str:

@@ -2,8 +2,8 @@
 
 Parsing is BuildKit's own parser (the `dockerfile` package wraps moby/buildkit's Go parser),
 so continuations, escape directives, JSON forms, flags and heredocs read as Docker reads
-them. This module only walks the instructions and expands ARG/ENV values in the words that
-name files or images.
+them. This module only walks the instructions, expands ARG/ENV values in the words that
+name files or images, and keeps the stages BuildKit builds for the target.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import dockerfile as buildkit
@@ -41,15 +42,38 @@ class DockerfileFacts:
     external: tuple[str, ...] = ()  # ADD <url> sources
 
 
+@dataclass(eq=False)
+class _Stage:
+    env: dict[str, str]  # ARG and ENV values so far
+    refs: list[ContextRef] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    external: list[str] = field(default_factory=list)
+    needs: list[_Stage] = field(default_factory=list)  # stages it is built FROM or copies from
+
+
 @dataclass
 class _Walk:
     args: Mapping[str, str]  # build args given to the build
     global_args: dict[str, str] = field(default_factory=dict)
-    stages: dict[str, dict[str, str]] = field(default_factory=dict)  # name/index -> env at end
-    env: dict[str, str] | None = None  # the current stage's ARG and ENV values
-    refs: list[ContextRef] = field(default_factory=list)
-    images: list[str] = field(default_factory=list)
-    external: list[str] = field(default_factory=list)
+    stages: dict[str, _Stage] = field(default_factory=dict)  # by name and by index
+    order: list[_Stage] = field(default_factory=list)
+
+    @property
+    def stage(self) -> _Stage:
+        return self.order[-1] if self.order else _Stage({})  # before FROM: Docker refuses
+
+    def built(self, target: str | None) -> list[_Stage]:
+        """The stages BuildKit builds: the target (default the last) and what it needs."""
+        if target is not None and target.lower() not in self.stages:
+            return self.order  # Docker refuses an unknown target; count everything
+        wanted = [self.stages[target.lower()] if target else self.order[-1]] if self.order else []
+        seen: set[int] = set()
+        while wanted:
+            stage = wanted.pop()
+            if id(stage) not in seen:
+                seen.add(id(stage))
+                wanted.extend(stage.needs)
+        return [stage for stage in self.order if id(stage) in seen]
 
 
 def expand(word: str, values: Mapping[str, str]) -> str:
@@ -83,20 +107,29 @@ def _flags(command: Any, name: str) -> list[str]:
     return [flag[len(prefix) :] for flag in command.flags if flag.startswith(prefix)]
 
 
-def read_dockerfile(text: str, *, path: str, build_args: Mapping[str, str]) -> DockerfileFacts:
-    """The context paths and external references of one Dockerfile (every stage counts)."""
+def read_dockerfile(
+    text: str, *, path: str, build_args: Mapping[str, str], target: str | None = None
+) -> DockerfileFacts:
+    """The context paths and outside references of the stages a build of `target` runs."""
     try:
-        commands = buildkit.parse_string(text)
+        commands = _parse(text)
     except buildkit.GoParseError as error:
         raise ConfigError([(Location(path), f"cannot parse the Dockerfile: {error}")]) from None
     walk = _Walk(args=build_args)
     for command in commands:
         _STEPS.get(command.cmd.upper(), _ignore)(walk, command)
+    built = walk.built(target)
     return DockerfileFacts(
-        refs=tuple(walk.refs),
-        from_images=tuple(dict.fromkeys(walk.images)),
-        external=tuple(dict.fromkeys(walk.external)),
+        refs=tuple(ref for stage in built for ref in stage.refs),
+        from_images=tuple(dict.fromkeys(image for stage in built for image in stage.images)),
+        external=tuple(dict.fromkeys(url for stage in built for url in stage.external)),
     )
+
+
+@lru_cache(maxsize=1024)
+def _parse(text: str) -> tuple[Any, ...]:
+    """BuildKit's parse of a Dockerfile; services built from one template share it."""
+    return tuple(buildkit.parse_string(text))
 
 
 def _ignore(walk: _Walk, command: Any) -> None:
@@ -104,72 +137,76 @@ def _ignore(walk: _Walk, command: Any) -> None:
 
 
 def _arg(walk: _Walk, command: Any) -> None:
-    scope = walk.global_args if walk.env is None else walk.env
+    scope = walk.stage.env if walk.order else walk.global_args
     for item in command.value:
         name, has_default, default = item.partition("=")
         if name in walk.args:
             scope[name] = walk.args[name]
         elif has_default:
             scope[name] = expand(_unquote(default), scope)
-        elif walk.env is not None and name in walk.global_args:
+        elif walk.order and name in walk.global_args:
             scope[name] = walk.global_args[name]  # a global ARG re-declared in the stage
 
 
 def _env(walk: _Walk, command: Any) -> None:
-    if walk.env is None:
-        return
-    values = command.value
+    env, values = walk.stage.env, command.value
     for index in range(0, len(values) - 1, 2):
-        walk.env[values[index]] = expand(_unquote(values[index + 1]), walk.env)
+        env[values[index]] = expand(_unquote(values[index + 1]), env)
 
 
 def _from(walk: _Walk, command: Any) -> None:
     words = command.value
     image = expand(words[0], walk.global_args) if words else ""
     base = walk.stages.get(image.lower())
+    stage = _Stage(dict(base.env) if base else {}, needs=[base] if base else [])
     if base is None and image and image.lower() != "scratch":
-        walk.images.append(image)
-    walk.env = dict(base or {})
-    index = str(sum(1 for key in walk.stages if key.isdigit()))
-    walk.stages[index] = walk.env
+        stage.images.append(image)
+    walk.stages[str(len(walk.order))] = stage
+    walk.order.append(stage)
     if len(words) >= 3 and words[1].upper() == "AS":
-        walk.stages[words[2].lower()] = walk.env
+        walk.stages[words[2].lower()] = stage
 
 
 def _copy(walk: _Walk, command: Any) -> None:
-    env = walk.env or {}
-    origin = [expand(value, env) for value in _flags(command, "from")]
+    stage = walk.stage
+    origin = [expand(value, stage.env) for value in _flags(command, "from")]
     if origin:
-        if origin[-1].lower() not in walk.stages:
-            walk.images.append(origin[-1])
+        _needs(walk, stage, origin[-1])
         return
     kind = command.cmd.lower()
-    names = [doc.name for doc in command.heredocs]
-    heredocs = {f"<<{name}" for name in names} | {f"<<-{name}" for name in names}
     for word in command.value[:-1]:
-        if word in heredocs:
-            continue
-        source = expand(word if command.json else _unquote(word), env)
+        if command.heredocs and word.startswith("<<"):
+            continue  # `<<EOF`, `<<-EOF`, `<<"EOF"`: the content is in the Dockerfile
+        source = expand(word if command.json else _unquote(word), stage.env)
+        if not source:
+            continue  # an unset variable: the word vanishes, as in Docker's shell lexer
         if kind == "add" and _URL.match(source):
-            walk.external.append(source)
+            stage.external.append(source)
             continue
-        walk.refs.append(_ref(kind, source, command, f"{command.cmd.upper()} {source}"))
+        stage.refs.append(_ref(kind, source, command, f"{command.cmd.upper()} {source}"))
 
 
 def _run(walk: _Walk, command: Any) -> None:
-    env = walk.env or {}
+    stage = walk.stage
     for mount in _flags(command, "mount"):
-        fields = _mount_fields(expand(mount, env))
+        fields = _mount_fields(expand(mount, stage.env))
         if fields.get("type", "bind") != "bind":
             continue
-        origin = fields.get("from")
-        if origin:
-            if origin.lower() not in walk.stages:
-                walk.images.append(origin)
+        if fields.get("from"):
+            _needs(walk, stage, fields["from"])
             continue
         source = fields.get("source") or fields.get("src") or "."
         written = f"RUN --mount=type=bind,source={source}"
-        walk.refs.append(_ref("bind-mount", source, command, written))
+        stage.refs.append(_ref("bind-mount", source, command, written))
+
+
+def _needs(walk: _Walk, stage: _Stage, origin: str) -> None:
+    """`--from=` an earlier stage (by name or index), else an image."""
+    earlier = walk.stages.get(origin.lower())
+    if earlier is not None:
+        stage.needs.append(earlier)
+    else:
+        stage.images.append(origin)
 
 
 def _mount_fields(spec: str) -> dict[str, str]:

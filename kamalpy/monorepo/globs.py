@@ -8,20 +8,22 @@ Two dialects, because Docker has two:
 - `COPY`/`ADD` sources: Go's filepath.Match over whole paths (no `**`), a matched directory
   bringing everything below it.
 
-Both know their literal directory prefix, so a match walks only `Tree.under(prefix)`.
+Both know their literal directory prefix, so a match walks only the paths below that prefix.
 """
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from kamalpy.monorepo.tree import Tree
 
 _META = frozenset("*?[\\")
+_NEVER = re.compile("(?!)")
 
 
 def clean(pattern: str) -> str:
@@ -68,12 +70,15 @@ def _ignore_regex(pattern: str) -> re.Pattern[str]:
         elif ch == "\\":
             out.append(re.escape(pattern[i]) if i < n else "\\\\")
             i += 1
-        elif ch in "[]":
-            out.append(ch)
+        elif ch in ".+()|{}$":
+            out.append("\\" + ch)
         else:
-            out.append(re.escape(ch))
+            out.append(ch)  # `[...]` classes pass through, as in moby
     out.append("$")
-    return re.compile("".join(out))
+    try:
+        return re.compile("".join(out))
+    except re.error:
+        return _NEVER  # Docker refuses such a pattern; here it matches nothing
 
 
 @lru_cache(maxsize=4096)
@@ -94,7 +99,7 @@ def _match_regex(pattern: str) -> re.Pattern[str]:
         elif ch == "[":
             end = pattern.find("]", i + 1)
             if end < 0:
-                return re.compile("(?!)")  # Go: ErrBadPattern, matches nothing
+                return _NEVER  # Go: ErrBadPattern, matches nothing
             body = pattern[i:end]
             out.append("[^" + body[1:] + "]" if body.startswith("^") else "[" + body + "]")
             i = end + 1
@@ -104,12 +109,24 @@ def _match_regex(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out))
 
 
-def _parents(path: str) -> Iterator[str]:
-    """`a/b/c` -> `a`, `a/b` (the directories holding a path, outermost first)."""
-    index = path.find("/")
-    while index >= 0:
-        yield path[:index]
-        index = path.find("/", index + 1)
+def _covered(pattern: str, blob: str, paths: Sequence[str]) -> set[str]:
+    """The paths an ignore pattern matches, or matches a parent directory of."""
+    if "[" in pattern:  # a user's character class could match a newline: path by path
+        regex = _covering_regex(pattern, multiline=False)
+        return {path for path in paths if regex.match(path)}
+    # One search over the newline-joined paths, in C: a path is covered when the path, or a
+    # prefix of it that ends before a `/`, matches the pattern.
+    return set(_covering_regex(pattern, multiline=True).findall(blob))
+
+
+@lru_cache(maxsize=4096)
+def _covering_regex(pattern: str, *, multiline: bool) -> re.Pattern[str]:
+    if _ignore_regex(pattern) is _NEVER:
+        return _NEVER
+    body = _ignore_regex(pattern).pattern[1:-1].replace("(.*/)?", "(?:.*/)?")
+    if multiline:
+        return re.compile("^" + body.replace("[^/]", "[^/\\n]") + "(?:/.*)?$", re.MULTILINE)
+    return re.compile(f"^{body}(?:/.*)?$")
 
 
 def whole_match(pattern: str, path: str) -> bool:
@@ -119,8 +136,7 @@ def whole_match(pattern: str, path: str) -> bool:
 
 def ignore_matches(pattern: str, path: str) -> bool:
     """A cleaned ignore pattern matches `path` or one of its parent directories."""
-    regex = _ignore_regex(pattern)
-    return bool(regex.match(path)) or any(regex.match(p) for p in _parents(path))
+    return bool(_covering_regex(pattern, multiline=False).match(path))
 
 
 @dataclass(frozen=True)
@@ -139,13 +155,19 @@ class Ignore:
 
     def excludes(self, path: str) -> bool:
         """True when the build context leaves `path` (relative to the context) out."""
-        matched = False
+        return not self.keep((path,))
+
+    def keep(self, paths: Sequence[str]) -> list[str]:
+        """The paths (relative to the context) the build context holds, in order."""
+        if not self.rules:
+            return list(paths)
+        blob = "\n".join(paths)
+        excluded: set[str] = set()
+        # The last rule matching a path decides (moby's loop, run rule by rule over all paths).
         for rule in self.rules:
-            if rule.exception != matched:
-                continue  # only a pattern that could flip the answer is worth matching
-            if ignore_matches(rule.pattern, path):
-                matched = not rule.exception
-        return matched
+            hits = _covered(rule.pattern, blob, paths)
+            excluded = excluded - hits if rule.exception else excluded | hits
+        return [path for path in paths if path not in excluded]
 
 
 def parse_ignore(text: str) -> Ignore:
@@ -163,6 +185,18 @@ def parse_ignore(text: str) -> Ignore:
     return Ignore(tuple(rules))
 
 
+def with_prefix(tree: Tree, prefix: str) -> tuple[str, ...]:
+    """Paths of the tree that start with `prefix` (any string): one slice, by bisection."""
+    paths = tree.paths
+    start = bisect.bisect_left(paths, prefix)
+    return paths[start : bisect.bisect_left(paths, prefix + "\U0010ffff", start)]
+
+
+def below(tree: Tree, directory: str) -> tuple[str, ...]:
+    """`Tree.under` as one slice of the sorted paths ("" is every path)."""
+    return tree.paths if directory in ("", ".") else with_prefix(tree, directory + "/")
+
+
 def glob_tree(tree: Tree, pattern: str) -> Iterator[str]:
     """Repo paths an ignore-dialect glob covers (itself or a parent directory matches)."""
     cleaned = clean(pattern)
@@ -173,11 +207,10 @@ def glob_tree(tree: Tree, pattern: str) -> Iterator[str]:
     if prefix == cleaned:  # no wildcard: the file itself, or everything below the directory
         if prefix in tree:
             yield prefix
-        yield from tree.under(prefix)
+        yield from below(tree, prefix)
         return
-    for path in tree.under(prefix):
-        if ignore_matches(cleaned, path):
-            yield path
+    candidates = below(tree, prefix)
+    yield from sorted(_covered(cleaned, "\n".join(candidates), candidates))
 
 
 def copy_sources(tree: Tree, pattern: str) -> Iterator[str]:
@@ -187,19 +220,11 @@ def copy_sources(tree: Tree, pattern: str) -> Iterator[str]:
     if prefix == cleaned or cleaned == ".":
         if prefix and prefix in tree:
             yield prefix
-        yield from tree.under(prefix)
+        yield from below(tree, prefix)
         return
     regex = _match_regex(cleaned)
     depth = cleaned.count("/") + 1
-    for path in tree.under(prefix):
+    for path in below(tree, prefix):
         parts = path.split("/", depth)
         if len(parts) >= depth and regex.match("/".join(parts[:depth])):
             yield path
-
-
-def first_unmatched(tree: Tree, patterns: Iterable[str]) -> str | None:
-    """The first ignore-dialect glob that covers no path of the tree, if any."""
-    for pattern in patterns:
-        if next(glob_tree(tree, pattern), None) is None:
-            return pattern
-    return None

@@ -18,12 +18,13 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from kamalpy.errors import ConfigError, Location
-from kamalpy.monorepo.globs import clean, literal_prefix, whole_match
-from kamalpy.monorepo.settings import read_toml
+from kamalpy.monorepo.globs import below, clean, literal_prefix, whole_match, with_prefix
+from kamalpy.monorepo.settings import read_toml, toml_strings, toml_table
 from kamalpy.monorepo.tree import Tree
 
 _REQUIREMENTS = re.compile(r"requirements[^/]*\.txt")
 _EDITABLE = re.compile(r"^(?:-e|--editable)(?:\s+|=)(\S+)")
+_NAME = re.compile(r"\s*[A-Za-z0-9][A-Za-z0-9._-]*")
 _INCLUDE = re.compile(r"^(?:-r|--requirement|-c|--constraint)(?:\s+|=)(\S+)")
 
 
@@ -82,36 +83,58 @@ def _pyproject_deps(index: PyIndex, directory: str) -> Iterator[PyDep]:
     if document is None:
         return
     where = _join(directory, "pyproject.toml")
-    sources = document.get("tool", {}).get("uv", {}).get("sources", {})
-    for name, spec in sources.items() if isinstance(sources, dict) else ():
-        origin = f"{where} [tool.uv.sources] {name}"
+    for owner, name, spec in _sources(index, directory, document):
+        origin = f"{_join(owner, 'pyproject.toml')} [tool.uv.sources] {name}"
         for entry in spec if isinstance(spec, list) else [spec]:
             if not isinstance(entry, dict):
                 continue
             if isinstance(entry.get("path"), str):
-                target = _resolve(index, directory, entry["path"])
+                target = _resolve(index, owner, entry["path"])
                 if target is not None:
                     yield PyDep("uv-path", target, origin)
             elif entry.get("workspace") is True:
-                yield PyDep("uv-workspace", _member(index, directory, name, origin), origin)
+                yield PyDep("uv-workspace", _member(index, owner, name, origin), origin)
     for key, requirement in _requirements_of(document):
         target = _file_reference(index, directory, requirement)
         if target is not None:
             yield PyDep("file-requirement", target, f"{where} {key}")
 
 
+def _sources(
+    index: PyIndex, directory: str, document: dict[str, Any]
+) -> Iterator[tuple[str, str, Any]]:
+    """(directory its paths are relative to, name, spec) of each source the project uses."""
+    # Its own `[tool.uv.sources]`, then the workspace root's, which uv applies to every
+    # member for the dependencies the member names but does not source itself.
+    own = toml_table(document, "tool", "uv", "sources")
+    for name, spec in own.items():
+        yield directory, name, spec
+    root = _workspace_root(index, directory)
+    if root is None or root == directory:
+        return
+    named = {
+        normalize(m.group(0).strip())
+        for _, r in _requirements_of(document)
+        if (m := _NAME.match(r))
+    }
+    mine = {normalize(name) for name in own}
+    for name, spec in toml_table(index.pyproject(root) or {}, "tool", "uv", "sources").items():
+        if normalize(name) in named - mine:
+            yield root, name, spec
+
+
 def _requirements_of(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
-    project = document.get("project", {})
-    for requirement in project.get("dependencies", []):
+    project = toml_table(document, "project")
+    for requirement in toml_strings(project.get("dependencies")):
         yield "[project] dependencies", requirement
-    for extra, items in project.get("optional-dependencies", {}).items():
-        for requirement in items:
+    for extra, items in toml_table(project, "optional-dependencies").items():
+        for requirement in toml_strings(items):
             yield f"[project.optional-dependencies] {extra}", requirement
-    for group, items in document.get("dependency-groups", {}).items():
-        for requirement in items:
-            if isinstance(requirement, str):
-                yield f"[dependency-groups] {group}", requirement
-    for requirement in document.get("tool", {}).get("uv", {}).get("dev-dependencies", []):
+    for group, items in toml_table(document, "dependency-groups").items():
+        for requirement in toml_strings(items):
+            yield f"[dependency-groups] {group}", requirement
+    uv = toml_table(document, "tool", "uv")
+    for requirement in toml_strings(uv.get("dev-dependencies")):
         yield "[tool.uv] dev-dependencies", requirement
 
 
@@ -159,7 +182,7 @@ def _workspace_root(index: PyIndex, directory: str) -> str | None:
     current: str | None = directory
     while current is not None:
         document = index.pyproject(current)
-        if document and "workspace" in document.get("tool", {}).get("uv", {}):
+        if document and "workspace" in toml_table(document, "tool", "uv"):
             return current
         current = None if current == "" else posixpath.dirname(current)
     return None
@@ -170,12 +193,12 @@ def _workspace_members(index: PyIndex, root: str) -> dict[str, str]:
     if root in index.members:
         return index.members[root]
     document = index.pyproject(root) or {}
-    table = document.get("tool", {}).get("uv", {}).get("workspace", {})
-    excluded = [clean(_join(root, glob)) for glob in table.get("exclude", [])]
+    table = toml_table(document, "tool", "uv", "workspace")
+    excluded = [clean(_join(root, glob)) for glob in toml_strings(table.get("exclude"))]
     directories = {root}
-    for glob in table.get("members", []):
+    for glob in toml_strings(table.get("members")):
         pattern = clean(_join(root, glob))
-        for path in index.tree.under(literal_prefix(pattern)):
+        for path in below(index.tree, literal_prefix(pattern)):
             if path.endswith("/pyproject.toml"):
                 candidate = path[: -len("/pyproject.toml")]
                 if whole_match(pattern, candidate):
@@ -184,7 +207,7 @@ def _workspace_members(index: PyIndex, root: str) -> dict[str, str]:
     for candidate in sorted(directories):
         if any(whole_match(glob, candidate) for glob in excluded):
             continue
-        project = (index.pyproject(candidate) or {}).get("project", {})
+        project = toml_table(index.pyproject(candidate) or {}, "project")
         if isinstance(project.get("name"), str):
             members[normalize(project["name"])] = candidate
     index.members[root] = members
@@ -197,28 +220,29 @@ def normalize(name: str) -> str:
 
 
 def _requirements_deps(index: PyIndex, directory: str) -> Iterator[PyDep]:
-    for path in index.tree.under(directory):
+    for path in with_prefix(index.tree, _join(directory, "requirements")):
         name = path[len(directory) + 1 :] if directory else path
         if _REQUIREMENTS.fullmatch(name):
-            yield from _requirement_file(index, path, {path})
+            yield from _requirement_file(index, path, directory, {path})
 
 
-def _requirement_file(index: PyIndex, path: str, seen: set[str]) -> Iterator[PyDep]:
-    base = posixpath.dirname(path)
+def _requirement_file(index: PyIndex, path: str, cwd: str, seen: set[str]) -> Iterator[PyDep]:
+    """Path lines of one requirements file, following `-r`/`-c` includes."""
+    # As pip and uv read them: `-r`/`-c` are relative to the file naming them, local paths
+    # to the directory the install runs in (the project's own directory, `cwd`).
     for number, line in _logical_lines(index.tree.text(path)):
-        origin = f"{path}:{number}"
         included = _INCLUDE.match(line)
         if included:
-            target = _resolve(index, base, included.group(1))
+            target = _resolve(index, posixpath.dirname(path), included.group(1))
             if target and target in index.tree and target not in seen:
                 seen.add(target)
-                yield from _requirement_file(index, target, seen)
+                yield from _requirement_file(index, target, cwd, seen)
             continue
         editable = _EDITABLE.match(line)
         word = editable.group(1) if editable else line.split(";", 1)[0].strip()
-        target = _requirement_path(index, base, word)
+        target = _requirement_path(index, cwd, word)
         if target is not None:
-            yield PyDep("file-requirement", target, origin)
+            yield PyDep("file-requirement", target, f"{path}:{number}")
 
 
 def _requirement_path(index: PyIndex, base: str, word: str) -> str | None:

@@ -26,9 +26,7 @@ def monorepo_settings(tree: Tree) -> MonorepoSettings:
     if ROOT_PYPROJECT not in tree:
         return MonorepoSettings()
     document = read_toml(tree, ROOT_PYPROJECT)
-    table = document.get("tool", {}).get("kamalpy", {})
-    if not isinstance(table, dict):
-        raise _bad("tool.kamalpy", "should be a table")
+    table = toml_table(document, "tool", "kamalpy")
     unknown = sorted(set(table) - set(_KEYS))
     if unknown:
         raise _bad(f"tool.kamalpy.{unknown[0]}", f"unknown key (known: {', '.join(_KEYS)})")
@@ -47,6 +45,19 @@ def read_toml(tree: Tree, path: str) -> dict[str, Any]:
         return tomllib.loads(tree.text(path))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([(Location(path), f"invalid TOML: {error}")]) from None
+
+
+def toml_table(document: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """`document[k1][k2]...` when every step is a table, else an empty table."""
+    value: Any = document
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def toml_strings(value: Any) -> list[str]:
+    """The strings of a TOML array (anything else: none)."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def _bad(key: str, message: str) -> ConfigError:

@@ -106,7 +106,7 @@ def test_deploy_dry_run_boots_the_proxy_only_on_proxied_hosts(
             ["app", "maintenance", "-r", "web"],
             "kamalpy-http 127.0.0.1 8089 /api/http/services/hey-web@file",
         ),
-        (["lock", "release"], "rm -rf -- .kamal/lock-hey"),
+        (["lock", "release"], "echo released' kamalpy-lock .kamal/lock-hey"),
     ],
 )
 def test_mutating_commands_dry_run(

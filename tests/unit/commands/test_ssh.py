@@ -13,8 +13,8 @@ from kamalpy.commands.ssh import (
 from kamalpy.config.model import Ssh
 
 AUTOMATION = (
-    "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=30",
-    "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=4",
+    "-o", "BatchMode=yes", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=5",
+    "-o", "ServerAliveInterval=4", "-o", "ServerAliveCountMax=3",
 )  # fmt: skip
 
 

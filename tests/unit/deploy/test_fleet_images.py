@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import signal
 from dataclasses import replace
 
 from kamalpy.cli.output import Console
@@ -69,3 +70,13 @@ def test_no_image_anywhere_builds_then_pushes_the_digest_tag_too() -> None:
         ("docker", "tag", f"{REPO}:v2", f"{REPO}:digest-{IMG}"),
         ("docker", "push", f"{REPO}:digest-{IMG}"),
     ]
+
+
+def test_a_stop_requested_before_the_build_builds_nothing_and_says_so() -> None:
+    executor = RecordingExecutor()
+    lookup = ImageLookup(local=lambda repo, labels: None, registry=lambda ref: False)
+    stopped = job(executor)
+    stopped.ctx.cancel.request(signal.SIGTERM)
+    provide_image(stopped, images=lookup)
+    assert executor.commands_for("local") == []
+    assert stopped.outcome is not None and "not built" in (stopped.outcome.error or "")

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from kamalpy.errors import ConfigError
+from kamalpy.monorepo.inputs import InputFiles, InputRule
 from tests.unit.monorepo.fixtures import config, inputs_of, kinds
 
 API = "services/api"
@@ -15,9 +16,13 @@ DEPLOY = {f"{API}/deploy.yml": "service: api", f"{API}/deploy.staging.yml": "x: 
 # Each case: files of the repository, Configuration settings, expected {path: rule kind}.
 CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
     (
-        "service dir minus .dockerignore, never its deploy.yml files",
+        "service dir minus .dockerignore, never its deploy.yml, hooks or Kamal secrets files",
         {
             **DEPLOY,
+            f"{API}/.kamal/hooks/pre-deploy": "",
+            f"{API}/.kamal/secrets": "",
+            f"{API}/.kamal/secrets.staging": "",
+            f"{API}/.kamal/other": "",
             f"{API}/Dockerfile": "FROM python:3.11\nCOPY . /app\n",
             f"{API}/.dockerignore": "# junk\n*.md\n!KEEP.md\n/tmp\n**/*.log\n",
             f"{API}/app.py": "",
@@ -33,6 +38,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
         {
             f"{API}/.dockerignore": "dockerignore",
             f"{API}/Dockerfile": "dockerfile",
+            f"{API}/.kamal/other": "service-dir",
             f"{API}/KEEP.md": "service-dir",
             f"{API}/app.py": "service-dir",
             f"{API}/config/deploy.yml": "service-dir",
@@ -186,8 +192,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
         {
             **DEPLOY,
             "pyproject.toml": (
-                '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\n'
-                'exclude = ["libs/old"]\n'
+                '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\nexclude = ["libs/old"]\n'
             ),
             f"{API}/Dockerfile": "FROM python:3.11\n",
             f"{API}/pyproject.toml": (
@@ -208,6 +213,27 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
         },
     ),
     (
+        "a workspace member uses the root's sources for what it depends on",
+        {
+            **DEPLOY,
+            "pyproject.toml": (
+                '[tool.uv.workspace]\nmembers = ["services/*", "libs/*"]\n'
+                "[tool.uv.sources]\ncommon = { workspace = true }\n"
+                'unused = { path = "libs/unused" }\n'
+            ),
+            f"{API}/Dockerfile": "FROM python:3.11\n",
+            f"{API}/pyproject.toml": '[project]\nname = "api"\ndependencies = ["Common>=1"]\n',
+            "libs/common/pyproject.toml": '[project]\nname = "common"\n',
+            "libs/unused/pyproject.toml": '[project]\nname = "unused"\n',
+        },
+        {},
+        {
+            f"{API}/Dockerfile": "dockerfile",
+            f"{API}/pyproject.toml": "service-dir",
+            "libs/common/pyproject.toml": "uv-workspace",
+        },
+    ),
+    (
         "file: direct references and requirements lines (-e, file:, ./path, -r chains)",
         {
             **DEPLOY,
@@ -217,9 +243,10 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
                 'dependencies = ["a @ file:///repo/libs/a", "requests>=2"]\n'
                 '[project.optional-dependencies]\nx = ["b @ file://${PROJECT_ROOT}/../../libs/b"]\n'
             ),
-            f"{API}/requirements.txt": "-e ../../libs/c  # editable\n-r requirements-dev.txt\n",
-            f"{API}/requirements-dev.txt": (
-                "flask\nd @ file:///repo/libs/d.whl\n../../libs/e\n"
+            f"{API}/requirements.txt": "-e ../../libs/c  # editable\n-r reqs/dev.in\n",
+            f"{API}/reqs/dev.in": (
+                "flask\nd @ file:///repo/libs/d.whl\n"
+                "../../libs/e  # relative to the install's cwd\n"
                 "f @ file:///elsewhere/f\n"
             ),
             "libs/a/a.py": "",
@@ -233,7 +260,7 @@ CASES: list[tuple[str, dict[str, str], dict[str, Any], dict[str, str]]] = [
         {
             f"{API}/Dockerfile": "dockerfile",
             f"{API}/pyproject.toml": "service-dir",
-            f"{API}/requirements-dev.txt": "service-dir",
+            f"{API}/reqs/dev.in": "service-dir",
             f"{API}/requirements.txt": "service-dir",
             "libs/a/a.py": "file-requirement",
             "libs/b/b.py": "file-requirement",
@@ -415,3 +442,31 @@ def test_bad_input_is_a_config_error_naming_file_and_key(
     with pytest.raises(ConfigError) as raised:
         inputs_of(files, config(**settings), global_inputs=global_inputs)
     assert raised.value.render() == message
+
+
+@pytest.mark.parametrize(
+    "pyproject",
+    [
+        "tool = 3\n",
+        '[tool]\nuv = "x"\n',
+        '[tool.uv]\nsources = ["x"]\nworkspace = 1\n',
+        '[project]\ndependencies = "a @ file:///repo/x"\noptional-dependencies = 2\n',
+        '[tool.uv.sources]\na = [{ path = 3 }, "b"]\n',
+    ],
+)
+def test_odd_pyproject_shapes_add_nothing_and_never_crash(pyproject: str) -> None:
+    files = {**DEPLOY, f"{API}/Dockerfile": "FROM x\n", f"{API}/pyproject.toml": pyproject}
+    assert set(inputs_of(files, config()).files) == {f"{API}/Dockerfile", f"{API}/pyproject.toml"}
+
+
+def test_input_files_is_a_mapping_of_first_rules_minus_removed() -> None:
+    first, second = InputRule("copy", "a", "D:1"), InputRule("declared", "*", "deploy.yml")
+    files = InputFiles(
+        [(first, frozenset({"a/1", "a/2"})), (second, frozenset({"a/2", "b", "gone"}))],
+        removed=frozenset({"gone"}),
+    )
+    assert dict(files) == {"a/1": first, "a/2": first, "b": second}
+    assert list(files) == ["a/1", "a/2", "b"]
+    assert ("gone" in files, "b" in files, len(files)) == (False, True, 3)
+    with pytest.raises(KeyError):
+        files["gone"]

@@ -1,0 +1,241 @@
+"""The fault suite: kill -9, SIGTERM, sshd lost after the barrier, a cut link, a silent port 22,
+two deploys at once. Each under strict load clients (no retries; any non-200 fails the test).
+
+One service for the module on the session's bed; a few seeded kill points keep CI time small.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kamalpy.commands.ssh import LOST_WITHIN
+from tests.integration.deploy_support import HOSTS, LoadClient, Service, make_service, publish
+from tests.integration.test_deploy_failure import _kill_sshd, _restart_sshd
+from tests.testbed import Bed
+
+SEED = 13
+VARIANTS = ("v1", "v2")
+
+
+@pytest.fixture(scope="module")
+def svc(
+    bed: Bed,
+    app_images: dict[str, str],
+    traefik_image: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Service]:
+    publish(bed, "fault", VARIANTS)
+    service = make_service(bed, tmp_path_factory.mktemp("fault"), "fault", workers=False)
+    result = service.kamalpy("deploy", "--skip-push", "--version", "v1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    yield service
+
+
+def _deploy(svc: Service, version: str) -> subprocess.Popen[str]:
+    return svc.popen("deploy", "--skip-push", "--version", version)
+
+
+def _serving(svc: Service, hosts: tuple[str, ...] = HOSTS) -> list[str]:
+    return [svc.get(h)[1].strip() for h in hosts]
+
+
+def _other(version: str) -> str:
+    return VARIANTS[1 - VARIANTS.index(version)]
+
+
+def _containers(svc: Service, host: str) -> list[str]:
+    return svc.ssh(host, "docker ps -a --format '{{.Names}}'").split()
+
+
+def _read_until(process: subprocess.Popen[str], wanted: str, seen: list[str]) -> bool:
+    """Read output lines until one contains `wanted` (True) or the process ends (False)."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        seen.append(line)
+        if wanted in line:
+            return True
+    return False
+
+
+def _finish(process: subprocess.Popen[str], seen: list[str], timeout: float = 120) -> str:
+    return "".join(seen) + process.communicate(timeout=timeout)[0]
+
+
+def test_kill_9_at_seeded_points_then_a_plain_deploy_takes_over_the_lock(svc: Service) -> None:
+    rng = random.Random(SEED)
+    current = _serving(svc)[0]
+    took_over = 0
+    killed: list[int] = []
+    with LoadClient(svc) as client:
+        for trial in range(5):
+            version = _other(current)
+            deploy = _deploy(svc, version)
+            seen: list[str] = []
+            lines = rng.randint(2, 14)  # the deploy prints ~17 step lines
+            for _ in range(lines):
+                if not _read_until(deploy, "", seen):
+                    break
+            deploy.kill()  # SIGKILL: no cleanup of any kind runs
+            deploy.communicate(timeout=60)
+            killed.append(deploy.pid)
+            status = svc.kamalpy("lock", "status").stdout
+            locked = "Holder:" in status
+            rerun = svc.kamalpy("deploy", "--skip-push", "--version", version)
+            out = rerun.stdout + rerun.stderr
+            assert rerun.returncode == 0, f"trial {trial} killed after {lines} lines:\n{out}"
+            if locked:
+                took_over += 1
+                assert "took over a stale deploy lock" in out and "is gone" in out, out
+            assert _serving(svc) == [version] * 3
+            current = version
+        time.sleep(1)
+    assert client.failed == 0, client.failures[:10]
+    assert took_over >= 2  # most kill points fall while the lock is held
+    audit = svc.kamalpy("audit").stdout
+    assert audit.count("Took over a stale deploy lock") >= took_over
+    # Each killed run's ssh socket directory was removed when the next run started.
+    assert [p for p in killed if list(Path("/tmp").glob(f"kp-ssh-{p}-*"))] == []
+
+
+@pytest.mark.skipif(shutil.which("kamal") is None, reason="real Kamal not installed")
+def test_real_kamal_reads_a_lock_left_by_a_killed_deploy(svc: Service) -> None:
+    deploy = _deploy(svc, _other(_serving(svc)[0]))
+    seen: list[str] = []
+    assert _read_until(deploy, "env files", seen)  # under the lock now
+    deploy.kill()
+    deploy.communicate(timeout=60)
+    try:
+        status = subprocess.run(
+            ["kamal", "lock", "status"], cwd=svc.root, env=svc.env(),
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        said = status.stdout + status.stderr
+        assert status.returncode == 0, said
+        assert "Locked by:" in said and "Message: deploy v" in said, said
+    finally:
+        released = svc.kamalpy("lock", "release")
+    assert released.stdout.strip().endswith("lock released"), released.stdout
+    again = svc.kamalpy("lock", "release")
+    assert again.stdout.strip().endswith("there was no lock"), again.stdout
+
+
+def test_sigterm_mid_deploy_exits_143_releases_the_lock_and_removes_new_containers(
+    svc: Service,
+) -> None:
+    old = _serving(svc)[0]
+    new = _other(old)
+    with LoadClient(svc) as client:
+        deploy = _deploy(svc, new)
+        seen: list[str] = []
+        assert _read_until(deploy, f"web: boot fault-web-{new}", seen), "".join(seen)
+        deploy.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        deploy.send_signal(signal.SIGTERM)  # ignored while cleaning up
+        out = _finish(deploy, seen)
+        time.sleep(1)
+    assert deploy.returncode == 143, out
+    assert "SIGTERM ignored: still cleaning up" in out
+    assert "interrupted by SIGTERM: new containers that took no traffic removed" in out
+    assert client.failed == 0, client.failures[:10]
+    assert svc.kamalpy("lock", "status").stdout.strip().endswith("no lock")
+    for host in HOSTS:
+        assert f"fault-web-{new}" not in _containers(svc, host)
+    assert _serving(svc) == [old] * 3
+
+
+def test_sshd_killed_after_the_barrier_switches_the_others_back(svc: Service, bed: Bed) -> None:
+    old = _serving(svc)[0]
+    new = _other(old)
+    with LoadClient(svc) as client:
+        deploy = _deploy(svc, new)
+        seen: list[str] = []
+        try:
+            # h2 passed its health check: its next command is the switch, after the barrier.
+            assert _read_until(deploy, f"h2  web: healthy fault-web-{new}", seen), "".join(seen)
+            _kill_sshd(bed, "h2")
+            out = _finish(deploy, seen)
+            assert deploy.returncode == 1, out
+            assert "h2: unreachable over ssh" in out
+            assert "back to the previous version: nothing changed" in out, out
+            assert _serving(svc, ("h1", "h3")) == [old, old]
+        finally:
+            _restart_sshd(bed, "h2")
+        assert svc.get("h2") == (200, f"{old}\n")
+        rerun = svc.kamalpy("deploy", "--skip-push", "--version", new)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        time.sleep(1)
+    assert client.failed == 0, client.failures[:10]
+    assert _serving(svc) == [new] * 3
+
+
+@contextlib.contextmanager
+def _link_down(bed: Bed, host: str) -> Iterator[None]:
+    """Unplug the host's cable: packets vanish, nobody answers with a reset."""
+    link = bed.host(host).namespace
+    subprocess.run(["ip", "link", "set", link, "down"], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["ip", "link", "set", link, "up"], check=True)
+
+
+def test_link_cut_mid_deploy_is_reported_in_time_naming_the_host(svc: Service, bed: Bed) -> None:
+    old = _serving(svc)[0]
+    new = _other(old)
+    with LoadClient(svc, hosts=("h1", "h2")) as client:
+        deploy = _deploy(svc, new)
+        seen: list[str] = []
+        assert _read_until(deploy, f"h3  web: boot fault-web-{new}", seen), "".join(seen)
+        with _link_down(bed, "h3"):
+            cut = time.monotonic()
+            noticed = _read_until(deploy, "h3  web: healthy", seen)
+            lost_after = time.monotonic() - cut
+            out = _finish(deploy, seen)
+        time.sleep(1)
+    assert noticed and "FAILED" in seen[-1], out
+    assert lost_after < LOST_WITHIN, f"h3 lost after {lost_after:.1f}s\n{out}"
+    assert deploy.returncode == 1 and "h3: unreachable over ssh" in out, out
+    assert client.failed == 0, client.failures[:10]
+    assert _serving(svc) == [old] * 3
+    rerun = svc.kamalpy("deploy", "--skip-push", "--version", new)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+
+
+def test_silent_port_22_is_reported_in_time_after_the_other_hosts_answers(
+    svc: Service, bed: Bed
+) -> None:
+    drop = ["iptables", "-I", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP"]
+    bed.in_netns("h3", *drop)
+    try:
+        started = time.monotonic()
+        version = svc.kamalpy("app", "version")
+        took = time.monotonic() - started
+    finally:
+        bed.in_netns("h3", "iptables", "-D", *drop[2:])
+    assert version.returncode == 1, version.stdout + version.stderr
+    current = _serving(svc)[0]
+    assert sorted(version.stdout.splitlines()) == [f"h1 (web): {current}", f"h2 (web): {current}"]
+    assert "h3: unreachable over ssh" in version.stderr
+    assert took < LOST_WITHIN, f"took {took:.1f}s"
+
+
+def test_two_deploys_started_together_one_wins_the_other_exits_3(svc: Service) -> None:
+    new = _other(_serving(svc)[0])
+    with LoadClient(svc) as client:
+        first, second = _deploy(svc, new), _deploy(svc, new)
+        outputs = [p.communicate(timeout=180)[0] for p in (first, second)]
+        time.sleep(1)
+    assert sorted(p.returncode for p in (first, second)) == [0, 3], outputs
+    loser = outputs[[first.returncode, second.returncode].index(3)]
+    assert "is held" in loser and "Holder: user=" in loser  # names the live holder
+    assert client.failed == 0, client.failures[:10]
+    assert _serving(svc) == [new] * 3
