@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from kamalpy.commands.erb import erb_command_argv
 from kamalpy.commands.git import status_porcelain_argv
 from kamalpy.config import Configuration, load_config
+from kamalpy.config.erbexpr import ShellOutput
 from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.loader import config_root
 from kamalpy.config.locate import locate_config
@@ -54,6 +57,19 @@ def working_tree_dirty(root: Path) -> bool:
     return result.ok and bool(result.stdout.strip())
 
 
+def run_erb_command(command: str, directory: Path) -> ShellOutput:
+    """Run an ERB backtick command as Ruby does: stdout captured, stderr passed to ours."""
+    result = LocalExecutor().run(LOCAL, erb_command_argv(command, directory), check=False)
+    if result.stderr:
+        sys.stderr.write(result.stderr)
+    return ShellOutput(result.stdout, result.exit_status)
+
+
+def print_warning(text: str) -> None:
+    """A configuration warning on stderr, one line."""
+    print(f"warning: {text}", file=sys.stderr)
+
+
 def load_from_args(
     args: argparse.Namespace,
     environ: Mapping[str, str],
@@ -92,4 +108,6 @@ def load_from_args(
         environ=environ,
         version=getattr(args, "app_version", None),
         git=git,
+        shell=run_erb_command,
+        warn=print_warning,
     )

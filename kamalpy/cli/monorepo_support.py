@@ -102,7 +102,7 @@ def secret_macs(environ: Mapping[str, str]) -> SecretMacs:
 def target_of(config: Configuration, host: str) -> Target:
     """The target of one host of a service (local hosts run here)."""
     local = host in config.extras.local_hosts
-    return Target(host, settings_from_config(config.ssh), local=local)
+    return Target(host, settings_from_config(config.ssh, host), local=local)
 
 
 def plan_from_args(

@@ -11,10 +11,15 @@ def audit_log_path(service: str, destination: str | None) -> str:
 
 
 def audit_line(
-    message: str, *, recorded_at: str, performer: str, destination: str | None = None
+    message: str,
+    *,
+    recorded_at: str,
+    performer: str,
+    destination: str | None = None,
+    role: str | None = None,
 ) -> str:
-    """`[time] [performer] [dest] message`, newlines folded so each action is one line."""
-    tags = [recorded_at, performer] + ([destination] if destination else [])
+    """`[time] [performer] [dest] [role] message`, newlines folded: each action is one line."""
+    tags = [recorded_at, performer, *(t for t in (destination, role) if t)]
     flat = " ".join(message.splitlines())
     return " ".join(f"[{t}]" for t in tags) + " " + flat
 

@@ -40,8 +40,23 @@ class SshSettings:
     options: tuple[tuple[str, str], ...] = ()  # extra `-o Key=Value`, they win over ours
 
 
-def settings_from_config(ssh: Ssh) -> SshSettings:
-    """Map deploy.yml's `ssh` section to ssh client settings."""
+def proxy_host_name(proxy: str) -> str:
+    """The host a jump-host spec names: `user@10.0.0.1:2222` -> `10.0.0.1`."""
+    host = proxy.rsplit("@", 1)[-1]
+    if host.startswith("[") and "]" in host:
+        return host[1 : host.index("]")]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def settings_from_config(ssh: Ssh, host: str | None = None) -> SshSettings:
+    """Map deploy.yml's `ssh` section to ssh client settings for `host`.
+
+    A bastion that also serves (`ssh.proxy` names a host that is in `servers`) is reached
+    directly, as Kamal does: OpenSSH would refuse to jump through a host to itself.
+    """
+    proxy = ssh.proxy
+    if proxy and host is not None and proxy_host_name(proxy) == host:
+        proxy = None
     if ssh.config is False:
         use_config, config_file = False, None
     elif isinstance(ssh.config, tuple) and ssh.config:
@@ -53,7 +68,7 @@ def settings_from_config(ssh: Ssh) -> SshSettings:
         user=ssh.user,
         # 22 is Kamal's default; leaving it out lets a Port in ~/.ssh/config apply.
         port=ssh.port if ssh.port != 22 else None,
-        proxy=ssh.proxy,
+        proxy=proxy,
         proxy_command=ssh.proxy_command,
         keys=ssh.keys,
         keys_only=bool(ssh.keys_only),

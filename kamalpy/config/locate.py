@@ -71,7 +71,10 @@ def _service_containing(root: Path, cwd: Path) -> str | None:
 
 
 def _display(path: Path, cwd: Path) -> Path:
+    # Resolve the directory only: a symlinked deploy.yml keeps its own name, since the
+    # destination overlay (`deploy.<dest>.yml`) is found from the name as given, as in Kamal.
+    path = path.parent.resolve() / path.name
     try:
-        return path.resolve().relative_to(cwd.resolve())
+        return path.relative_to(cwd.resolve())
     except ValueError:
-        return path.resolve()
+        return path

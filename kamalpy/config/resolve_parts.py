@@ -38,8 +38,13 @@ def text(value: Any) -> str:
 
 
 def opt_text(value: Any) -> str | None:
-    """`text(value)`, or None for an absent value."""
-    return None if value is None else text(value)
+    """`text(value)`, or None for an absent value; `false` too (Kamal tests these with `||`)."""
+    return None if value is None or value is False else text(value)
+
+
+def text_or(value: Any, default: str) -> str:
+    """`value || default` as Ruby reads it: nil and false take the default."""
+    return default if value is None or value is False else text(value)
 
 
 def texts(value: Any) -> tuple[str, ...]:
@@ -131,7 +136,7 @@ def resolve_proxy(raw: dict[str, Any], run: Any = None) -> Proxy:
         path_prefixes=_split_list(raw.get("path_prefix"), raw.get("path_prefixes")),
         strip_path_prefix=bool(raw.get("strip_path_prefix", True)),
         healthcheck=Healthcheck(
-            path=text(health.get("path", "/up")),
+            path=text_or(health.get("path"), "/up"),
             interval=int(health.get("interval", 1)),
             timeout=int(health.get("timeout", 5)),
         ),
@@ -163,7 +168,7 @@ def resolve_proxy_run(raw: Any) -> ProxyRun:
         https_port=int(raw.get("https_port", 443)),
         metrics_port=None if metrics is None else int(metrics),
         debug=bool(raw.get("debug", False)),
-        log_max_size=text(raw.get("log_max_size", "10m")),
+        log_max_size=text_or(raw.get("log_max_size"), "10m"),
         publish=bool(raw.get("publish", True)),
         bind_ips=texts(raw.get("bind_ips")),
         registry=opt_text(raw.get("registry")),
@@ -182,14 +187,14 @@ def resolve_builder(raw: Any) -> Builder:
         arch=texts(raw.get("arch")),
         remote=opt_text(raw.get("remote")),
         local=bool(raw.get("local", True)),
-        driver=text(raw.get("driver", "docker-container")),
+        driver=text_or(raw.get("driver"), "docker-container"),
         cache=BuilderCache(
             text(cache["type"]), opt_text(cache.get("options")), opt_text(cache.get("image"))
         )
         if cache
         else None,
         context=opt_text(raw.get("context")),
-        dockerfile=text(raw.get("dockerfile", "Dockerfile")),
+        dockerfile=text_or(raw.get("dockerfile"), "Dockerfile"),
         target=opt_text(raw.get("target")),
         args=str_map(raw.get("args")),
         secrets=texts(raw.get("secrets")),

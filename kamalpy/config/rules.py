@@ -78,13 +78,13 @@ def _check_top(data: dict[str, Any], destination: str | None) -> list[Problem]:
         )
     minimum = data.get("minimum_version")
     if minimum is not None:
-        wanted = tuple(int(p) for p in re.findall(r"\d+", str(minimum))[:3])
+        wanted = tuple(int(p) for p in re.findall(r"[0-9]+", str(minimum))[:3])
         if wanted > KAMAL_SCHEMA_VERSION:
             problems.append(
                 Problem(("minimum_version",), f"needs Kamal {minimum}; kamalpy reads 2.11.0 files")
             )
     limit = (data.get("boot") or {}).get("limit")
-    if isinstance(limit, str) and not re.fullmatch(r"\d+%?", limit.strip()):
+    if isinstance(limit, str) and not re.fullmatch(r"[0-9]+%?", limit.strip()):
         problems.append(Problem(("boot", "limit"), 'should be a number or a percentage like "25%"'))
     return problems
 

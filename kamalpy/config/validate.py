@@ -100,13 +100,14 @@ def _check_one(value: Any, shape: Shape, path: KeyPath) -> list[Problem]:
 
 
 def _scalar_ok(value: Any, kind: str) -> bool:
+    """Kamal's rule: a string may be any scalar (it calls `to_s`), an integer must be one."""
+    if value is None:
+        return False
     if kind == "boolean":
         return isinstance(value, bool)
-    if isinstance(value, bool) or value is None:
-        return False
     if kind == "integer":
-        return isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit())
-    return isinstance(value, str | int | float)
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, str | int | float | bool)
 
 
 def _check_mapping(value: dict[Any, Any], shape: Shape, path: KeyPath) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,15 +51,37 @@ def _mark(file: str, node: yaml.Node) -> Mark:
 class _Builder:
     """Walks a composed node tree, building values and recording marks."""
 
-    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+    def __init__(
+        self, file: str, loader: yaml.SafeLoader, warn: Callable[[str], None] | None
+    ) -> None:
         self.file = file
         self.loader = loader
+        self.warn = warn
         self.keys: dict[KeyPath, Mark] = {}
         self.values: dict[KeyPath, Mark] = {}
+
+    def duplicates(self, node: yaml.MappingNode, path: KeyPath) -> None:
+        """Warn about a key written twice in one mapping (Kamal takes the last one silently)."""
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(
+                key_node, yaml.ScalarNode
+            ):
+                continue  # `<<: *anchor` keys are meant to be overridden
+            key = self.loader.construct_object(key_node, deep=True)
+            line = key_node.start_mark.line + 1
+            if key in seen and self.warn:
+                where = format_path((*path, str(key)))
+                self.warn(
+                    f"{self.file}:{line}: {where} is given twice (lines {seen[key]} and {line}); "
+                    "the last one wins, as in Kamal"
+                )
+            seen[key] = line
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.values[path] = _mark(self.file, node)
         if isinstance(node, yaml.MappingNode):
+            self.duplicates(node, path)
             self.loader.flatten_mapping(node)  # resolves `<<: *anchor` merge keys
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -78,20 +101,39 @@ class _Builder:
 _FAST_LOADER = getattr(yaml, "CSafeLoader", None)
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, Marks]:
-    """Parse one YAML document; a syntax error becomes a ConfigError at its line and column."""
+def parse_yaml(
+    text: str, file: str, warn: Callable[[str], None] | None = None
+) -> tuple[Any, Marks]:
+    """Parse one YAML document; a syntax error becomes a ConfigError at its line and column.
+
+    `warn` receives one line per key given twice in a mapping.
+    """
     if _FAST_LOADER is not None:
+        heard: list[str] = []  # said only if this parse is the one kept
         try:
-            return _parse(_FAST_LOADER(text), file)
-        except ConfigError:
+            parsed = _parse(_FAST_LOADER(text), file, heard.append)
+        except (ConfigError, yaml.YAMLError):
             pass
-    return _parse(yaml.SafeLoader(text), file)
+        else:
+            if warn is not None:
+                for line in heard:
+                    warn(line)
+            return parsed
+    try:
+        loader = yaml.SafeLoader(text)  # checks the characters already
+    except yaml.YAMLError as error:
+        raise ConfigError(
+            [(Location(file), "YAML syntax: " + " ".join(str(error).split()))]
+        ) from None
+    return _parse(loader, file, warn)
 
 
-def _parse(loader: yaml.SafeLoader, file: str) -> tuple[Any, Marks]:
+def _parse(
+    loader: yaml.SafeLoader, file: str, warn: Callable[[str], None] | None
+) -> tuple[Any, Marks]:
     try:
         node = loader.get_single_node()
-        builder = _Builder(file, loader)
+        builder = _Builder(file, loader, warn)
         data = builder.build(node, ()) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -100,7 +142,11 @@ def _parse(loader: yaml.SafeLoader, file: str) -> tuple[Any, Marks]:
         problem = error.problem or error.context or "invalid YAML"
         raise ConfigError([(Location(file, line, column), f"YAML syntax: {problem}")]) from None
     except yaml.YAMLError as error:
-        raise ConfigError([(Location(file), f"YAML syntax: {error}")]) from None
+        raise ConfigError(
+            [(Location(file), "YAML syntax: " + " ".join(str(error).split()))]
+        ) from None
+    except RecursionError:
+        raise ConfigError([(Location(file), "YAML nests too deeply")]) from None
     finally:
         loader.dispose()
     return data, Marks(builder.keys if node is not None else {}, builder.values if node else {})

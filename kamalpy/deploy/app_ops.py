@@ -201,9 +201,24 @@ def remove(ctx: Context, sel: Selection) -> list[str]:
             ("rm", "-f", "--", app.env_file_path(cfg.service, cfg.destination, role.name)),
         )
         hostops.run(ctx, host, app_scripts.prune_images_argv(cfg.service), check=False)
+        hostops.record_audit(ctx, host, "Removed all app containers", role=role.name)
         return f"removed {len(names)} container(s)"
 
-    return per_host(ctx, sel, act)
+    lines = per_host(ctx, sel, act)
+    chosen = {(r.name, h) for r, h in pairs(ctx, sel)}
+    staying = {h for r, h in pairs(ctx, Selection(hosts=sel.hosts)) if (r.name, h) not in chosen}
+    # Like Kamal, only a host losing every role of the service loses the app directory.
+    everything = {h for _, h in chosen} - staying
+    directory = app.app_dir(cfg.service, cfg.destination)
+
+    def clear(host: str) -> None:
+        """What Kamal's `app remove` does last: the app directory goes, the audit log stays."""
+        hostops.run(ctx, host, ("rm", "-rf", "--", directory))
+        hostops.record_audit(ctx, host, "Removed all app images")
+        hostops.record_audit(ctx, host, f"Removed {directory}")
+
+    hostops.fan_out(ctx, sorted(everything), clear).raise_for_failures()
+    return lines + [f"{host}: removed {directory}" for host in sorted(everything)]
 
 
 def set_maintenance(ctx: Context, sel: Selection, *, on: bool) -> list[str]:

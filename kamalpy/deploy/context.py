@@ -49,5 +49,6 @@ class Context:
         """The target of a host (ssh, or this machine for local_hosts), built once."""
         if host not in self.targets:
             local = host in self.config.extras.local_hosts
-            self.targets[host] = Target(host, settings_from_config(self.config.ssh), local=local)
+            settings = settings_from_config(self.config.ssh, host)
+            self.targets[host] = Target(host, settings, local=local)
         return self.targets[host]

@@ -166,10 +166,14 @@ def _each_host(ctx: Context, plan: DeployPlan, *actions: HostAction | None) -> N
 
 
 def _audit(ctx: Context, plan: DeployPlan, message: str) -> None:
-    try:
-        hostops.record_audit(ctx, plan.primary_host, message)
-    except KamalpyError as error:  # the audit must never hide the deploy's own outcome
-        ctx.console.warn(f"audit log not written: {error.message}")
+    """The line on every host of the deploy: Kamal writes (and `kamal audit` reads) each one."""
+    results = hostops.fan_out(
+        ctx, plan.hosts, lambda host: hostops.record_audit(ctx, host, message)
+    )
+    for host in results.failed:  # the audit must never hide the deploy's own outcome
+        error = results.errors[host]
+        why = error.message if isinstance(error, KamalpyError) else str(error)
+        ctx.console.warn(f"audit log not written on {host}: {why}")
 
 
 def _deploy_role(ctx: Context, plan: DeployPlan, role: RolePlan, switch_back: bool) -> list[str]:

@@ -272,13 +272,14 @@ def remove_new(ctx: Context, step: HostStep) -> None:
     run(ctx, step.host, step.remove_new, check=False)
 
 
-def record_audit(ctx: Context, host: str, message: str) -> None:
+def record_audit(ctx: Context, host: str, message: str, *, role: str | None = None) -> None:
     """Append one line to the audit log on a host."""
     line = audit.audit_line(
         message,
         recorded_at=ctx.recorded_at,
         performer=ctx.performer,
         destination=ctx.config.destination,
+        role=role,
     )
     run(ctx, host, audit.record_argv(ctx.config.service, ctx.config.destination, line))
 

@@ -125,3 +125,23 @@ def test_ssh_argv_with_a_terminal_asks_for_one_before_the_destination() -> None:
     assert argv == (
         "ssh", "-o", "User=root", *AUTOMATION, "-t", "--", "10.0.0.1", "docker exec -it c sh",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("proxy", "host", "expected_proxy"),
+    [
+        ("10.0.0.1", "10.0.0.1", None),  # the bastion serves too: straight to it
+        ("root@10.0.0.1", "10.0.0.1", None),
+        ("deploy@10.0.0.1:2222", "10.0.0.1", None),
+        ("root@[2001:db8::1]:22", "2001:db8::1", None),
+        ("root@10.0.0.1", "10.0.0.2", "root@10.0.0.1"),  # the others still jump through it
+        ("bastion.example.com", "10.0.0.2", "bastion.example.com"),
+        ("root@10.0.0.11", "10.0.0.1", "root@10.0.0.11"),
+    ],
+)
+def test_a_proxy_that_is_also_a_server_is_reached_directly(
+    proxy: str, host: str, expected_proxy: str | None
+) -> None:
+    settings = settings_from_config(Ssh(proxy=proxy), host)
+    assert settings.proxy == expected_proxy
+    assert ("ProxyJump" in " ".join(ssh_argv(settings, host, ["true"]))) == bool(expected_proxy)

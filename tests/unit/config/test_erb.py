@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from kamalpy.config.erb import render
-from kamalpy.config.erbexpr import ErbContext
+from kamalpy.config.erbexpr import ErbContext, ShellOutput
 from kamalpy.errors import ConfigError
 
 HEAD = "a" * 40
@@ -11,7 +11,13 @@ HEAD = "a" * 40
 
 def _context(environ: dict[str, str] | None = None, head: str | None = HEAD) -> ErbContext:
     files = {".ruby-version": "3.3.6\n"}
-    return ErbContext(environ or {}, lambda: head, lambda name: files[name])
+
+    def read(name: str) -> str:
+        if name not in files:
+            raise FileNotFoundError(2, "No such file or directory")
+        return files[name]
+
+    return ErbContext(environ or {}, lambda: head, read)
 
 
 def _render(text: str, environ: dict[str, str] | None = None, head: str | None = HEAD) -> str:
@@ -46,6 +52,15 @@ def _error(text: str, environ: dict[str, str] | None = None, head: str | None = 
         ("<%= `git rev-parse --short HEAD`.chomp %>", {}, "aaaaaaa"),
         ("<%= File.read('.ruby-version').strip %>", {}, "3.3.6"),
         ("a<%# ignored %>b", {}, "ab"),
+        ('<%= ENV.fetch("TTL", 365 * 24 * 60 * 60) %>', {}, "31536000"),
+        ('<%= "ab" * 2 %>', {}, "abab"),
+        ('<%= ENV["R"] || "#{RUBY_ENGINE}-#{RUBY_ENGINE_VERSION}" %>', {}, "ruby-3.3.7"),
+        ('<%= ENV["R"] || "#{Some.constant}" %>', {"R": "3.2"}, "3.2"),
+        ('<%= ENV["R"] || Some.constant(1) %>', {"R": "3.2"}, "3.2"),
+        ("<%= File.basename('config/deploy.yml') %>", {}, "deploy.yml"),
+        ("<%= File.exist?('.ruby-version') %> <%= File.exist?('nope') %>", {}, "true false"),
+        ('<%= ENV["L"].split(",").map(&:strip).join("|") %>', {"L": "a, b ,c"}, "a|b|c"),
+        ('<%= [1, "a"] %>', {}, '[1, "a"]'),
         ("<%% literal %>", {}, "<% literal %>"),
     ],
 )
@@ -80,9 +95,11 @@ def test_leading_dash_trims_indentation_before_the_tag() -> None:
     ("template", "message"),
     [
         ('x\n<%= system("ls") %>', 'deploy.yml:2: unsupported ERB expression <%= system("ls") %>'),
-        ("<%= `ls -la` %>", "deploy.yml:1: unsupported ERB expression <%= `ls -la` %> (only"),
-        ('<%= ENV["A"].upcase %>', "method `upcase` is not supported"),
-        ("<%= 1 + 2 %>", "deploy.yml:1: unsupported ERB expression <%= 1 + 2 %>"),
+        ("<%= `ls -la` %>", "deploy.yml:1: unsupported ERB expression `ls -la` (only `git"),
+        ('<%= ENV["A"].constantize %>', "method `constantize` is not supported"),
+        ("<%= 1 - 2 %>", "deploy.yml:1: unsupported ERB expression <%= 1 - 2 %>"),
+        ('<%= 1 + "a" %>', "`+` needs two strings, two numbers or two arrays"),
+        ("<%= ENV['A'].strip %>", "`strip` works on text only (on '')"),
         ("<% while true %><% end %>", "unsupported ERB statement `while true`"),
         ("<% if true %>", "`if` without a matching `<% end %>`"),
         ("<% end %>", "`end` without an opening `if`"),
@@ -96,8 +113,27 @@ def test_anything_else_is_an_error_naming_file_line_and_expression(
     assert message in _error(template)
 
 
-def test_git_backticks_outside_a_repository_fail_clearly() -> None:
-    assert "not inside a git repository" in _error("<%= `git rev-parse HEAD` %>", head=None)
+def test_git_backticks_outside_a_repository_give_empty_output_and_a_warning() -> None:
+    warnings: list[str] = []
+    context = ErbContext({}, lambda: None, lambda name: "", warn=warnings.append)
+    assert render("<%= `git rev-parse HEAD` %>", "deploy.yml", context) == ""
+    assert warnings == [
+        "deploy.yml:1: `git rev-parse HEAD`: not a git repository with commits; "
+        "using empty output, as Kamal does"
+    ]
+
+
+def test_commands_run_through_the_given_shell_only_when_ruby_would_run_them() -> None:
+    ran: list[str] = []
+
+    def shell(command: str) -> ShellOutput:
+        ran.append(command)
+        return ShellOutput("out\n", 0)
+
+    context = ErbContext({"T": "x"}, lambda: None, lambda name: "", shell=shell)
+    template = '<%= ENV["T"] || `a` %><%= ENV["T"] && `b`.strip %><%= true ? "" : %x(c) %>'
+    assert render(template, "deploy.yml", context) == "xout"
+    assert ran == ["b"]
 
 
 def test_file_read_of_a_missing_file_names_it() -> None:

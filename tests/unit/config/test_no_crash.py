@@ -1,4 +1,5 @@
-"""Property: whatever a deploy.yml holds, loading gives a Configuration or a ConfigError."""
+"""Property: whatever a deploy.yml holds (mappings, odd scalars, any text), loading gives a
+Configuration or a ConfigError, never another exception (the CLI would print a traceback)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from kamalpy.config import GitInfo, load_config
+from kamalpy.config.erbexpr import ShellOutput
 from kamalpy.config.schema import SECTIONS, section_root
 from kamalpy.errors import ConfigError
 
@@ -92,3 +94,119 @@ def test_any_document_loads_or_fails_with_config_error(document: dict[str, Any])
             load_config(path, destination=None, environ={}, version="v1", git=GitInfo(None))
         except ConfigError as error:
             assert error.problems
+
+
+TEXT_PIECES = st.sampled_from(
+    [
+        "service: app\n",
+        "image: a/b\n",
+        "servers:\n  - 10.0.0.1\n",
+        "servers: {web: {hosts: [h1]}}\n",
+        "builder: {arch: amd64}\n",
+        "registry: {server: localhost:5555}\n",
+        "ssh: {port: ",
+        "ssh: {user: ",
+        "proxy: {healthcheck: {interval: ",
+        "<%= ENV['X'] %>",
+        '<%= ENV.fetch("X", "d").split(",").first %>',
+        "<% x = 1 %>",
+        "<%= x ? 1 : 2 %>",
+        "<% if true %>",
+        "<% end %>",
+        "<%= `printf abc` %>",
+        "<%= %x(",
+        '"#{',
+        "- ",
+        ": ",
+        "&a ",
+        "*a",
+        "<<: *a\n",
+        "\n  ",
+        "}",
+        "]",
+        "-1",
+        "99999",
+        "'",
+        "\\",
+    ]
+)
+TEXTS = st.one_of(
+    st.text(max_size=60),
+    st.lists(st.one_of(TEXT_PIECES, st.text(max_size=6)), max_size=14).map("".join),
+)
+ODD_SCALARS = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["-oProxyCommand=x", "h1;x", "a b", "`x`", "$(x)", "-1", "0", "1e9", "%"]),
+    st.integers(-(10**6), 10**6),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+)
+PLACES = st.sampled_from(
+    [
+        ("servers", 0),
+        ("ssh", "port"),
+        ("ssh", "user"),
+        ("ssh", "proxy"),
+        ("proxy", "app_port"),
+        ("readiness_delay",),
+        ("volumes", 0),
+        ("boot", "limit"),
+        ("hooks_path",),
+    ]
+)
+
+
+def _place(path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    """The valid base with `value` at `path` (an index means a one-item list)."""
+    document: dict[str, Any] = {**BASE, "servers": ["10.0.0.1"]}
+    if len(path) == 1:
+        document[str(path[0])] = value
+    elif isinstance(path[1], int):
+        document[str(path[0])] = [value]
+    else:
+        document[str(path[0])] = {path[1]: value}
+    return document
+
+
+def _load_text(text: str, shell: Any = None) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "deploy.yml"
+        path.write_text(text, encoding="utf-8")
+        try:
+            load_config(
+                path,
+                destination=None,
+                environ={"X": "1"},
+                version="v1",
+                git=GitInfo(None),
+                shell=shell,
+                warn=lambda _text: None,
+            )
+        except ConfigError as error:
+            assert error.problems
+            assert "Traceback" not in error.render()
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(TEXTS)
+def test_any_text_loads_or_fails_with_config_error(text: str) -> None:
+    _load_text(text, shell=lambda command, directory: ShellOutput("out\n", 0))
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(PLACES, ODD_SCALARS)
+def test_odd_values_where_hosts_ports_and_paths_go_fail_cleanly(
+    path: tuple[str | int, ...], value: Any
+) -> None:
+    _load_text(yaml.safe_dump(_place(path, value)))

@@ -31,16 +31,19 @@ host_lists = st.lists(
     max_size=3,
     unique_by=lambda h: next(iter(h)) if isinstance(h, dict) else h,
 )
-envs = st.one_of(
+_ENV_PARTS = {
+    "clear": st.dictionaries(ENV_NAMES, st.one_of(WORDS, st.integers(0, 99)), max_size=3),
+    "secret": st.lists(ENV_NAMES, max_size=2, unique=True),
+}
+# Tags only in the root env (Kamal: "tags are only allowed in the root env").
+root_envs = st.one_of(
     st.dictionaries(ENV_NAMES, WORDS, max_size=3),
     st.fixed_dictionaries(
-        {
-            "clear": st.dictionaries(ENV_NAMES, st.one_of(WORDS, st.integers(0, 99)), max_size=3),
-            "secret": st.lists(ENV_NAMES, max_size=2, unique=True),
-        },
+        _ENV_PARTS,
         optional={"tags": st.dictionaries(TAGS, st.dictionaries(ENV_NAMES, WORDS), max_size=2)},
     ),
 )
+envs = st.one_of(st.dictionaries(ENV_NAMES, WORDS, max_size=3), st.fixed_dictionaries(_ENV_PARTS))
 logging = st.fixed_dictionaries(
     {},
     optional={
@@ -121,7 +124,7 @@ configs = st.fixed_dictionaries(
         ),
     },
     optional={
-        "env": envs,
+        "env": root_envs,
         "volumes": st.lists(st.builds("/{}:/{}".format, NAMES, NAMES), max_size=2),
         "labels": st.dictionaries(NAMES, WORDS, max_size=2),
         "logging": logging,
