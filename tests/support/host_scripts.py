@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from kamalpy.commands import (
     accessory,
@@ -19,6 +20,7 @@ from kamalpy.commands import (
     details,
     docker_build,
     drain,
+    erb,
     files,
     health,
     image_reuse,
@@ -72,6 +74,8 @@ SCRIPTS: dict[str, Argv] = {
     "proxy_claims.read_routes_argv": proxy_claims.read_routes_argv(),
     "setup.probe_argv": setup.probe_argv([80, 443]),
     "setup.install_docker_argv": setup.install_docker_argv(),
+    # Not a host script: ERB's backticks, run here; the same checks apply.
+    "erb.erb_command_argv": erb.erb_command_argv("git rev-parse HEAD", Path("/repo")),
 }
 
 
@@ -101,8 +105,9 @@ ACCEPTED: dict[str, dict[str, str]] = {
 def script_of(argv: Sequence[str]) -> tuple[str, str]:
     """(shell, script text) of an argv that runs `sh -c SCRIPT` or `bash -c SCRIPT`."""
     for index, token in enumerate(argv[:-1]):
-        if token == "-c" and index and argv[index - 1] in ("sh", "bash"):
-            return argv[index - 1], argv[index + 1]
+        shell = argv[index - 1].rsplit("/", 1)[-1] if index else ""
+        if token == "-c" and shell in ("sh", "bash"):
+            return shell, argv[index + 1]
     raise ValueError(f"not a shell script: {argv[:4]}")
 
 
