@@ -51,7 +51,7 @@ def register(subparsers: Subparsers) -> None:
             metavar="SECONDS",
             help="wait this long for another deploy's lock instead of failing",
         )
-        _add_fault_options(p)
+        add_fault_options(p)
         if name == "deploy":
             add_deploy_options(p)
         p.set_defaults(handler=handle_deploy, command_name=name)
@@ -60,11 +60,11 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("rollback_version", nargs="?", metavar="VERSION")
     p.add_argument("--list", action="store_true", help="show the versions you can roll back to")
     p.add_argument("--lock-wait", type=float, default=0, metavar="SECONDS")
-    _add_fault_options(p)
+    add_fault_options(p)
     p.set_defaults(handler=handle_rollback, command_name="rollback")
 
 
-def _add_fault_options(p: argparse.ArgumentParser) -> None:
+def add_fault_options(p: argparse.ArgumentParser) -> None:
     """How a deploy treats a stale lock and a host lost after the health barrier."""
     p.add_argument(
         "--lock-stale-after",

@@ -31,6 +31,7 @@ def register(subparsers: Subparsers) -> None:
     p.add_argument("--skip-push", action="store_true", help="the image is already in the registry")
     p.add_argument("--via-ssh", action="store_true", help="stream the image over ssh")
     p.add_argument("--lock-wait", type=float, default=0, metavar="SECONDS")
+    deploy_cmd.add_fault_options(p)  # its deploy takes the deploy's options
     add_deploy_options(p)  # the deploy at the end is `deploy`'s, monorepo options included
     p.set_defaults(handler=handle_setup, command_name="deploy")
 

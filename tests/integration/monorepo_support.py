@@ -51,7 +51,7 @@ def _deploy_yml(bed: Bed, name: str, base: str) -> dict[str, object]:
     }
     if proxied:
         config["proxy"] = {
-            "host": f"{name}.test",
+            "host": f"mono-{name}.test",  # unique on a bed other modules also deploy to
             "app_port": 80,
             "healthcheck": {"path": "/health", "interval": 1},
             "run": {"registry": bed.registry},

@@ -28,10 +28,13 @@ def repo(
     yield made
     for host in ("h1", "h2", "h3"):
         names = " ".join(f"label=service={s}" for s in SERVICES)
+        leftovers = " ".join(
+            f".kamal/proxy/dynamic/{s}-*.yml .kamal/apps/{s} .kamal/lock-{s}" for s in SERVICES
+        )  # only its own: other modules share this bed
         made.ssh(
             host,
             "for f in " + names + "; do docker ps -aq --filter $f | "
-            "xargs -r docker rm -f >/dev/null; done; rm -rf .kamal/apps/* .kamal/lock-*",
+            f"xargs -r docker rm -f >/dev/null; done; rm -rf {leftovers}",
         )
 
 
@@ -49,7 +52,7 @@ def decisions(repo: Monorepo, cwd: Path | None = None) -> dict[str, str]:
 
 
 def get(repo: Monorepo, host: str, service: str, path: str = "/version") -> tuple[int, str]:
-    return proxy_get(repo.bed, host, service, path)
+    return proxy_get(repo.bed, host, f"mono-{service}", path)
 
 
 def deploy(repo: Monorepo, *args: str) -> subprocess.CompletedProcess[str]:

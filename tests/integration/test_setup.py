@@ -66,6 +66,9 @@ def test_a_port_held_by_another_container_is_named(
     svc: Service, bed: Bed, app_images: dict[str, str]
 ) -> None:
     bed.docker_login("h1")
+    # Another module on this bed may have booted our proxy on h1: the port must be free for
+    # the foreign container (a later deploy boots our proxy again where it is missing).
+    svc.ssh("h1", "docker rm -f kamal-proxy >/dev/null 2>&1 || true")
     started = bed.ssh("h1", "docker", "run", "-d", "--name", "other-proxy", "-p", "80:80",
                       app_images["v1"], check=False)  # fmt: skip
     assert started.returncode == 0, started.stderr

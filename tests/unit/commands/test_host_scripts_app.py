@@ -216,6 +216,22 @@ def test_running_containers_inspects_every_running_labelled_container(host: Host
     ]
 
 
+def test_a_container_gone_between_ps_and_inspect_still_lists_the_others(
+    host: HostShell,
+) -> None:
+    host.answer("ps", stdout="aaa\nbbb\n")
+    host.answer("inspect", stdout="line-b\n", stderr="Error: No such object: aaa", status=1)
+    done = host.run(running.running_containers_argv())
+    assert (done.returncode, done.stdout) == (0, "line-b\n")
+
+
+def test_an_engine_that_does_not_answer_fails_the_host(host: HostShell) -> None:
+    host.answer("ps", stderr="Cannot connect to the Docker daemon", status=1)
+    done = host.run(running.running_containers_argv())
+    assert done.returncode == 1
+    assert [c[0] for c in host.calls] == ["ps"]
+
+
 def test_running_containers_with_none_running_prints_nothing(host: HostShell) -> None:
     done = host.run(running.running_containers_argv())
     assert (done.returncode, done.stdout) == (0, "")
