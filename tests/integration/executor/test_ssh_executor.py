@@ -31,7 +31,7 @@ def test_many_commands_share_one_ssh_connection_per_host(
         for _ in range(20):
             for name in ("h1", "h2"):
                 assert executor.run(sshd.target(name), ["echo", "hi"]).stdout == "hi\n"
-        masters = os.listdir(executor.control_dir)
+        masters = [n for n in os.listdir(executor.control_dir) if n != "owner"]
     opened = {name: sshd.accepted_connections(name) - before[name] for name in ("h1", "h2")}
     assert opened == {"h1": 1, "h2": 1}
     assert len(masters) == 2
