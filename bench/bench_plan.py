@@ -33,9 +33,9 @@ REPO = HERE.parent
 TARGETS = {"warm": 1.0, "cold": 2.0, "memory_mb": 150.0}
 
 
-def plan_without_ssh(repo: Path) -> Counter[str]:
+def plan_without_ssh(repo: Path, *, cached: bool = True) -> Counter[str]:
     """What `kamalpy plan` does before the survey, then decisions against an empty survey."""
-    from kamalpy.cli.monorepo_support import loader, secret_macs, selection
+    from kamalpy.cli.monorepo_support import head_reader, loader, plan_cache, secret_macs, selection
     from kamalpy.deploy.changes import base_image_digests, decide_all, prepare
     from kamalpy.deploy.snapshot import RevisionTrees
     from kamalpy.executor.local import LocalExecutor
@@ -44,9 +44,10 @@ def plan_without_ssh(repo: Path) -> Counter[str]:
                               app_version=None, all=False, assume_changed=False)  # fmt: skip
     environ = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")}
     executor = LocalExecutor()
+    head = head_reader()
     root, _tree, settings, states = prepare(
-        executor, repo, load=loader(args, environ, repo), secret_macs=secret_macs(environ),
-        selection=selection(args),
+        executor, repo, load=loader(args, environ, repo, head), secret_macs=secret_macs(environ),
+        selection=selection(args), cache=plan_cache(args, environ, head) if cached else None,
     )  # fmt: skip
     found = decide_all(
         states, {}, {}, force_all=False, assume_changed=False,

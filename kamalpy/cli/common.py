@@ -15,6 +15,7 @@ from kamalpy.config.erbexpr import ShellOutput
 from kamalpy.config.gitinfo import GitInfo, git_info_from_files
 from kamalpy.config.loader import config_root
 from kamalpy.config.locate import locate_config
+from kamalpy.config.trace import LoadTrace
 from kamalpy.errors import UsageError
 from kamalpy.executor.base import LOCAL
 from kamalpy.executor.local import LocalExecutor
@@ -78,6 +79,7 @@ def load_from_args(
     git_dirty: Callable[[Path], bool] | None = working_tree_dirty,
     nonce: Callable[[], str] | None = None,
     git_head: Callable[[Path], str | None] | None = None,
+    trace: LoadTrace | None = None,
 ) -> Configuration:
     """Locate and load the configuration the options name (ConfigError/UsageError on problems).
 
@@ -110,4 +112,5 @@ def load_from_args(
         git=git,
         shell=run_erb_command,
         warn=print_warning,
+        trace=trace,
     )

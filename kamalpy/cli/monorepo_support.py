@@ -7,17 +7,20 @@ does the work with the functions built here.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+import kamalpy
 from kamalpy.cli.common import load_from_args
 from kamalpy.cli.secret_support import resolve_uses
 from kamalpy.commands.ssh import settings_from_config
 from kamalpy.config.gitinfo import find_git_dir, read_head
 from kamalpy.config.locate import CONFIG_NAME, SERVICES_DIR, find_repo_root
 from kamalpy.config.model import Configuration
+from kamalpy.config.trace import LoadTrace
 from kamalpy.deploy.changes import LoadConfig, MonorepoPlan, SecretMacs, Selection, assess
+from kamalpy.deploy.plan_cache import PlanCache, fingerprint
 from kamalpy.deploy.secret_refs import env_uses, names_of
 from kamalpy.executor.base import Executor, Target
 from kamalpy.secrets import find_root, load_identity
@@ -57,26 +60,57 @@ def selection(args: argparse.Namespace) -> Selection:
     )
 
 
-def loader(args: argparse.Namespace, environ: Mapping[str, str], cwd: Path) -> LoadConfig:
+def loader(
+    args: argparse.Namespace,
+    environ: Mapping[str, str],
+    cwd: Path,
+    head: Callable[[Path], str | None] | None = None,
+) -> LoadConfig:
     """Load one service's deploy.yml with the run's destination and version."""
+    head = head or head_reader()
 
-    heads: dict[Path | None, str | None] = {}
-
-    def head(root: Path) -> str | None:  # services of one repository share its HEAD: read once
-        git_dir = find_git_dir(root.resolve())
-        if git_dir not in heads:
-            heads[git_dir] = read_head(git_dir) if git_dir else None
-        return heads[git_dir]
-
-    def load(path: Path) -> Configuration:
+    def load(path: Path, trace: LoadTrace | None = None) -> Configuration:
         one = argparse.Namespace(**{**vars(args), "config_file": str(path), "service": None})
-        config = load_from_args(one, environ, cwd=cwd, git_dirty=None, git_head=head)
+        config = load_from_args(one, environ, cwd=cwd, git_dirty=None, git_head=head, trace=trace)
         # Paths are shown relative to cwd, but inputs are found from the absolute folder.
         return replace(
             config, root=(cwd / config.root).resolve(), path=(cwd / config.path).resolve()
         )
 
     return load
+
+
+def head_reader() -> Callable[[Path], str | None]:
+    """HEAD of the repository holding a folder; one run's services share it, so read once."""
+    heads: dict[Path | None, str | None] = {}
+    git_dirs: dict[Path, Path | None] = {}
+
+    def head(root: Path) -> str | None:
+        if root not in git_dirs:
+            git_dirs[root] = find_git_dir(root.resolve())
+        git_dir = git_dirs[root]
+        if git_dir not in heads:
+            heads[git_dir] = read_head(git_dir) if git_dir else None
+        return heads[git_dir]
+
+    return head
+
+
+def plan_cache(
+    args: argparse.Namespace, environ: Mapping[str, str], head: Callable[[Path], str | None]
+) -> PlanCache | None:
+    """The cache of loaded services and image digests; None when KAMALPY_NO_CACHE is set."""
+    if environ.get("KAMALPY_NO_CACHE"):
+        return None
+    app_version = getattr(args, "app_version", None)
+
+    def revive(config: Configuration) -> Configuration | None:
+        # The version rule of `load` (no dirty suffix in a monorepo), as of this run.
+        version = app_version or environ.get("VERSION") or head(Path(config.root))
+        return replace(config, version=version) if version else None
+
+    code = fingerprint(kamalpy.__version__, Path(kamalpy.__file__).parent)
+    return PlanCache(code, environ, getattr(args, "destination", None), revive)
 
 
 def secret_macs(environ: Mapping[str, str]) -> SecretMacs:
@@ -109,11 +143,13 @@ def plan_from_args(
     args: argparse.Namespace, environ: Mapping[str, str], executor: Executor, cwd: Path
 ) -> MonorepoPlan:
     """Assess the monorepo the options describe."""
+    head = head_reader()
     return assess(
         executor,
         cwd,
-        load=loader(args, environ, cwd),
+        load=loader(args, environ, cwd, head),
         secret_macs=secret_macs(environ),
         target=target_of,
         selection=selection(args),
+        cache=plan_cache(args, environ, head),
     )

@@ -14,6 +14,7 @@ from kamalpy.config.resolve import Origin, build_configuration
 from kamalpy.config.rules import check_rules
 from kamalpy.config.rules_kamal import check_kamal_rules
 from kamalpy.config.rules_safety import check_safety
+from kamalpy.config.trace import LoadTrace
 from kamalpy.config.validate import Problem, validate_document
 from kamalpy.config.yamlmarks import Marks, deep_merge, merge_marks, parse_yaml
 from kamalpy.errors import ConfigError, Location
@@ -28,6 +29,7 @@ def load_config(
     git: GitInfo | None = None,
     shell: Callable[[str, Path], ShellOutput] | None = None,
     warn: Callable[[str], None] | None = None,
+    trace: LoadTrace | None = None,
 ) -> Configuration:
     """Load `path` (+ its `deploy.<destination>.yml`), validate all of it, resolve defaults.
 
@@ -35,7 +37,7 @@ def load_config(
     read from `.git` files, never dirty). `shell(command, directory)` runs ERB backticks (the
     CLI passes one built on the executor; without it only `git rev-parse` works, from `.git`
     files); `warn` gets one-line warnings. Raises ConfigError listing every problem with
-    file, line, column and key path.
+    file, line, column and key path. `trace` records what else the load read (for caches).
     """
     root = config_root(path)
     git = git or git_info_from_files(root)
@@ -47,6 +49,9 @@ def load_config(
         warn=warn or (lambda _text: None),
         root=str(root.absolute()),
     )
+    if trace is not None:
+        environ = trace.watch(environ)
+        context = _traced(context, environ, trace)
     data, marks = read_document(path, context)
     if destination:
         overlay_path = destination_path(path, destination)
@@ -63,7 +68,23 @@ def load_config(
         raise ConfigError(_locate(problems, marks, str(path)))
     chosen = resolve_version(version, environ, git, data.get("builder") or {})
     origin = Origin(path=path, root=root, destination=destination, version=chosen)
-    return build_configuration(data, origin)
+    config = build_configuration(data, origin)
+    if trace is not None and config.extras.acme_ca_certificates:
+        trace.opaque.append("read the ACME CA certificates file")
+    return config
+
+
+def _traced(context: ErbContext, environ: Mapping[str, str], trace: LoadTrace) -> ErbContext:
+    """`context` reporting to `trace`: what it reads is recorded, what it cannot replay noted."""
+    shell = context.shell
+    return ErbContext(
+        environ,
+        trace.head_call(context.git_head),
+        trace.opaque_call("ERB read a file", context.read_file),
+        shell=trace.opaque_call("ERB ran a command", shell) if shell else None,
+        warn=trace.opaque_call("warned", context.warn),
+        root=context.root,
+    )
 
 
 def drop_empty(value: Any) -> Any:

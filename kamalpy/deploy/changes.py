@@ -12,50 +12,41 @@ from functools import partial
 from pathlib import Path
 
 from kamalpy.commands.docker_build import build_spec
-from kamalpy.commands.proxy_claims import conflicts_within
 from kamalpy.commands.running import running_containers_argv
 from kamalpy.config.model import Configuration
-from kamalpy.deploy.routes import our_claims
-from kamalpy.deploy.snapshot import RevisionTrees, repository_top, working_tree
+from kamalpy.deploy.plan_cache import PlanCache
+from kamalpy.deploy.service_states import (
+    EVERY_SERVICE,
+    LoadConfig,
+    SecretMacs,
+    Selection,
+    ServiceState,
+    check_routes,
+    prepare,
+)
+from kamalpy.deploy.snapshot import RevisionTrees
 from kamalpy.errors import ConfigError, DeployFailed, KamalpyError, UsageError
 from kamalpy.executor.base import Executor, Target
 from kamalpy.executor.fanout import on_hosts
 from kamalpy.monorepo import decide as decisions
-from kamalpy.monorepo.decide import Decision, Reason, Wanted
-from kamalpy.monorepo.digests import image_digest, runtime_digest, runtime_parts
-from kamalpy.monorepo.discovery import check_unique, discover
-from kamalpy.monorepo.inputs import InputsIndex, ServiceInputs, service_inputs
+from kamalpy.monorepo.decide import Decision, Reason
+from kamalpy.monorepo.digests import image_digest
+from kamalpy.monorepo.inputs import InputsIndex, service_inputs
 from kamalpy.monorepo.observed import Running, of_service, parse_running
-from kamalpy.monorepo.settings import MonorepoSettings, monorepo_settings
+from kamalpy.monorepo.settings import MonorepoSettings
 from kamalpy.monorepo.tree import Tree
 
-
-@dataclass(frozen=True)
-class ServiceState:
-    """One service as it is now: its configuration, inputs and both digests."""
-
-    config: Configuration
-    inputs: ServiceInputs
-    image_digest: str
-    runtime_parts: Mapping[str, str]
-    runtime_digest: str
-
-    @property
-    def name(self) -> str:
-        """The service's name."""
-        return self.config.service
-
-    def wanted(self) -> Wanted:
-        """What should run, for the decision."""
-        slots = tuple((role.name, host) for role in self.config.roles for host in role.hosts)
-        return Wanted(
-            service=self.name,
-            destination=self.config.destination,
-            slots=slots,
-            image_digest=self.image_digest,
-            runtime_digest=self.runtime_digest,
-            runtime_parts=self.runtime_parts,
-        )
+__all__ = [
+    "LoadConfig",
+    "MonorepoPlan",
+    "SecretMacs",
+    "Selection",
+    "ServiceState",
+    "assess",
+    "check_routes",
+    "decide_all",
+    "prepare",
+]
 
 
 @dataclass(frozen=True)
@@ -86,28 +77,6 @@ class MonorepoPlan:
             if state.name == service:
                 return state
         raise KeyError(service)
-
-
-def service_state(
-    tree: Tree,
-    config: Configuration,
-    *,
-    root: Path,
-    settings: MonorepoSettings,
-    secret_macs: Mapping[str, str],
-    index: InputsIndex | None = None,
-) -> ServiceState:
-    """Inputs and digests of one service in `tree` (one `index` shared by a tree's services)."""
-    inputs = service_inputs(tree, config, repo_root=root, settings=settings, index=index)
-    platforms = build_spec(config).platforms
-    parts = runtime_parts(config, secret_macs)
-    return ServiceState(
-        config=config,
-        inputs=inputs,
-        image_digest=image_digest(inputs, tree, platforms),
-        runtime_parts=parts,
-        runtime_digest=runtime_digest(parts),
-    )
 
 
 def survey(
@@ -203,59 +172,6 @@ def base_image_digests(
     return compute
 
 
-LoadConfig = Callable[[Path], Configuration]
-SecretMacs = Callable[[Configuration], Mapping[str, str]]
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which services a run looks at, and how it decides."""
-
-    services: tuple[str, ...] = ()  # empty: every discovered service
-    force_all: bool = False
-    assume_changed: bool = False
-    since: str | None = None  # decide against this git revision instead of what runs
-
-
-def load_services(
-    executor: Executor, start: Path, load: LoadConfig, selection: Selection
-) -> tuple[Path, Tree, MonorepoSettings, list[Configuration]]:
-    """The repository's working tree, settings, and the selected services' configurations."""
-    root = repository_top(executor, start)
-    tree = working_tree(executor, root)
-    settings = monorepo_settings(tree)
-    located = [(path, load(root / path)) for path in discover(tree, settings)]
-    check_unique([(str(path), config) for path, config in located])
-    configs = [config for _, config in located]
-    check_routes(configs)
-    wanted = set(selection.services)
-    unknown = sorted(wanted - {c.service for c in configs})
-    if unknown:
-        known = ", ".join(c.service for c in configs) or "none"
-        raise UsageError(f"unknown service(s): {', '.join(unknown)}", hint=f"services: {known}")
-    return root, tree, settings, [c for c in configs if not wanted or c.service in wanted]
-
-
-def prepare(
-    executor: Executor,
-    start: Path,
-    *,
-    load: LoadConfig,
-    secret_macs: SecretMacs,
-    selection: Selection = Selection(),
-) -> tuple[Path, Tree, MonorepoSettings, list[ServiceState]]:
-    """Everything a plan needs before asking the hosts: the tree and each service's state."""
-    root, tree, settings, configs = load_services(executor, start, load, selection)
-    index = InputsIndex(tree, root, settings)  # parsed once, shared by every service
-    states = [
-        service_state(
-            tree, c, root=root, settings=settings, secret_macs=secret_macs(c), index=index
-        )
-        for c in configs
-    ]
-    return root, tree, settings, states
-
-
 def assess(
     executor: Executor,
     start: Path,
@@ -263,11 +179,12 @@ def assess(
     load: LoadConfig,
     secret_macs: SecretMacs,
     target: Callable[[Configuration, str], Target],
-    selection: Selection = Selection(),
+    selection: Selection = EVERY_SERVICE,
+    cache: PlanCache | None = None,
 ) -> MonorepoPlan:
     """Every selected service's digests and decision against what runs on its hosts."""
     root, tree, settings, states = prepare(
-        executor, start, load=load, secret_macs=secret_macs, selection=selection
+        executor, start, load=load, secret_macs=secret_macs, selection=selection, cache=cache
     )
     configs = [state.config for state in states]
     trees = RevisionTrees(executor, root)
@@ -333,18 +250,3 @@ def runtime_paths(config: Configuration, root: Path, *trees: Tree | None) -> lis
                 found.add(path)
         found.update(p for d in secret_dirs for p in tree.under(d.rstrip("/")))
     return sorted(found)
-
-
-def check_routes(configs: Sequence[Configuration]) -> None:
-    """Two services of the monorepo claiming one host + path on a shared host: stop, naming both."""
-    problems = []
-    hosts = dict.fromkeys(h for c in configs for h in c.proxy_hosts)
-    for host in hosts:
-        routes = [item for c in configs for item in our_claims(c, host).items()]
-        problems += [f"{host}: {c.describe()}" for c in conflicts_within(routes)]
-    if problems:
-        raise UsageError(
-            "services of this monorepo claim the same proxy host and path:\n  "
-            + "\n  ".join(problems),
-            hint="give one of them another proxy.host or path_prefix",
-        )

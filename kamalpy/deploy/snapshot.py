@@ -38,7 +38,7 @@ def head_revision(executor: Executor, root: Path) -> str | None:
 
 def working_tree(executor: Executor, root: Path) -> Tree:
     """The working tree as git sees it (tracked + untracked, not ignored), with dirty paths."""
-    files = dict(_parse_ls_files(executor.run(LOCAL, git.ls_files_argv(root)).stdout))
+    files = _parse_ls_files(executor.run(LOCAL, git.ls_files_argv(root)).stdout)
     changed, deleted = _parse_status(executor.run(LOCAL, git.status_v2_argv(root)).stdout)
     for path in deleted:
         files.pop(path, None)
@@ -57,9 +57,25 @@ def working_tree(executor: Executor, root: Path) -> Tree:
     )
 
 
-def _parse_ls_files(out: str) -> list[tuple[str, str]]:
+def _parse_ls_files(out: str) -> dict[str, str]:
+    """Path -> blob id from `git ls-files --stage -z`: `<mode> <blob> <stage>\t<path>` records."""
+    records = out.split("\0")
+    if records[-1] == "":
+        records.pop()
+    if not records:
+        return {}
+    # Modes have six digits and blob ids one length per repository, so every record has its
+    # tab at one offset: slicing 100k records costs a third of splitting each one.
+    tab = records[0].find("\t")
+    if tab < 0 or any(r[tab : tab + 1] != "\t" or r[6:7] != " " for r in records):
+        return dict(_parse_ls_files_slowly(records))
+    stage, blob = tab - 1, slice(7, tab - 2)
+    return {r[tab + 1 :]: r[blob] for r in records if r[stage] in "02"}  # 2: ours in a merge
+
+
+def _parse_ls_files_slowly(records: list[str]) -> list[tuple[str, str]]:
     entries = []
-    for record in out.split("\0"):
+    for record in records:
         meta, _, path = record.partition("\t")
         fields = meta.split()
         if path and len(fields) == 3 and fields[2] in ("0", "2"):  # stage 2: ours in a merge

@@ -85,6 +85,18 @@ def runtime_parts(config: Configuration, secret_macs: Mapping[str, str]) -> dict
     Parts are top-level keys, one per role (`servers.web`) and one per env variable
     (`env.clear.NAME`), so `why` can name what changed without keeping old configurations.
     """
+    return with_secrets(config_parts(config), secret_macs)
+
+
+def with_secrets(parts: Mapping[str, str], secret_macs: Mapping[str, str]) -> dict[str, str]:
+    """`config_parts` plus a part per secret (its MAC, shortened), sorted by name."""
+    hashed = dict(parts)
+    hashed.update({f"secret.{name}": mac[:16] for name, mac in secret_macs.items()})
+    return dict(sorted(hashed.items()))
+
+
+def config_parts(config: Configuration) -> dict[str, str]:
+    """The runtime parts of the configuration alone (no secrets): what a cache may keep."""
     parts: dict[str, object] = {}
     for item in dataclasses.fields(config):
         if item.name in _NOT_RUNTIME:
@@ -99,9 +111,7 @@ def runtime_parts(config: Configuration, secret_macs: Mapping[str, str]) -> dict
             parts["env.tags"] = _data(value.tags)
         else:
             parts[item.name] = _data(value)
-    hashed = {name: _sha256(value)[:16] for name, value in parts.items()}
-    hashed.update({f"secret.{name}": mac[:16] for name, mac in secret_macs.items()})
-    return dict(sorted(hashed.items()))
+    return {name: _sha256(value)[:16] for name, value in parts.items()}
 
 
 def _role_parts(role: Role, top: Env) -> dict[str, object]:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from kamalpy.config.model import Configuration
 from kamalpy.errors import ConfigError, Location
-from kamalpy.monorepo.globs import below, clean, literal_prefix, whole_match
+from kamalpy.monorepo.globs import below, clean, literal_prefix, whole_matches
 from kamalpy.monorepo.settings import MonorepoSettings
 from kamalpy.monorepo.tree import Tree
 
@@ -19,7 +19,7 @@ def discover(tree: Tree, settings: MonorepoSettings) -> tuple[str, ...]:
         return (pattern,) if pattern in tree else ()
     # The whole path must match: `services/*/deploy.yml` must not pick a file below a
     # directory that happens to match, as a .dockerignore pattern would.
-    return tuple(sorted(p for p in below(tree, prefix) if whole_match(pattern, p)))
+    return tuple(sorted(whole_matches(pattern, below(tree, prefix))))
 
 
 def check_unique(configs: Sequence[tuple[str, Configuration]]) -> None:

@@ -13,7 +13,6 @@ Both know their literal directory prefix, so a match walks only the paths below 
 
 from __future__ import annotations
 
-import bisect
 import posixpath
 import re
 from collections.abc import Iterator, Sequence
@@ -129,6 +128,20 @@ def _covering_regex(pattern: str, *, multiline: bool) -> re.Pattern[str]:
     return re.compile(f"^{body}(?:/.*)?$")
 
 
+def whole_matches(pattern: str, paths: Sequence[str]) -> list[str]:
+    """The paths a cleaned ignore-dialect pattern matches exactly, in their order."""
+    blob = "\n".join(paths)
+    if "[" in pattern or blob.count("\n") != len(paths) - 1:  # a class or a path could span lines
+        return [p for p in paths if whole_match(pattern, p)]
+    if _ignore_regex(pattern) is _NEVER:
+        return []
+    # One search over the newline-joined paths, in C, instead of one match per path (`.`
+    # never matches a newline, and `[^/]` is kept from doing so).
+    body = _ignore_regex(pattern).pattern[1:-1].replace("(.*/)?", "(?:.*/)?")
+    found = set(re.findall("(?m)^" + body.replace("[^/]", "[^/\n]") + "$", blob))
+    return [p for p in paths if p in found] if found else []
+
+
 def whole_match(pattern: str, path: str) -> bool:
     """A cleaned ignore-dialect pattern matches exactly `path` (not only a parent of it)."""
     return bool(_ignore_regex(pattern).match(path))
@@ -187,9 +200,7 @@ def parse_ignore(text: str) -> Ignore:
 
 def with_prefix(tree: Tree, prefix: str) -> tuple[str, ...]:
     """Paths of the tree that start with `prefix` (any string): one slice, by bisection."""
-    paths = tree.paths
-    start = bisect.bisect_left(paths, prefix)
-    return paths[start : bisect.bisect_left(paths, prefix + "\U0010ffff", start)]
+    return tree.with_prefix(prefix)
 
 
 def below(tree: Tree, directory: str) -> tuple[str, ...]:

@@ -45,12 +45,19 @@ class Tree:
         if directory in ("", "."):
             yield from self._sorted
             return
-        prefix = directory.rstrip("/") + "/"
-        # Paths below `a/b/` sort together, before `a/b0` ("0" follows "/"): two bisections
-        # find them, where walking from the first one would copy or scan the tail.
+        yield from self.with_prefix(directory.rstrip("/") + "/")
+
+    def with_prefix(self, prefix: str) -> tuple[str, ...]:
+        """Paths that start with `prefix` (any string), sorted: one slice, by bisection."""
+        # Paths with one prefix sort together: two bisections find them, where walking from
+        # the first one would copy or scan the tail.
         paths = self._sorted
         start = bisect.bisect_left(paths, prefix)
-        yield from paths[start : bisect.bisect_left(paths, prefix[:-1] + "0", start)]
+        return paths[start : bisect.bisect_left(paths, prefix + "\U0010ffff", start)]
+
+    def blob(self, path: str) -> str | None:
+        """The blob id of `path`, None when absent."""
+        return self.files.get(path)
 
     def text(self, path: str) -> str:
         """A file's content decoded as UTF-8 (KeyError when absent)."""
