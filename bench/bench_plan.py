@@ -8,7 +8,9 @@ discovery, every deploy.yml loaded (ERB, YAML, validation), every service's inpu
 digests, and the decisions against an empty survey (nothing runs yet). Reported:
 - cold: a new process per run (interpreter start and imports included), with the repository's
   and kamalpy's files evicted from the page cache first (posix_fadvise DONTNEED; dropping every
-  cache needs privileges this machine does not give);
+  cache needs privileges this machine does not give), kamalpy's plan cache in place;
+- cold with an empty plan cache: the same, once, after deleting `.git/kamalpy-cache` (the
+  first plan after a clone or an upgrade of kamalpy);
 - warm: the same work repeated in one process (the median after the first run);
 - CPU seconds next to wall seconds: on a shared machine the CPU time is the steadier number;
 - peak memory: the largest resident set of the measuring process.
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -109,9 +112,17 @@ def _run_child(repo: Path, runs: int) -> tuple[dict[str, object], float, float]:
 
 
 def measure(repo: Path, runs: int) -> dict[str, object]:
-    """Cold (new processes, caches evicted) and warm (one process) numbers for `repo`."""
+    """Cold (new processes, caches evicted) and warm (one process) numbers for `repo`.
+
+    The first cold run starts without kamalpy's plan cache (`.git/kamalpy-cache`), so it
+    computes and writes every entry; the other runs find it.
+    """
     colds, cold_cpus, peaks = [], [], []
     decisions: object = None
+    shutil.rmtree(repo / ".git" / "kamalpy-cache", ignore_errors=True)
+    evict(repo, REPO / "kamalpy")
+    report, empty_wall, empty_cpu = _run_child(repo, 1)
+    peaks.append(float(report["peak_mb"]))  # type: ignore[arg-type]
     for _ in range(runs):
         evict(repo, REPO / "kamalpy")
         report, wall, cpu = _run_child(repo, 1)
@@ -124,6 +135,8 @@ def measure(repo: Path, runs: int) -> dict[str, object]:
     warm_cpu = report["cpus"][1:]  # type: ignore[index]
     peaks.append(float(report["peak_mb"]))  # type: ignore[arg-type]
     return {
+        "cold_empty_cache_s": empty_wall,
+        "cold_empty_cache_cpu_s": empty_cpu,
         "cold_s": statistics.median(colds),
         "cold_cpu_s": statistics.median(cold_cpus),
         "warm_s": statistics.median(warm),

@@ -10,11 +10,10 @@ from pathlib import Path
 
 from kamalpy.commands.erb import erb_command_argv
 from kamalpy.commands.git import status_porcelain_argv
-from kamalpy.config import Configuration, load_config
-from kamalpy.config.erbexpr import ShellOutput
+from kamalpy.config.erbcontext import ShellOutput
 from kamalpy.config.gitinfo import GitInfo, git_info_from_files
-from kamalpy.config.loader import config_root
 from kamalpy.config.locate import locate_config
+from kamalpy.config.model import Configuration
 from kamalpy.config.trace import LoadTrace
 from kamalpy.errors import UsageError
 from kamalpy.executor.base import LOCAL
@@ -96,6 +95,9 @@ def load_from_args(
         cwd=cwd,
     )
     absolute = path if path.is_absolute() else cwd / path
+    # Imported here: a plan served from its cache never loads a file, so never pays for it.
+    from kamalpy.config.loader import config_root, load_config
+
     root = config_root(absolute)
     git = GitInfo(
         head=git_head(root) if git_head else git_info_from_files(root).head,

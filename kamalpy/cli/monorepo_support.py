@@ -12,8 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import kamalpy
-from kamalpy.cli.common import load_from_args
-from kamalpy.cli.secret_support import resolve_uses
 from kamalpy.commands.ssh import settings_from_config
 from kamalpy.config.gitinfo import find_git_dir, read_head
 from kamalpy.config.locate import CONFIG_NAME, SERVICES_DIR, find_repo_root
@@ -23,8 +21,6 @@ from kamalpy.deploy.changes import LoadConfig, MonorepoPlan, SecretMacs, Selecti
 from kamalpy.deploy.plan_cache import PlanCache, fingerprint
 from kamalpy.deploy.secret_refs import env_uses, names_of
 from kamalpy.executor.base import Executor, Target
-from kamalpy.secrets import find_root, load_identity
-from kamalpy.secrets.digest_key import digest_key, value_macs
 
 
 def is_monorepo(args: argparse.Namespace, cwd: Path) -> bool:
@@ -70,6 +66,8 @@ def loader(
     head = head or head_reader()
 
     def load(path: Path, trace: LoadTrace | None = None) -> Configuration:
+        from kamalpy.cli.common import load_from_args  # see `secret_macs`
+
         one = argparse.Namespace(**{**vars(args), "config_file": str(path), "service": None})
         config = load_from_args(one, environ, cwd=cwd, git_dirty=None, git_head=head, trace=trace)
         # Paths are shown relative to cwd, but inputs are found from the absolute folder.
@@ -120,6 +118,12 @@ def secret_macs(environ: Mapping[str, str]) -> SecretMacs:
         uses = env_uses(config)
         if not names_of(uses):
             return {}
+        # Imported only when needed: a plan served from its cache, of services without
+        # secrets, loads no file and opens no store, so it need not import their code.
+        from kamalpy.cli.secret_support import resolve_uses
+        from kamalpy.secrets import find_root, load_identity
+        from kamalpy.secrets.digest_key import digest_key, value_macs
+
         values = resolve_uses(config, uses, environ)
         root = find_root(Path(config.root).resolve())
         home = Path(environ.get("HOME") or Path.home())

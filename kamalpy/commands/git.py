@@ -19,6 +19,11 @@ def ls_files_argv(root: Path) -> tuple[str, ...]:
     return _git(root, "ls-files", "--stage", "-z")
 
 
+def ls_files_fields_argv(root: Path) -> tuple[str, ...]:
+    """Tracked paths as NUL-separated fields `path`, `blob`, `stage` (git 2.38 and later)."""
+    return _git(root, "ls-files", "-z", "--format=%(path)%x00%(objectname)%x00%(stage)")
+
+
 def status_v2_argv(root: Path) -> tuple[str, ...]:
     """Paths whose working-tree content differs from HEAD (untracked too), NUL-separated."""
     return _git(root, "status", "--porcelain=v2", "-z", "--untracked-files=all", "--no-renames")

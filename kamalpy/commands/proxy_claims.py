@@ -98,8 +98,13 @@ def conflicts(
 def conflicts_within(routes: Iterable[tuple[str, frozenset[Claim]]]) -> list[Conflict]:
     """Collisions among routes deployed together (e.g. several services of one monorepo)."""
     seen: list[tuple[str, frozenset[Claim]]] = []
+    holders: dict[Claim, list[int]] = {}  # claim -> the earlier routes holding it, by index
     found = []
     for name, claims in routes:
-        found += [Conflict(name, n, frozenset(claims & c)) for n, c in seen if claims & c]
+        # Only routes sharing a claim can conflict: 500 services are not 125k intersections.
+        earlier = sorted({index for claim in claims for index in holders.get(claim, ())})
+        found += [Conflict(name, seen[i][0], frozenset(claims & seen[i][1])) for i in earlier]
+        for claim in claims:
+            holders.setdefault(claim, []).append(len(seen))
         seen.append((name, claims))
     return found

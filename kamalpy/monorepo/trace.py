@@ -10,6 +10,7 @@ an answer cannot match unless the content matches.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -92,6 +93,7 @@ class Answers:
     def __init__(self, tree: Tree) -> None:
         self.tree = tree
         self._known: dict[Query, str] = {}
+        self._blobs: list[str] | None = None  # blob ids in the order of `tree.paths`
 
     def answer(self, query: Query) -> str:
         """The answer to one question, as `TracingTree` logs it."""
@@ -101,7 +103,7 @@ class Answers:
             if kind == FILE:
                 found = self.tree.files.get(argument, "")
             elif kind == PREFIX:
-                found = _listing_hash(self.tree, argument)
+                found = self._listing_hash(argument)
             else:
                 raise ValueError(f"unknown query kind {kind!r}")
             self._known[query] = found
@@ -115,11 +117,15 @@ class Answers:
         """True when this tree answers every question of `traced` as it was answered then."""
         return all(self.answer((kind, arg)) == answer for kind, arg, answer in traced)
 
-
-def _listing_hash(tree: Tree, prefix: str) -> str:
-    paths = Tree.with_prefix(tree, prefix)  # the untraced slice, whatever `tree` is
-    files = tree.files if not isinstance(tree.files, _TracedFiles) else tree.files._files
-    digest = hashlib.sha256("\0".join(paths).encode("utf-8", "surrogateescape"))
-    digest.update(b"\1")  # blob ids have a fixed length: the two lists cannot run together
-    digest.update("\0".join([files[p] for p in paths]).encode("ascii"))
-    return digest.hexdigest()
+    def _listing_hash(self, prefix: str) -> str:
+        tree = self.tree
+        paths = Tree.paths.fget(tree)  # type: ignore[attr-defined]  # untraced, sorted
+        if self._blobs is None:
+            files = tree.files._files if isinstance(tree.files, _TracedFiles) else tree.files
+            self._blobs = [files[p] for p in paths]
+        start = bisect.bisect_left(paths, prefix)
+        end = bisect.bisect_left(paths, prefix + "\U0010ffff", start)
+        digest = hashlib.sha256("\0".join(paths[start:end]).encode("utf-8", "surrogateescape"))
+        digest.update(b"\1")  # blob ids have one length: the two lists cannot run together
+        digest.update("\0".join(self._blobs[start:end]).encode("ascii"))
+        return digest.hexdigest()
