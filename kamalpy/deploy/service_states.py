@@ -216,7 +216,7 @@ class _States:
             # Traced, with an index of its own: a shared one would answer from what it
             # learnt for other services, and those questions would go unrecorded here.
             traced = TracingTree.over(self.tree)
-            own = InputsIndex(traced, self.root, self.settings)
+            own = InputsIndex(traced, self.root, self.settings, shared=self.index.shared)
             inputs = service_inputs(
                 traced, config, repo_root=self.root, settings=self.settings, index=own
             )

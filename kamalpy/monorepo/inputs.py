@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from kamalpy.config.model import Configuration
 from kamalpy.errors import ConfigError, Location
@@ -56,6 +57,10 @@ class InputsIndex:
     project_files: dict[str, frozenset[str]] = field(default_factory=dict)
     decisions: dict[tuple[str, str | None], Decisions] = field(default_factory=dict)
     globs: dict[str, frozenset[str]] = field(default_factory=dict)
+    # What any tree's indexes may share, being functions of their keys alone: parsed TOML
+    # by blob id, a project's files by its listing. One per plan: services computed each
+    # with an index of their own (to trace what they read) still parse and filter once.
+    shared: Shared = field(default_factory=lambda: Shared())
 
     def glob(self, pattern: str) -> frozenset[str]:
         """The paths a declared or global glob covers (services often share their globs)."""
@@ -64,7 +69,16 @@ class InputsIndex:
         return self.globs[pattern]
 
     def __post_init__(self) -> None:
-        self.python = PyIndex(self.tree, PurePosixPath(self.repo_root.as_posix()))
+        root = PurePosixPath(self.repo_root.as_posix())
+        self.python = PyIndex(self.tree, root, parsed=self.shared.tomls)
+
+
+@dataclass
+class Shared:
+    """Memos that hold for every tree (see `InputsIndex.shared`)."""
+
+    tomls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    project_files: dict[tuple[str, tuple[str, ...]], frozenset[str]] = field(default_factory=dict)
 
 
 def service_inputs(
@@ -167,7 +181,12 @@ def _project_files(index: InputsIndex, path: str) -> frozenset[str]:
         if path in index.tree:
             files = frozenset((path,))
         else:
-            files = frozenset(p for p in below(index.tree, path) if not _junk(p[len(path) :]))
+            listing = below(index.tree, path)
+            key = (path, listing)
+            if key not in index.shared.project_files:
+                kept = frozenset(p for p in listing if not _junk(p[len(path) :]))
+                index.shared.project_files[key] = kept
+            files = index.shared.project_files[key]
         index.project_files[path] = files
     return index.project_files[path]
 

@@ -44,6 +44,7 @@ class PyIndex:
     tree: Tree
     repo_root: PurePosixPath
     tomls: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parsed: dict[str, dict[str, Any]] = field(default_factory=dict)  # by blob id: any tree
     members: dict[str, dict[str, str]] = field(default_factory=dict)
     direct: dict[str, tuple[PyDep, ...]] = field(default_factory=dict)
 
@@ -53,7 +54,13 @@ class PyIndex:
         if path not in self.tree:
             return None
         if path not in self.tomls:
-            self.tomls[path] = read_toml(self.tree, path)
+            blob = self.tree.blob(path)
+            if blob is None or blob not in self.parsed:
+                document = read_toml(self.tree, path)
+                if blob is None:
+                    return document
+                self.parsed[blob] = document
+            self.tomls[path] = self.parsed[blob]
         return self.tomls[path]
 
 
