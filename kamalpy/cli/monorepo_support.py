@@ -104,8 +104,10 @@ def plan_cache(
 
     def revive(config: Configuration) -> Configuration | None:
         # The version rule of `load` (no dirty suffix in a monorepo), as of this run.
-        version = app_version or environ.get("VERSION") or head(Path(config.root))
-        return replace(config, version=version) if version else None
+        version = app_version or environ.get("VERSION") or head(config.root)
+        if not version:
+            return None
+        return config if config.version == version else replace(config, version=version)
 
     code = fingerprint(kamalpy.__version__, Path(kamalpy.__file__).parent)
     return PlanCache(code, environ, getattr(args, "destination", None), revive)

@@ -249,13 +249,19 @@ class _Allowed(pickle.Unpickler):
     """Only kamalpy's own classes, paths and builtin containers: nothing else is constructed."""
 
     def find_class(self, module: str, name: str) -> Any:
-        allowed = module.startswith(_ALLOWED_MODULES) or (
-            module == "builtins" and name in _ALLOWED_BUILTINS
-        )
-        found = super().find_class(module, name) if allowed else None
-        if not isinstance(found, type):
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the plan cache")
+        found = _FOUND.get((module, name))
+        if found is None:
+            allowed = module.startswith(_ALLOWED_MODULES) or (
+                module == "builtins" and name in _ALLOWED_BUILTINS
+            )
+            found = super().find_class(module, name) if allowed else None
+            if not isinstance(found, type):
+                raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the plan cache")
+            _FOUND[(module, name)] = found  # each entry is its own pickle: look up once
         return found
+
+
+_FOUND: dict[tuple[str, str], type] = {}
 
 
 def _read(path: Path) -> dict[str, Any] | None:
