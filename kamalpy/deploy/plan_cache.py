@@ -139,7 +139,8 @@ class PlanCache:
         if not trace.reusable:
             return None
         read = {value for value in trace.env.values() if value}
-        if any(v not in sources or v in read for v in _literals(config)):
+        literals = _literals(config)
+        if literals is None or any(v not in sources or v in read for v in literals):
             return None  # from the environment through ERB: never written to disk here
         env = tuple(sorted((name, self._mac(value)) for name, value in trace.env.items()))
         head = (revision or "-") if trace.head else ""
@@ -157,16 +158,22 @@ class PlanCache:
         entries = {}
         for key in self.used & set(self.entries):
             entry = self.entries[key]
-            entries[key] = entry if isinstance(entry, bytes) else _pickle(entry)
+            stored = entry if isinstance(entry, bytes) else _pickle(entry)
+            if stored is not None:
+                entries[key] = stored
         data = {"code": self.code, "salt": self.salt, "entries": entries}
         try:
             self.path.parent.mkdir(mode=0o700, exist_ok=True)
             handle, name = tempfile.mkstemp(dir=self.path.parent, prefix=".plan-cache-")
+        except OSError:
+            return  # a read-only checkout plans as fast as before, only not faster
+        try:
             with os.fdopen(handle, "wb") as out:
                 pickle.dump(data, out, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(name, self.path)
         except OSError:
-            return  # a read-only checkout plans as fast as before, only not faster
+            Path(name).unlink(missing_ok=True)
+            return
         self.changed = False
 
 
@@ -182,10 +189,13 @@ def fingerprint(version: str, package: Path, extra: str = "") -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _pickle(entry: Entry) -> bytes:
-    """The entry pickled (read back by `_unpickle`)."""
+def _pickle(entry: Entry) -> bytes | None:
+    """The entry pickled (read back by `_unpickle`); None when something in it cannot be."""
     out = io.BytesIO()
-    _Writer(out, protocol=pickle.HIGHEST_PROTOCOL).dump(entry)
+    try:
+        _Writer(out, protocol=pickle.HIGHEST_PROTOCOL).dump(entry)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None  # e.g. a value type added to the model later: that service is not cached
     return out.getvalue()
 
 
@@ -198,10 +208,13 @@ def _unpickle(data: bytes) -> Entry | None:
     return entry if isinstance(entry, Entry) else None
 
 
-def _literals(config: Configuration) -> list[str]:
-    """The literal credentials (`Sensitive` values) a configuration holds."""
+def _literals(config: Configuration) -> list[str] | None:
+    """The literal credentials (`Sensitive` values) a configuration holds; None: unpicklable."""
     found: list[str] = []
-    _Writer(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL, seen=found).dump(config)
+    try:
+        _Writer(io.BytesIO(), protocol=pickle.HIGHEST_PROTOCOL, seen=found).dump(config)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
     return found
 
 
