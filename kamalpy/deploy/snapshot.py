@@ -8,6 +8,7 @@ content plus untracked, not-ignored ones. Dirty files are hashed with `git hash-
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,8 +39,15 @@ def head_revision(executor: Executor, root: Path) -> str | None:
 
 def working_tree(executor: Executor, root: Path) -> Tree:
     """The working tree as git sees it (tracked + untracked, not ignored), with dirty paths."""
-    files = _tracked(executor, root)
-    changed, deleted = _parse_status(executor.run(LOCAL, git.status_v2_argv(root)).stdout)
+    # `git status` stats every file (the longest step, mostly in git): it runs while the
+    # index is listed and read here. Both only read the index (status may refresh its stat
+    # data, atomically), so neither sees the other half-done.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        status = pool.submit(executor.run, LOCAL, git.status_v2_argv(root))
+        head = pool.submit(head_revision, executor, root)
+        files = _tracked(executor, root)
+        changed, deleted = _parse_status(status.result().stdout)
+        revision = head.result()
     for path in deleted:
         files.pop(path, None)
     present = tuple(p for p in changed if (root / p).is_file())
@@ -53,7 +61,7 @@ def working_tree(executor: Executor, root: Path) -> Tree:
         files=files,
         read=lambda path: (root / path).read_bytes(),
         dirty=frozenset(changed) | frozenset(deleted),
-        revision=head_revision(executor, root),
+        revision=revision,
     )
 
 
