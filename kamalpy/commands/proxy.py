@@ -7,7 +7,7 @@ it over the live file, so Traefik never reads a half-written file and is never r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import yaml
@@ -47,6 +47,9 @@ class ProxySettings:
     # Traefik decides this per entrypoint, so it holds for every service on the host.
     trust_forwarded_headers: bool = False
     acme_ca_pem: str | None = None  # CAs trusted for the ACME server, uploaded as ACME_CA_FILE
+    # A CA bundle already on the host, kept from the running proxy (proxy_config.merged): its
+    # digest, so the flag pointing at ACME_CA_FILE stays without uploading it again.
+    acme_ca_digest: str | None = None
 
 
 def _publish(settings: ProxySettings, host_port: int, container_port: int) -> list[str]:
@@ -89,7 +92,7 @@ def static_flags(settings: ProxySettings) -> Argv:
             flags.append(
                 f"--certificatesresolvers.{CERT_RESOLVER}.acme.email={settings.acme_email}"
             )
-        if settings.acme_ca_pem:
+        if settings.acme_ca_pem or settings.acme_ca_digest:
             flags.append(
                 f"--certificatesresolvers.{CERT_RESOLVER}.acme.cacertificates="
                 f"{CONTAINER_ACME_DIR}/ca.pem"
@@ -101,7 +104,7 @@ def static_flags(settings: ProxySettings) -> Argv:
     return tuple(flags)
 
 
-def run_argv(settings: ProxySettings) -> Argv:
+def run_argv(settings: ProxySettings, labels: Mapping[str, str] | None = None) -> Argv:
     """Boot the proxy container; `sh -c` only to make the bind-mount sources absolute via $HOME."""
     # The published API is bound to the host's loopback: never reachable from outside.
     ports = _publish(settings, settings.http_port, 80)
@@ -123,6 +126,7 @@ def run_argv(settings: ProxySettings) -> Argv:
         "kamal",
         "--label",
         "org.kamalpy.proxy=traefik",
+        *(f for key, value in (labels or {}).items() for f in ("--label", f"{key}={value}")),
         *ports,
         settings.image,
         *static_flags(settings),
