@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kamalpy.commands import app, app_scripts, drain, health, proxy, proxy_api
+from kamalpy.commands import app, app_scripts, drain, error_pages, health, proxy, proxy_api
 from kamalpy.config.model import Buffering, Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
@@ -149,6 +149,10 @@ def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) 
         ssl_redirect=proxied.ssl_redirect,
         buffering=_buffer_limits(proxied),
         custom_cert=proxied.ssl_certificate is not None,
+        error_pages=tuple(name for name, _ in config.error_pages),
+        error_pages_dir=error_pages.pages_dir(config.service, config.destination)
+        if config.error_pages
+        else "",
     )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import yaml
 
+from kamalpy.commands import error_pages
 from kamalpy.commands.health import http_get_argv
 from kamalpy.commands.proxy_certs import tls_section
 
@@ -201,7 +202,8 @@ def route_servers(content: bytes) -> tuple[str, ...]:
         services = data["http"]["services"]
         return tuple(
             str(server["url"])
-            for service in services.values()
+            for name, service in services.items()
+            if not str(name).endswith(error_pages.SERVICE_SUFFIX)
             for server in service["loadBalancer"]["servers"] or ()
         )
     except (yaml.YAMLError, KeyError, TypeError, AttributeError):
@@ -256,6 +258,8 @@ class Route:
     ssl_redirect: bool = True  # with ssl: plain HTTP redirects to https (else it is served too)
     buffering: BufferLimits | None = None  # None: streamed (Traefik's default)
     custom_cert: bool = False  # with ssl: serve the uploaded certificate, no ACME order
+    error_pages: tuple[str, ...] = ()  # page file names (4xx.html, 503.html...) in error_pages_dir
+    error_pages_dir: str = ""
 
 
 def backend_url(route: Route) -> str:
@@ -278,11 +282,15 @@ def _middlewares(route: Route, routers: dict[str, dict[str, object]]) -> dict[st
     """Strip the path prefix (Kamal's default) and redirect plain HTTP when ssl is on."""
     middlewares: dict[str, object] = {}
     main = routers[route.name]
+    if route.error_pages:  # outermost: they see the status whatever answered
+        pages = error_pages.middlewares(route.name, route.error_pages_dir, route.error_pages)
+        middlewares.update(pages)
+        main["middlewares"] = list(pages)
     prefixes = [p for p in route.path_prefixes if p and p != "/"]
     if prefixes and route.strip_path_prefix:
         strip = f"{route.name}-strip-prefix"
         middlewares[strip] = {"stripPrefix": {"prefixes": prefixes}}
-        main["middlewares"] = [strip]
+        main["middlewares"] = [*main.get("middlewares", []), strip]  # type: ignore[misc]
     if route.buffering is not None:
         limits = route.buffering
         buffering = f"{route.name}-buffering"
@@ -322,9 +330,12 @@ def dynamic_config(route: Route) -> dict[str, object]:
         "idleConnTimeout": IDLE_CONN_TIMEOUT,
         "responseHeaderTimeout": f"{route.response_timeout}s",
     }
+    services: dict[str, object] = {route.name: {"loadBalancer": load_balancer}}
+    if route.error_pages:
+        services[route.name + error_pages.SERVICE_SUFFIX] = error_pages.pages_service()
     http: dict[str, object] = {
         "routers": routers,
-        "services": {route.name: {"loadBalancer": load_balancer}},
+        "services": services,
         "serversTransports": {route.name: {"forwardingTimeouts": timeouts}},
     }
     if middlewares:

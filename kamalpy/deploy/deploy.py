@@ -153,6 +153,7 @@ def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
         if step.host == host:
             hostops.upload_env_file(ctx, step)
     routes.upload_certificates(ctx, host)  # custom TLS certificates, before any switch
+    routes.upload_error_pages(ctx, host)  # and the pages the new route's middlewares fetch
 
 
 def _timed_step(ctx: Context, what: str, action: HostAction) -> HostAction:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kamalpy.commands import app_scripts, proxy, proxy_claims, proxy_config
+from kamalpy.commands import app_scripts, error_pages, proxy, proxy_claims, proxy_config
 from kamalpy.commands.health import http_get_argv, split_http_response
 from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
@@ -100,5 +100,6 @@ def remove(ctx: Context, host: str) -> str:
     out = hostops.run(ctx, host, proxy_claims.read_routes_argv(), check=False).stdout
     routes = sorted(proxy_claims.parse_routes(out))
     hostops.run(ctx, host, proxy.remove_argv(), check=False)
+    hostops.run(ctx, host, error_pages.server_remove_argv(), check=False)
     carried = f" (it still routed {', '.join(routes)})" if routes else ""
     return "removed" + carried
