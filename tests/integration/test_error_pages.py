@@ -2,8 +2,8 @@
 
 `errpg` (errpg.test) has `public/4xx.html`, `503.html` and `5xx.html`; `errplain` (errplain.test)
 shares h2's proxy without pages. A 404 from errpg's app, the 503 of its maintenance mode and the
-gateway error of its stopped container get errpg's pages with their own status; errplain's 404 does not.
-(A stopped app's name does not resolve, which Traefik answers with 504 after its dial timeout.)
+gateway error of its stopped container get errpg's pages with their own status; errplain's 404
+does not. (A stopped app's name does not resolve: Traefik answers 504 after its dial timeout.)
 The page server is busybox httpd from the bed's registry (`x-kamalpy.error_pages_image`).
 """
 
