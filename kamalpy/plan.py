@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kamalpy.commands import app, app_scripts, drain, error_pages, health, proxy, proxy_api
-from kamalpy.config.model import Buffering, Configuration, Proxy, Role
+from kamalpy.config.model import Accessory, Buffering, Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
 
@@ -153,6 +153,26 @@ def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) 
         error_pages_dir=error_pages.pages_dir(config.service, config.destination)
         if config.error_pages
         else "",
+    )
+
+
+def accessory_route(acc: Accessory) -> proxy.Route:
+    """An accessory's own route (its `proxy:`): named and backed by its container's name."""
+    proxied = acc.proxy
+    if proxied is None:
+        raise ValueError(f"accessory {acc.name} has no proxy section")
+    return proxy.Route(
+        name=acc.service,
+        hosts=proxied.hosts,
+        path_prefixes=proxied.path_prefixes,
+        backend=acc.service,
+        app_port=proxied.app_port,
+        ssl=proxied.ssl,
+        response_timeout=proxied.response_timeout,
+        strip_path_prefix=proxied.strip_path_prefix,
+        ssl_redirect=proxied.ssl_redirect,
+        buffering=_buffer_limits(proxied),
+        custom_cert=proxied.ssl_certificate is not None,
     )
 
 

@@ -176,9 +176,9 @@ def _prepare_hosts(jobs: Sequence[Job]) -> None:
         list(pool.map(lambda host: _quietly(prepare, host), chosen))
     for host, found in drifts.items():  # one host at a time: the others keep serving
         if found is not None:
-            job, plan = chosen[host]
+            ctx = chosen[host][0].ctx
             with contextlib.suppress(KamalpyError):  # each service's own deploy meets it again
-                proxy_ops.reconfigure_host(job.ctx, plan, host, found)
+                proxy_ops.reconfigure_host(ctx, host, found)
 
 
 def _quietly(action: Callable[[str], None], host: str) -> None:

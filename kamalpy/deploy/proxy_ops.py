@@ -23,11 +23,8 @@ def _answers(ctx: Context, host: str, api_port: int) -> bool:
     return split_http_response(out.stdout)[0] == 200
 
 
-def reboot(
-    ctx: Context, plan: DeployPlan, host: str, settings: proxy.ProxySettings | None = None
-) -> str:
+def reboot(ctx: Context, settings: proxy.ProxySettings, host: str) -> str:
     """Replace the proxy (e.g. a new image) on one host; how long it did not answer."""
-    settings = settings or plan.proxy
     hostops.run(ctx, host, proxy.mkdir_argv())
     started = ctx.clock()
     hostops.run(ctx, host, proxy.remove_argv(), check=False)
@@ -50,12 +47,12 @@ def reconfigure(
     for host in dict.fromkeys([*plan.hosts, *drifts]):
         found = drifts.get(host)
         if found is not None:
-            reconfigure_host(ctx, plan, host, found)
+            reconfigure_host(ctx, host, found)
 
 
-def reconfigure_host(ctx: Context, plan: DeployPlan, host: str, found: proxy_config.Drift) -> None:
+def reconfigure_host(ctx: Context, host: str, found: proxy_config.Drift) -> None:
     """Replace one host's proxy with the wanted settings; one line with why and its gap."""
-    said = reboot(ctx, plan, host, found.settings)
+    said = reboot(ctx, found.settings, host)
     ctx.console.info(f"{host}: proxy reconfigured ({found.why}): {said}")
 
 
@@ -69,23 +66,29 @@ def ensure_network_and_proxy(
     """Preflight and the `kamal` network; boot Traefik where a proxied role needs it.
 
     A running proxy is left alone here; what it lacks is returned, and the caller replaces
-    it one host at a time (`proxy_ops.reconfigure`), never several hosts at once.
+    it one host at a time (`reconfigure`), never several hosts at once.
     """
     hostops.run(ctx, host, app_scripts.network_create_argv())
     if host not in plan.proxy_hosts or not boot_proxy:
         return None
-    wanted = settings or plan.proxy
+    return ensure_proxy(ctx, settings or plan.proxy, host)
+
+
+def ensure_proxy(
+    ctx: Context, settings: proxy.ProxySettings, host: str
+) -> proxy_config.Drift | None:
+    """Boot the proxy where there is none, start a stopped one; how a running one differs."""
     hostops.run(ctx, host, proxy.mkdir_argv())
     found = hostops.run(ctx, host, proxy_config.inspect_argv(), check=False)
     running = proxy_config.parse_inspect(found.ok, found.stdout)
     if running is None:
-        upload_acme_ca(ctx, wanted, host)
-        boot = proxy_config.boot_argv(wanted)
+        upload_acme_ca(ctx, settings, host)
+        boot = proxy_config.boot_argv(settings)
         hostops.timed(ctx, host, "boot proxy", lambda: hostops.run(ctx, host, boot))
         return None
     if running.status != "running":
         hostops.run(ctx, host, proxy.start_argv())
-    return proxy_config.drift(wanted, running)
+    return proxy_config.drift(settings, running)
 
 
 def upload_acme_ca(ctx: Context, settings: proxy.ProxySettings, host: str) -> None:

@@ -23,7 +23,7 @@ def test_reboot_replaces_the_container_then_waits_for_the_ping() -> None:
     executor.respond(lambda argv: argv[:4] == PING, stdout="HTTP/1.0 200 OK\r\n\r\nOK")
     ctx = context(executor, dry_run=False)
     plan = deploy_plan(ctx.config)
-    said = proxy_ops.reboot(ctx, plan, "10.0.0.1")
+    said = proxy_ops.reboot(ctx, plan.proxy, "10.0.0.1")
     argvs = executor.commands_for("10.0.0.1")
     assert argvs[:3] == [
         proxy.mkdir_argv(),
@@ -40,7 +40,7 @@ def test_a_proxy_that_never_answers_fails_naming_the_host(monkeypatch: pytest.Mo
     executor.respond(lambda argv: argv[:4] == PING, stdout="", exit_status=1)
     ctx = context(executor, dry_run=False)
     with pytest.raises(DeployFailed, match=r"10\.0\.0\.2: the new proxy did not answer"):
-        proxy_ops.reboot(ctx, deploy_plan(ctx.config), "10.0.0.2")
+        proxy_ops.reboot(ctx, deploy_plan(ctx.config).proxy, "10.0.0.2")
 
 
 def _running_proxy(executor: RecordingExecutor, settings: proxy.ProxySettings) -> None:
