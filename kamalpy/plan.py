@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from kamalpy.commands import app, app_scripts, drain, error_pages, health, proxy, proxy_api
-from kamalpy.config.model import Accessory, Buffering, Configuration, Proxy, Role
+from kamalpy.config.model import Buffering, Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
 
@@ -147,7 +147,7 @@ def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) 
         response_timeout=proxied.response_timeout,
         strip_path_prefix=proxied.strip_path_prefix,
         ssl_redirect=proxied.ssl_redirect,
-        buffering=_buffer_limits(proxied),
+        buffering=buffer_limits(proxied),
         custom_cert=proxied.ssl_certificate is not None,
         error_pages=tuple(name for name, _ in config.error_pages),
         error_pages_dir=error_pages.pages_dir(config.service, config.destination)
@@ -156,27 +156,7 @@ def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) 
     )
 
 
-def accessory_route(acc: Accessory) -> proxy.Route:
-    """An accessory's own route (its `proxy:`): named and backed by its container's name."""
-    proxied = acc.proxy
-    if proxied is None:
-        raise ValueError(f"accessory {acc.name} has no proxy section")
-    return proxy.Route(
-        name=acc.service,
-        hosts=proxied.hosts,
-        path_prefixes=proxied.path_prefixes,
-        backend=acc.service,
-        app_port=proxied.app_port,
-        ssl=proxied.ssl,
-        response_timeout=proxied.response_timeout,
-        strip_path_prefix=proxied.strip_path_prefix,
-        ssl_redirect=proxied.ssl_redirect,
-        buffering=_buffer_limits(proxied),
-        custom_cert=proxied.ssl_certificate is not None,
-    )
-
-
-def _buffer_limits(proxied: Proxy) -> proxy.BufferLimits | None:
+def buffer_limits(proxied: Proxy) -> proxy.BufferLimits | None:
     """Buffering only when deploy.yml changes Kamal's defaults (Traefik streams otherwise)."""
     b = proxied.buffering
     if b == Buffering() or not (b.requests or b.responses):

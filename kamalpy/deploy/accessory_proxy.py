@@ -15,9 +15,29 @@ from kamalpy.config.model import Accessory
 from kamalpy.deploy import hostops, proxy_ops, registry
 from kamalpy.deploy.context import Context
 from kamalpy.errors import UsageError
-from kamalpy.plan import accessory_route, proxy_settings
+from kamalpy.plan import buffer_limits, proxy_settings
 
 VERSION = "accessory"  # the route file's header names no app version
+
+
+def accessory_route(acc: Accessory) -> proxy.Route:
+    """An accessory's own route (its `proxy:`): named and backed by its container's name."""
+    proxied = acc.proxy
+    if proxied is None:
+        raise ValueError(f"accessory {acc.name} has no proxy section")
+    return proxy.Route(
+        name=acc.service,
+        hosts=proxied.hosts,
+        path_prefixes=proxied.path_prefixes,
+        backend=acc.service,
+        app_port=proxied.app_port,
+        ssl=proxied.ssl,
+        response_timeout=proxied.response_timeout,
+        strip_path_prefix=proxied.strip_path_prefix,
+        ssl_redirect=proxied.ssl_redirect,
+        buffering=buffer_limits(proxied),
+        custom_cert=proxied.ssl_certificate is not None,
+    )
 
 
 def _check_claims(ctx: Context, acc: Accessory, host: str, route: proxy.Route) -> None:

@@ -7,13 +7,13 @@ from dataclasses import replace
 
 import pytest
 
-from kamalpy import plan
 from kamalpy.cli.output import Console
 from kamalpy.commands import accessory as cmd
 from kamalpy.commands import proxy
 from kamalpy.config.accessory_files import LocalFile
 from kamalpy.config.model import Accessory, AccessoryFile, Env, Proxy, SecretRef
 from kamalpy.deploy import accessory as flow
+from kamalpy.deploy import accessory_proxy
 from kamalpy.deploy.context import Context
 from kamalpy.errors import SecretsError, UsageError
 from kamalpy.executor.recording import RecordingExecutor
@@ -125,7 +125,7 @@ def test_an_accessory_with_a_proxy_section_gets_its_own_route_after_boot() -> No
     upload = next(c for c in executor.calls if c.argv[-1:] == (
         ".kamal/proxy/dynamic/.hey-board.accessory.tmp",))  # fmt: skip
     assert upload.stdin_length is not None and upload.stdin_length > 0
-    route = plan.accessory_route(WEB)
+    route = accessory_proxy.accessory_route(WEB)
     assert (route.name, route.backend, route.app_port) == ("hey-board", "hey-board", 3000)
     assert "Host(`board.test`) && PathPrefix(`/b`)" in proxy.render_dynamic_config(
         route, version="accessory").decode()  # fmt: skip
