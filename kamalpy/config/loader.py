@@ -69,8 +69,11 @@ def load_config(
     chosen = resolve_version(version, environ, git, data.get("builder") or {})
     origin = Origin(path=path, root=root, destination=destination, version=chosen)
     config = build_configuration(data, origin)
-    if trace is not None and config.extras.acme_ca_certificates:
-        trace.opaque.append("read the ACME CA certificates file")
+    if trace is not None:  # files read while resolving, outside ERB: not replayable from a key
+        if config.extras.acme_ca_certificates:
+            trace.opaque.append("read the ACME CA certificates file")
+        if config.error_pages_path:
+            trace.opaque.append("read the error pages")
     return config
 
 

@@ -22,6 +22,7 @@ from kamalpy.deploy.service_states import (
     Selection,
     ServiceState,
     check_routes,
+    load_services,
     prepare,
 )
 from kamalpy.deploy.snapshot import RevisionTrees
@@ -45,6 +46,7 @@ __all__ = [
     "assess",
     "check_routes",
     "decide_all",
+    "load_services",
     "prepare",
 ]
 

@@ -124,13 +124,21 @@ def service_state(
 
 
 def load_services(
+    executor: Executor, start: Path, load: LoadConfig, selection: Selection
+) -> tuple[Path, Tree, MonorepoSettings, list[Configuration]]:
+    """The repository's working tree, settings, and the selected services' configurations."""
+    root, tree, settings, loaded = load_selected(executor, start, load, selection)
+    return root, tree, settings, [item.config for item in loaded]
+
+
+def load_selected(
     executor: Executor,
     start: Path,
     load: LoadConfig,
     selection: Selection,
     cache: PlanCache | None = None,
 ) -> tuple[Path, Tree, MonorepoSettings, list[Loaded]]:
-    """The repository's working tree, settings, and the selected services, loaded."""
+    """`load_services`, each service with its cache entry (from `cache`, when given)."""
     root = repository_top(executor, start)
     tree = working_tree(executor, root)
     settings = monorepo_settings(tree)
@@ -175,7 +183,7 @@ def prepare(
     cache: PlanCache | None = None,
 ) -> tuple[Path, Tree, MonorepoSettings, list[ServiceState]]:
     """Everything a plan needs before asking the hosts: the tree and each service's state."""
-    root, tree, settings, loaded = load_services(executor, start, load, selection, cache)
+    root, tree, settings, loaded = load_selected(executor, start, load, selection, cache)
     states = _States(tree, root, settings, cache)
     found = [states.of(item, secret_macs(item.config)) for item in loaded]
     if cache is not None:

@@ -151,3 +151,40 @@ def test_entries_round_trip_with_read_only_maps_and_literals(tmp_path: Path) -> 
     cache.save()
     again = _reopened(tmp_path).get(key, TREE)
     assert again == entry
+
+
+DEPLOY = """\
+service: api
+image: team/api
+servers:
+  web:
+    hosts: [h1]
+registry:
+  server: registry.example.com
+  username: team
+  password: [REGISTRY_PASSWORD]
+builder:
+  arch: amd64
+"""
+
+
+@pytest.mark.parametrize(
+    ("extra", "reusable"),
+    [
+        ("", True),
+        ("env:\n  clear:\n    A: <%= ENV.fetch('REGION', 'x') %>\n", True),
+        ("error_pages_path: pages\n", False),  # pages read from disk while resolving
+        ("env:\n  clear:\n    A: <%= File.read('pages/5xx.html') %>\n", False),
+    ],
+)
+def test_a_load_that_reads_other_files_is_not_reusable(
+    tmp_path: Path, extra: str, reusable: bool
+) -> None:
+    from kamalpy.config.loader import load_config
+
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / "5xx.html").write_text("<p>down</p>")
+    (tmp_path / "deploy.yml").write_text(DEPLOY + extra)
+    trace = LoadTrace()
+    load_config(tmp_path / "deploy.yml", destination=None, environ={}, version="v1", trace=trace)
+    assert trace.reusable is reusable, trace.opaque
