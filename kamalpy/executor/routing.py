@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from kamalpy.executor.agent import NamedKey
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target
+from kamalpy.executor.bounds import DEFAULT_BOUNDS, CommandBounds
 from kamalpy.executor.local import LocalExecutor
 from kamalpy.executor.pipes import Spawner, pipe_between
 from kamalpy.executor.process import ProcessRunner
@@ -25,13 +26,18 @@ class RoutingExecutor(ExecutorBase):
         runner: ProcessRunner | None = None,
         host_home: str | None = None,
         agent_keys: Sequence[NamedKey] = (),
+        bounds: CommandBounds = DEFAULT_BOUNDS,
     ) -> None:
         self._on_command = on_command
         self.local = LocalExecutor(
             on_command=on_command, env=local_env, runner=runner, host_home=host_home
         )
         self.ssh = SshExecutor(
-            on_command=on_command, retry=retry, runner=runner, agent_keys=agent_keys
+            on_command=on_command,
+            retry=retry,
+            runner=runner,
+            agent_keys=agent_keys,
+            bounds=bounds,
         )
 
     def _for(self, target: Target) -> LocalExecutor | SshExecutor:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from kamalpy.commands.ssh import SshSettings, ssh_argv, ssh_control_argv
-from kamalpy.errors import HostUnreachable
+from kamalpy.errors import CommandTimedOut, HostUnreachable
 from kamalpy.executor import controldirs, process
 from kamalpy.executor.agent import NamedKey, PrivateAgent
 from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
+from kamalpy.executor.bounds import DEFAULT_BOUNDS, CommandBounds, bound_for, bounded_argv
+from kamalpy.executor.bounds import timed_out as bound_expired
 from kamalpy.executor.pipes import SpawningExecutor
 from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
 
 SSH_FAILURE = 255
 _NO_SETTINGS = SshSettings()
+# Our own backstop after the host's `timeout` (bound + grace): only a host that stopped
+# answering altogether gets this far, and keepalives usually notice that first.
+_LOCAL_SLACK = 5.0
+_COMMAND_SHOWN = 200  # characters of a command an error quotes (host scripts can be long)
 
 
 class SshExecutor(SpawningExecutor):
@@ -30,9 +37,11 @@ class SshExecutor(SpawningExecutor):
         retry: RetryPolicy | None = None,
         runner: ProcessRunner | None = None,
         agent_keys: Sequence[NamedKey] = (),
+        bounds: CommandBounds = DEFAULT_BOUNDS,
     ) -> None:
         self._on_command = on_command
         self._runner = runner or process.DEFAULT_RUNNER
+        self._bounds = bounds
         self._retry = retry or RetryPolicy()
         # Sockets live in a private 0700 dir; those of killed runs are removed first.
         controldirs.sweep(self._runner)
@@ -64,15 +73,26 @@ class SshExecutor(SpawningExecutor):
         timeout: float | None = None,
         env: Mapping[str, str] | None = None,
     ) -> Completed:
-        """Run argv on the host; ssh exit 255 with the connection gone raises HostUnreachable."""
+        """Run argv on the host under its bound (explicit `timeout`, else by kind).
+
+        ssh exit 255 with the connection gone raises HostUnreachable; a command that outlived
+        its bound was killed on the host and raises CommandTimedOut (the host counts as lost).
+        """
         if env is not None:
             raise ValueError("env cannot cross ssh safely; upload an env file and use --env-file")
         argv = tuple(argv)
-        full = self.process_argv(target, argv)
+        bound = timeout if timeout is not None else bound_for(argv, self._bounds)
+        self.connect(target)
+        full = self._ssh(target, bounded_argv(argv, bound, self._bounds.grace))
         if self._on_command:
             self._on_command(target.name, argv)
-        raw = self._runner(full, stdin=stdin, timeout=timeout, env=self.process_env(target))
+        raw = self._runner(
+            full, stdin=stdin, timeout=bound + self._bounds.grace + _LOCAL_SLACK,
+            env=self.process_env(target),
+        )  # fmt: skip
         stderr = raw.stderr.decode(errors="replace")
+        if raw.timed_out or bound_expired(raw.exit_status, raw.seconds, bound):
+            self.timed_out(target, argv, bound)
         self.after_exit(target, raw.exit_status, stderr)
         result = Completed(
             target.name, argv, raw.exit_status, raw.stdout.decode(errors="replace"), stderr,
@@ -80,9 +100,23 @@ class SshExecutor(SpawningExecutor):
         )  # fmt: skip
         return check_completed(result) if check else result
 
+    def timed_out(self, target: Target, argv: Sequence[str], bound: float) -> None:
+        """Remember the host as lost (later commands fail at once) and raise CommandTimedOut."""
+        command = shlex.join(argv)
+        if len(command) > _COMMAND_SHOWN:
+            command = command[:_COMMAND_SHOWN] + "…"
+        with self._lock:
+            self._connected.discard(target)
+            self._lost[target.name] = f"a command timed out after {bound:g}s"
+        raise CommandTimedOut(target.name, command, bound)
+
     def process_argv(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
-        """The local `ssh …` argv for argv on target, connecting first if needed."""
+        """The local `ssh …` argv for argv (under its bound by kind), connecting first if needed."""
         self.connect(target)
+        bound = bound_for(argv, self._bounds)
+        return self._ssh(target, bounded_argv(argv, bound, self._bounds.grace))
+
+    def _ssh(self, target: Target, argv: Sequence[str]) -> tuple[str, ...]:
         return ssh_argv(self._settings(target), target.name, argv, control_dir=self._control_dir)
 
     def attached_argv(self, target: Target, argv: Sequence[str], *, tty: bool) -> tuple[str, ...]:
