@@ -15,8 +15,15 @@ from kamalpy.executor.agent import NamedKey, PrivateAgent
 from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
 from kamalpy.executor.bounds import DEFAULT_BOUNDS, CommandBounds, bound_for, bounded_argv
 from kamalpy.executor.bounds import timed_out as bound_expired
+from kamalpy.executor.channel import (
+    Channel,
+    ChannelPool,
+    as_process_result,
+    loop_argv,
+    new_token,
+)
 from kamalpy.executor.pipes import SpawningExecutor
-from kamalpy.executor.process import ProcessRunner
+from kamalpy.executor.process import ProcessResult, ProcessRunner
 from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
 
 SSH_FAILURE = 255
@@ -38,6 +45,7 @@ class SshExecutor(SpawningExecutor):
         runner: ProcessRunner | None = None,
         agent_keys: Sequence[NamedKey] = (),
         bounds: CommandBounds = DEFAULT_BOUNDS,
+        channels: bool = True,
     ) -> None:
         self._on_command = on_command
         self._runner = runner or process.DEFAULT_RUNNER
@@ -57,6 +65,9 @@ class SshExecutor(SpawningExecutor):
             PrivateAgent(self._control_dir, agent_keys, self._runner) if agent_keys else None
         )
         self._agent_started = False
+        # Commands without stdin share a few long-lived shell sessions per host (channel.py):
+        # one ssh client per command cost most of a fleet deploy's CPU.
+        self._channels = ChannelPool() if channels else None
 
     @property
     def control_dir(self) -> str:
@@ -83,13 +94,10 @@ class SshExecutor(SpawningExecutor):
         argv = tuple(argv)
         bound = timeout if timeout is not None else bound_for(argv, self._bounds)
         self.connect(target)
-        full = self._ssh(target, bounded_argv(argv, bound, self._bounds.grace))
+        remote = bounded_argv(argv, bound, self._bounds.grace)
         if self._on_command:
             self._on_command(target.name, argv)
-        raw = self._runner(
-            full, stdin=stdin, timeout=bound + self._bounds.grace + _LOCAL_SLACK,
-            env=self.process_env(target),
-        )  # fmt: skip
+        raw = self._run_remote(target, remote, stdin, bound + self._bounds.grace + _LOCAL_SLACK)
         stderr = raw.stderr.decode(errors="replace")
         if raw.timed_out or bound_expired(raw.exit_status, raw.seconds, bound):
             self.timed_out(target, argv, bound)
@@ -99,6 +107,28 @@ class SshExecutor(SpawningExecutor):
             raw.seconds,
         )  # fmt: skip
         return check_completed(result) if check else result
+
+    def _run_remote(
+        self, target: Target, remote: tuple[str, ...], stdin: bytes | None, limit: float
+    ) -> ProcessResult:
+        """Over one of the host's channels when there is no stdin to send, else its own ssh."""
+        pool = self._channels
+        channel = None
+        if stdin is None and pool is not None:
+            channel = pool.take(target.name, lambda: self._open_channel(target))
+        if pool is None or channel is None:
+            full = self._ssh(target, remote)
+            return self._runner(full, stdin=stdin, timeout=limit, env=self.process_env(target))
+        result = channel.run(shlex.join(remote), limit)
+        if result.ended:
+            pool.drop(target.name, channel)
+        else:
+            pool.give(target.name, channel)
+        return as_process_result(result)
+
+    def _open_channel(self, target: Target) -> Channel:
+        token = new_token()
+        return Channel(self._ssh(target, loop_argv(token)), token, self.process_env(target))
 
     def timed_out(self, target: Target, argv: Sequence[str], bound: float) -> None:
         """Remember the host as lost (later commands fail at once) and raise CommandTimedOut."""
@@ -189,7 +219,9 @@ class SshExecutor(SpawningExecutor):
         return self._runner(argv, timeout=10).exit_status == 0
 
     def close(self) -> None:
-        """Stop every master connection and remove the socket dir."""
+        """End the channels, stop every master connection and remove the socket dir."""
+        if self._channels is not None:
+            self._channels.close()
         with self._lock:
             connected, self._connected = list(self._connected), set()
         # All at once: one by one, every run's end waited a round trip per host.
