@@ -111,6 +111,7 @@ def make_executor(
     runner: str | None = None,
     agent_keys: Sequence[NamedKey] = (),
     bounds: CommandBounds = DEFAULT_BOUNDS,
+    channels: bool = True,
 ) -> Executor:
     """The recording executor for --dry-run (prints per host), else local + ssh."""
 
@@ -121,7 +122,11 @@ def make_executor(
         return RecordingExecutor(emit=lambda line: console.result(f"  {line}"))
     # KAMALPY_PROCESS_RUNNER=sh|subprocess overrides the executor's default (sh).
     return RoutingExecutor(
-        on_command=show, runner=RUNNERS.get(runner or ""), agent_keys=agent_keys, bounds=bounds
+        on_command=show,
+        runner=RUNNERS.get(runner or ""),
+        agent_keys=agent_keys,
+        bounds=bounds,
+        channels=channels,
     )
 
 
@@ -132,7 +137,14 @@ def host_executor(
     keys = ssh_key_data(config, environ, console.warn)
     console.hide([key for _, key in keys])
     bounds = bounds_from(config.extras.command_timeouts)
-    return make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER"), keys, bounds)
+    return make_executor(
+        args, console, environ.get("KAMALPY_PROCESS_RUNNER"), keys, bounds, use_channels(environ)
+    )
+
+
+def use_channels(environ: Mapping[str, str]) -> bool:
+    """KAMALPY_SSH_CHANNELS=0: one ssh process per host command instead of shared sessions."""
+    return environ.get("KAMALPY_SSH_CHANNELS", "1") != "0"
 
 
 RUNNERS: dict[str, ProcessRunner] = {"sh": run_process, "subprocess": run_process_direct}
@@ -172,6 +184,7 @@ def make_context(
             environ.get("KAMALPY_PROCESS_RUNNER"),
             tuple((name, secrets[name]) for name in config.ssh.key_data),
             bounds_from(config.extras.command_timeouts),
+            use_channels(environ),
         ),
         console=console,
         clock=time.monotonic,

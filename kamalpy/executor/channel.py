@@ -30,6 +30,8 @@ from kamalpy.executor.process import ProcessResult
 LOOP = r"""T=$1
 e=$(mktemp) || exit 1
 trap 'rm -f "$e"' EXIT
+trap 'exit 129' HUP
+trap 'exit 143' TERM
 while IFS=' ' read -r n; do
   c= i=0
   while [ "$i" -lt "$n" ]; do

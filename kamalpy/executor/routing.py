@@ -27,6 +27,7 @@ class RoutingExecutor(ExecutorBase):
         host_home: str | None = None,
         agent_keys: Sequence[NamedKey] = (),
         bounds: CommandBounds = DEFAULT_BOUNDS,
+        channels: bool = True,
     ) -> None:
         self._on_command = on_command
         self.local = LocalExecutor(
@@ -38,6 +39,7 @@ class RoutingExecutor(ExecutorBase):
             runner=runner,
             agent_keys=agent_keys,
             bounds=bounds,
+            channels=channels,
         )
 
     def _for(self, target: Target) -> LocalExecutor | SshExecutor:
