@@ -28,8 +28,10 @@ CASES = [
     (["echo", "hi"], (0, b"hi\n", b"")),
     (["printf", "%s", "no newline"], (0, b"no newline", b"")),
     (["sh", "-c", "echo out; echo err >&2; exit 3"], (3, b"out\n", b"err\n")),
-    (["printf", "%s\\n", "a b", "'", '"', "$(id)", "`id`", "x\ny", "é"],
-     (0, "a b\n'\n\"\n$(id)\n`id`\nx\ny\né\n".encode(), b"")),  # fmt: skip
+    (
+        ["printf", "%s\\n", "a b", "'", '"', "$(id)", "`id`", "x\ny", "é"],
+        (0, "a b\n'\n\"\n$(id)\n`id`\nx\ny\né\n".encode(), b""),
+    ),
     (["sh", "-c", "printf '\\000\\377\\n'"], (0, b"\x00\xff\n", b"")),
     (["cat"], (0, b"", b"")),  # stdin is /dev/null, never the loop's own input
     (["sh", "-c", "printf '\\n\\n'; printf 'x' >&2"], (0, b"\n\n", b"x")),
