@@ -31,6 +31,9 @@ _NO_SETTINGS = SshSettings()
 # Our own backstop after the host's `timeout` (bound + grace): only a host that stopped
 # answering altogether gets this far, and keepalives usually notice that first.
 _LOCAL_SLACK = 5.0
+# Handshakes at once: thirty at a time on a busy 2-core machine took longer than an attempt's
+# budget (bench/fleet.py, 100 hosts); queueing for a slot does not count against the budget.
+HANDSHAKES_AT_ONCE = 8
 _COMMAND_SHOWN = 200  # characters of a command an error quotes (host scripts can be long)
 
 
@@ -60,6 +63,7 @@ class SshExecutor(SpawningExecutor):
         # step (cleanup included) for another connection budget.
         self._lost: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._handshakes = threading.Semaphore(HANDSHAKES_AT_ONCE)
         # ssh.key_data: keys live in an agent of our own, started with the first connection.
         self._agent = (
             PrivateAgent(self._control_dir, agent_keys, self._runner) if agent_keys else None
@@ -207,7 +211,9 @@ class SshExecutor(SpawningExecutor):
     def _open_master(self, target: Target) -> None:
         settings = self._settings(target)
         argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
-        raw = self._runner(argv, timeout=_connect_budget(settings), env=self.process_env(target))
+        with self._handshakes:
+            budget = _connect_budget(settings)
+            raw = self._runner(argv, timeout=budget, env=self.process_env(target))
         if raw.exit_status != 0:
             detail = raw.stderr.decode(errors="replace").strip() or f"ssh exited {raw.exit_status}"
             permanent = any(marker in detail for marker in _PERMANENT)
