@@ -29,6 +29,7 @@ from kamalpy.executor.localproc import this_process
 from kamalpy.executor.process import ProcessRunner, run_process, run_process_direct
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.executor.routing import RoutingExecutor
+from kamalpy.executor.ssh import HANDSHAKES_AT_ONCE
 
 if TYPE_CHECKING:
     Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -112,6 +113,7 @@ def make_executor(
     agent_keys: Sequence[NamedKey] = (),
     bounds: CommandBounds = DEFAULT_BOUNDS,
     channels: bool = True,
+    max_concurrent_starts: int = HANDSHAKES_AT_ONCE,
 ) -> Executor:
     """The recording executor for --dry-run (prints per host), else local + ssh."""
 
@@ -127,6 +129,7 @@ def make_executor(
         agent_keys=agent_keys,
         bounds=bounds,
         channels=channels,
+        max_concurrent_starts=max_concurrent_starts,
     )
 
 
@@ -138,8 +141,9 @@ def host_executor(
     console.hide([key for _, key in keys])
     bounds = bounds_from(config.extras.command_timeouts)
     return make_executor(
-        args, console, environ.get("KAMALPY_PROCESS_RUNNER"), keys, bounds, use_channels(environ)
-    )
+        args, console, environ.get("KAMALPY_PROCESS_RUNNER"), keys, bounds, use_channels(environ),
+        config.sshkit.max_concurrent_starts,
+    )  # fmt: skip
 
 
 def use_channels(environ: Mapping[str, str]) -> bool:
@@ -185,6 +189,7 @@ def make_context(
             tuple((name, secrets[name]) for name in config.ssh.key_data),
             bounds_from(config.extras.command_timeouts),
             use_channels(environ),
+            config.sshkit.max_concurrent_starts,
         ),
         console=console,
         clock=time.monotonic,

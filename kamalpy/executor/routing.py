@@ -11,7 +11,7 @@ from kamalpy.executor.local import LocalExecutor
 from kamalpy.executor.pipes import Spawner, pipe_between
 from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import RetryPolicy
-from kamalpy.executor.ssh import SshExecutor
+from kamalpy.executor.ssh import HANDSHAKES_AT_ONCE, SshExecutor
 
 
 class RoutingExecutor(ExecutorBase):
@@ -28,6 +28,7 @@ class RoutingExecutor(ExecutorBase):
         agent_keys: Sequence[NamedKey] = (),
         bounds: CommandBounds = DEFAULT_BOUNDS,
         channels: bool = True,
+        max_concurrent_starts: int = HANDSHAKES_AT_ONCE,
     ) -> None:
         self._on_command = on_command
         self.local = LocalExecutor(
@@ -40,6 +41,7 @@ class RoutingExecutor(ExecutorBase):
             agent_keys=agent_keys,
             bounds=bounds,
             channels=channels,
+            max_concurrent_starts=max_concurrent_starts,
         )
 
     def _for(self, target: Target) -> LocalExecutor | SshExecutor:

@@ -31,8 +31,10 @@ _NO_SETTINGS = SshSettings()
 # Our own backstop after the host's `timeout` (bound + grace): only a host that stopped
 # answering altogether gets this far, and keepalives usually notice that first.
 _LOCAL_SLACK = 5.0
-# Handshakes at once: thirty at a time on a busy 2-core machine took longer than an attempt's
-# budget (bench/fleet.py, 100 hosts); queueing for a slot does not count against the budget.
+# ssh connections started at once: deploy.yml's sshkit.max_concurrent_starts (Kamal's meaning:
+# a bound on connection starts, not on work), but never more than this: thirty handshakes at a
+# time on a busy 2-core machine ran past an attempt's budget (bench/fleet.py, 100 hosts).
+# Queueing for a slot does not count against the budget.
 HANDSHAKES_AT_ONCE = 8
 _COMMAND_SHOWN = 200  # characters of a command an error quotes (host scripts can be long)
 
@@ -49,6 +51,7 @@ class SshExecutor(SpawningExecutor):
         agent_keys: Sequence[NamedKey] = (),
         bounds: CommandBounds = DEFAULT_BOUNDS,
         channels: bool = True,
+        max_concurrent_starts: int = HANDSHAKES_AT_ONCE,
     ) -> None:
         self._on_command = on_command
         self._runner = runner or process.DEFAULT_RUNNER
@@ -63,7 +66,8 @@ class SshExecutor(SpawningExecutor):
         # step (cleanup included) for another connection budget.
         self._lost: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._handshakes = threading.Semaphore(HANDSHAKES_AT_ONCE)
+        starts = max(1, min(max_concurrent_starts, HANDSHAKES_AT_ONCE))
+        self._handshakes = threading.Semaphore(starts)
         # ssh.key_data: keys live in an agent of our own, started with the first connection.
         self._agent = (
             PrivateAgent(self._control_dir, agent_keys, self._runner) if agent_keys else None
@@ -264,4 +268,6 @@ def _hint_for(detail: str) -> str | None:
 
 def _connect_budget(settings: SshSettings) -> float:
     """How long one connection attempt may take before it counts as failed."""
-    return float(settings.connect_timeout or 10) + 5.0
+    # A silent port fails at ConnectTimeout (5 s) and is tried once more within RetryPolicy's
+    # 10 s; a slow handshake on a loaded machine gets 14 s: either way lost within LOST_WITHIN.
+    return float(settings.connect_timeout or 10) + 9.0
