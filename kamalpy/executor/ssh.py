@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -36,6 +37,7 @@ _LOCAL_SLACK = 5.0
 # time on a busy 2-core machine ran past an attempt's budget (bench/fleet.py, 100 hosts).
 # Queueing for a slot does not count against the budget.
 HANDSHAKES_AT_ONCE = 8
+_MASTER_NOTICES = 2.0  # seconds a master may take to see its connection gone
 _COMMAND_SHOWN = 200  # characters of a command an error quotes (host scripts can be long)
 
 
@@ -128,11 +130,30 @@ class SshExecutor(SpawningExecutor):
             full = self._ssh(target, remote)
             return self._runner(full, stdin=stdin, timeout=limit, env=self.process_env(target))
         result = channel.run(shlex.join(remote), limit)
-        if result.ended:
-            pool.drop(target.name, channel)
-        else:
+        if not result.ended:
             pool.give(target.name, channel)
+            return as_process_result(result)
+        pool.drop(target.name, channel)
+        if not result.timed_out:
+            self._session_ended(target, result.stderr.decode(errors="replace"))
         return as_process_result(result)
+
+    def _session_ended(self, target: Target, stderr: str) -> None:
+        """A channel gone mid-command: the host is unreachable (lost, once its master died too).
+
+        The session can end a moment before the master notices its connection is gone (sshd
+        killed), so the master gets a short while to show it before the host counts as lost.
+        """
+        detail = (stderr.strip() or "the ssh session ended") + " (lost during a command)"
+        deadline = time.monotonic() + _MASTER_NOTICES
+        while self._master_alive(target):
+            if time.monotonic() >= deadline:
+                raise HostUnreachable(target.name, detail)  # the command may have run: no retry
+            time.sleep(0.2)
+        with self._lock:
+            self._connected.discard(target)
+            self._lost[target.name] = detail
+        raise HostUnreachable(target.name, detail)
 
     def _open_channel(self, target: Target) -> Channel:
         token = new_token()

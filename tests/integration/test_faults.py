@@ -177,7 +177,10 @@ def test_sshd_killed_after_the_barrier_switches_the_others_back(svc: Service, be
             assert _serving(svc, ("h1", "h3")) == [old, old]
         finally:
             _restart_sshd(bed, "h2")
-        assert svc.get("h2") == (200, f"{old}\n")
+        # h2 still serves. Which version depends on whether its switch, sent over its open
+        # channel right after the health line, ran before sshd died: then only its answer was
+        # lost. Either way the reachable hosts are back on the old version and a rerun converges.
+        assert svc.get("h2") in {(200, f"{old}\n"), (200, f"{new}\n")}
         rerun = svc.kamalpy("deploy", "--skip-push", "--version", new)
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
         time.sleep(1)

@@ -207,7 +207,7 @@ def test_commands_without_stdin_share_one_shell_per_host(sshd: LocalSshd) -> Non
 def test_a_command_past_its_bound_is_killed_on_the_host_and_the_host_counts_as_lost(
     sshd: LocalSshd, runner: ProcessRunner
 ) -> None:
-    marker = "3517.25"  # a sleep no other process runs
+    marker = f"{3000 + os.getpid() % 997}.25"  # a sleep no other process runs
     bounds = CommandBounds(quick=1, long=60, grace=1)
     with SshExecutor(bounds=bounds, runner=runner) as executor:
         target = sshd.target("h2")
