@@ -33,7 +33,7 @@ trap 'rm -f "$e"' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
 while IFS=' ' read -r n; do
-  c= i=0
+  c='' i=0
   while [ "$i" -lt "$n" ]; do
     IFS= read -r l || exit 0
     if [ "$i" -eq 0 ]; then c=$l; else c="$c
