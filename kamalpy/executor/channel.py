@@ -49,6 +49,7 @@ done
 """
 
 _READ = 65536
+_EOF, _DEADLINE = "eof", "deadline"
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,13 @@ class Channel:
         except (BrokenPipeError, OSError):
             return self._ended(start)
         framed = self._read_frame(start + timeout)
-        if framed is None:
-            return self._ended(start, timed_out=self.alive)
+        if not isinstance(framed, tuple):
+            return self._ended(start, timed_out=framed == _DEADLINE)
         status, out, err = framed
         return ChannelResult(status, out, err, time.monotonic() - start)
 
-    def _read_frame(self, deadline: float) -> tuple[int, bytes, bytes] | None:
-        """Read until the closing marker; None on EOF or when the deadline passed."""
+    def _read_frame(self, deadline: float) -> tuple[int, bytes, bytes] | str:
+        """Read until the closing marker; else _EOF or _DEADLINE, whichever came first."""
         assert self._process.stdout is not None
         fd = self._process.stdout.fileno()
         opening, closing = b"\n" + self._token + b" ", b"\n" + self._token + b"\n"
@@ -125,10 +126,10 @@ class Channel:
                     return status, out, err
                 left = deadline - time.monotonic()
                 if left <= 0 or not selector.select(left):
-                    return None
+                    return _DEADLINE
                 chunk = os.read(fd, _READ)
                 if not chunk:
-                    return None
+                    return _EOF
                 self._buffer += chunk
 
     def _ended(self, start: float, *, timed_out: bool = False) -> ChannelResult:

@@ -31,7 +31,6 @@ from kamalpy.commands import (
     running,
     setup,
 )
-from kamalpy.executor.channel import loop_argv
 from tests.unit.commands.test_accessory import db
 
 Argv = tuple[str, ...]
@@ -77,8 +76,6 @@ SCRIPTS: dict[str, Argv] = {
     "proxy_claims.read_routes_argv": proxy_claims.read_routes_argv(),
     "setup.probe_argv": setup.probe_argv([80, 443]),
     "setup.install_docker_argv": setup.install_docker_argv(),
-    # The executor's channel loop (kamalpy/executor/channel.py): one per host and run.
-    "executor.channel.loop_argv": loop_argv("kp-0123456789abcdef"),
     # Not a host script: ERB's backticks, run here; the same checks apply.
     "erb.erb_command_argv": erb.erb_command_argv("git rev-parse HEAD", Path("/repo")),
 }

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-from kamalpy.executor.channel import Channel, ChannelPool, _parse, loop_argv, new_token
+from kamalpy.executor.channel import LOOP, Channel, ChannelPool, _parse, loop_argv, new_token
+from tests.support.ci import require_tool
 
 
 @pytest.fixture
@@ -105,3 +107,13 @@ def test_the_pool_opens_a_second_channel_only_while_the_first_is_busy() -> None:
     finally:
         pool.close()
     assert not any(c.alive for c in opened)
+
+
+def test_the_loop_is_clean_posix_sh_for_shellcheck() -> None:
+    # Not in tests/support/host_scripts.py: that catalogue is exactly kamalpy/commands' scripts.
+    tool = require_tool("shellcheck", "apt-get install shellcheck")
+    done = subprocess.run(
+        [tool, "--shell=sh", "--format=gcc", "-"], input=LOOP, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    assert done.stdout == "", done.stdout
