@@ -57,6 +57,17 @@ def test_an_image_the_registry_has_is_retagged_on_hosts_without_any_local_comman
     assert (one.decision.build, one.decision.reuse_image) == (False, f"{REPO}:digest-{IMG}")
 
 
+def test_the_registry_is_asked_first_so_a_local_copy_is_neither_tagged_nor_pushed() -> None:
+    executor = RecordingExecutor()
+    asked: list[object] = []
+    lookup = ImageLookup(
+        local=lambda repo, labels: asked.append(repo) or "sha256:abc", registry=lambda ref: True
+    )
+    provide_image(one := job(executor), images=lookup)
+    assert executor.commands_for("local") == [] and asked == []
+    assert one.image_source == "reused from the registry"
+
+
 def test_no_image_anywhere_builds_then_pushes_the_digest_tag_too() -> None:
     executor = RecordingExecutor()
     lookup = ImageLookup(local=lambda repo, labels: None, registry=lambda ref: False)
