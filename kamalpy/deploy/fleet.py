@@ -7,6 +7,7 @@ whole run. One service failing leaves the others' outcomes intact.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -125,25 +126,27 @@ def deploy_many(
     build_workers: int = 2,
     options: FlowOptions | None = None,
 ) -> list[Outcome]:
-    """Build what must be built (bounded in parallel), then deploy every job in parallel.
+    """Provide every job's image (builds bounded in parallel); each deploys once its is ready.
 
     The hosts are prepared (logins, network, proxy) once for all services while images are
-    built. A stop requested through the run's cancellation token (a signal) starts nothing
-    new; each service already deploying cleans up as a single deploy does, and says so.
+    provided; a service whose image is ready does not wait for another's build. A stop
+    requested through the run's cancellation token (a signal) starts nothing new; each
+    service already deploying cleans up as a single deploy does, and says so.
     """
     options = options or FlowOptions()
     for job in jobs:
         check_env_files(job.plan(), job.ctx.secrets)  # before anything runs
+    builds = threading.BoundedSemaphore(max(1, build_workers))
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kp-prep") as early:
         preparing = early.submit(prepare_hosts, [(job.ctx, job.plan()) for job in jobs])
-        with ThreadPoolExecutor(
-            max_workers=max(1, build_workers), thread_name_prefix="kp-build"
-        ) as pool:
-            list(pool.map(partial(provide_image, images=images), jobs))
-        prepared = preparing.result()
-    ready = [job for job in jobs if job.outcome is None]
-    with ThreadPoolExecutor(max_workers=max(1, len(ready)), thread_name_prefix="kp-svc") as pool:
-        list(pool.map(partial(_deploy_one, options=options, prepared=prepared), ready))
+
+        def one(job: Job) -> None:
+            provide_image(job, images=images, builds=builds)
+            if job.outcome is None:
+                _deploy_one(job, options=options, prepared=preparing.result())
+
+        with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="kp-svc") as pool:
+            list(pool.map(one, jobs))
     return [job.outcome for job in jobs if job.outcome is not None]
 
 
@@ -155,13 +158,16 @@ def _fail(job: Job, error: KamalpyError, started: float) -> None:
     )  # fmt: skip
 
 
-def provide_image(job: Job, *, images: ImageLookup) -> None:
+def provide_image(
+    job: Job, *, images: ImageLookup, builds: threading.Semaphore | None = None
+) -> None:
     """Get the image with this image digest into the registry: reuse one, else build it.
 
     An image the registry already has under its digest tag is retagged on the hosts (no
     build, no tag, no push: asked first, as it costs one registry request); else a local image
     with the digest label is tagged and pushed; else it is built. Every image made or reused
-    here is also pushed as `digest-<image digest>`, for the next run.
+    here is also pushed as `digest-<image digest>`, for the next run. `builds` bounds how
+    many builds run at once (they use every core); lookups, tags and pushes are not bounded.
     """
     if not job.decision.build:
         return
@@ -184,7 +190,8 @@ def provide_image(job: Job, *, images: ImageLookup) -> None:
         login_on(ctx, LOCAL, via_ssh=via_ssh)
         tags: list[str] = [by_digest]
         if found is None:  # the build pushes its own tags
-            build_here(ctx, via_ssh=via_ssh, labels=_image_labels(job.labels))
+            with builds or contextlib.nullcontext():
+                build_here(ctx, via_ssh=via_ssh, labels=_image_labels(job.labels))
             source = spec.image
         else:
             source, tags = found, [*spec.tags, by_digest]
