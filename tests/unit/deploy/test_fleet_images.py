@@ -123,6 +123,8 @@ def test_a_service_whose_image_is_ready_deploys_while_another_image_is_still_pro
         return True
 
     jobs = [dry_job(executor, "a"), dry_job(executor, "b")]
-    outcomes = deploy_many(jobs, images=ImageLookup(local=lambda r, l: None, registry=registry))
+    outcomes = deploy_many(
+        jobs, images=ImageLookup(local=lambda repo, labels: None, registry=registry)
+    )
     assert waited == [True]
     assert [(o.service, o.ok) for o in outcomes] == [("a", True), ("b", True)]
