@@ -126,7 +126,7 @@ def deploy_many(
     build_workers: int = 2,
     options: FlowOptions | None = None,
 ) -> list[Outcome]:
-    """Provide every job's image (builds bounded in parallel); each deploys once its is ready.
+    """Provide each job's image (builds bounded in parallel), then deploy it at once.
 
     The hosts are prepared (logins, network, proxy) once for all services while images are
     provided; a service whose image is ready does not wait for another's build. A stop
