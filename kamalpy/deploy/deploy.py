@@ -7,7 +7,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import partial
 
-from kamalpy.deploy import hostops, lock, routes
+from kamalpy.commands.proxy_config import Drift
+from kamalpy.deploy import hostops, lock, proxy_ops, routes
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
@@ -80,13 +81,18 @@ def _deploy(
     run_hook(ctx, "pre-connect", hosts=hosts)
     # Before the lock, each host at its own pace: opens its one ssh connection, logs in (the
     # proxy's pull needs it), checks the tools, creates the network (idempotent) and boots the
-    # proxy only where it is missing.
+    # proxy only where it is missing; a proxy whose configuration changed is replaced after,
+    # one host at a time.
+    drifts: dict[str, Drift | None] = {}
     _each_host(
         ctx,
         plan,
         login_host,
-        _timed_step(ctx, "prepare host", partial(_prepare_host, ctx, plan, bootstrap, prepared)),
+        _timed_step(
+            ctx, "prepare host", partial(_prepare_host, ctx, plan, bootstrap, prepared, drifts)
+        ),
     )
+    proxy_ops.reconfigure(ctx, plan, drifts)
     taken = lock.acquire(
         ctx, plan.primary_host, f"{message} {plan.version}", wait=lock_wait,
         stale_after=lock_stale_after,
@@ -142,11 +148,16 @@ def _deploy_locked(
 
 
 def _prepare_host(
-    ctx: Context, plan: DeployPlan, bootstrap: bool, prepared: Collection[str], host: str
+    ctx: Context,
+    plan: DeployPlan,
+    bootstrap: bool,
+    prepared: Collection[str],
+    drifts: dict[str, Drift | None],
+    host: str,
 ) -> None:
     routes.check_claims(ctx, host)  # another service's route on our host + path: stop here
-    if host not in prepared:
-        hostops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
+    if host not in prepared:  # the caller also left its proxy as every service wants it
+        drifts[host] = proxy_ops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
 
 
 def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
@@ -154,6 +165,7 @@ def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
         if step.host == host:
             hostops.upload_env_file(ctx, step)
     routes.upload_certificates(ctx, host)  # custom TLS certificates, before any switch
+    routes.upload_error_pages(ctx, host)  # and the pages the new route's middlewares fetch
 
 
 def _timed_step(ctx: Context, what: str, action: HostAction) -> HostAction:

@@ -7,7 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-from kamalpy.deploy import hostops
+from kamalpy.commands.proxy import ProxySettings
+from kamalpy.commands.proxy_config import Drift, combined
+from kamalpy.deploy import proxy_ops
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.delivery import login_on
 from kamalpy.deploy.image import goes_over_ssh
@@ -23,7 +25,7 @@ LoginKey = tuple[str | None, Sensitive, Sensitive]  # registry server, username,
 class Prepared:
     """What the run did once per host for all its services, so that none repeats it."""
 
-    hosts: frozenset[str] = frozenset()  # tools checked, network made, proxy booted if needed
+    hosts: frozenset[str] = frozenset()  # tools, network, proxy as every service wants it
     logins: frozenset[tuple[str, LoginKey]] = frozenset()  # (host, registry login) done
 
 
@@ -47,11 +49,13 @@ def prepare_hosts(services: Sequence[tuple[Context, DeployPlan]]) -> Prepared:
 
     Two services preparing a fresh host at once would each create a `kamal` network (Docker
     allows duplicate names under that race) and race to boot the proxy; ten services logging
-    in and checking the same host ten times cost round trips for nothing. Failures here are
+    in and checking the same host ten times cost round trips for nothing. The proxy gets every
+    service's settings at once, a changed one replaced one host at a time. Failures here are
     not final: each service's own preparation meets them again and reports them as its own.
     """
     chosen: dict[str, tuple[Context, DeployPlan]] = {}
     logins: dict[str, dict[LoginKey, Context]] = {}
+    wanted: dict[str, list[ProxySettings]] = {}
     for ctx, plan in services:
         key = login_key(ctx)
         for host in plan.hosts:
@@ -60,23 +64,33 @@ def prepare_hosts(services: Sequence[tuple[Context, DeployPlan]]) -> Prepared:
                 chosen[host] = (ctx, plan)
             if key is not None:
                 logins.setdefault(host, {}).setdefault(key, ctx)
+            if proxied:  # every service's TLS and headers, so none of them reboots it after
+                wanted.setdefault(host, []).append(plan.proxy)
     hosts: set[str] = set()
     done: set[tuple[str, LoginKey]] = set()
+    drifts: dict[str, Drift | None] = {}
 
     def prepare(host: str) -> None:
         for key, ctx in logins.get(host, {}).items():
             if _quietly(partial(login_on, ctx, ctx.target(host), via_ssh=False)):
                 done.add((host, key))
         ctx, plan = chosen[host]
-        if _quietly(partial(hostops.ensure_network_and_proxy, ctx, plan, host)):
+        settings = combined(wanted[host]) if host in wanted else None
+        ensure = partial(proxy_ops.ensure_network_and_proxy, ctx, plan, host, settings=settings)
+        if _quietly(lambda: drifts.__setitem__(host, ensure())):
             hosts.add(host)
 
     with ThreadPoolExecutor(max_workers=max(1, len(chosen)), thread_name_prefix="kp-prep") as pool:
         list(pool.map(prepare, chosen))
+    for host, found in drifts.items():  # one host at a time: the others keep serving
+        if found is None:
+            continue
+        if not _quietly(partial(proxy_ops.reconfigure_host, chosen[host][0], host, found)):
+            hosts.discard(host)  # each service's own deploy meets it again
     return Prepared(frozenset(hosts), frozenset(done))
 
 
-def _quietly(action: Callable[[], None]) -> bool:
+def _quietly(action: Callable[[], object]) -> bool:
     """Run action; False when it failed (reported by the service that meets it again)."""
     try:
         action()
