@@ -1,4 +1,4 @@
-"""Drain, health, lock, audit and upload scripts run for real: real sockets, real files."""
+"""Drain, health, lock, audit, upload and ERB scripts run for real: real sockets, real files."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kamalpy.commands import audit, drain, files, health, lock
+from kamalpy.commands import audit, drain, erb, files, health, lock
 from tests.support.hostsh import HostShell
 
 # /proc/net/tcp rows: local address, remote address, state (01 established, 0A listen, 06 wait).
@@ -194,3 +194,17 @@ def test_upload_writes_stdin_with_the_file_and_directory_modes(host: HostShell) 
     target = host.home / ".kamal/env/web.env"
     assert target.read_text() == "A=1\n"
     assert (target.stat().st_mode & 0o777, target.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+
+
+def test_erb_backticks_run_in_the_app_directory_with_the_command_untouched(
+    host: HostShell,
+) -> None:
+    app = host.home / "my app"
+    app.mkdir()
+    (app / "VERSION").write_text("v7\n")
+    done = host.run(erb.erb_command_argv("cat VERSION; echo \"$(echo 'a b')\" $((1 + 1))", app))
+    assert (done.returncode, done.stdout) == (0, "v7\na b 2\n"), done.stderr
+    failed = host.run(erb.erb_command_argv("exit 3", app))
+    assert failed.returncode == 3
+    missing = host.run(erb.erb_command_argv("touch ran", app / "gone"))
+    assert missing.returncode != 0 and not (host.home / "ran").exists()
