@@ -6,7 +6,16 @@ from collections.abc import Callable
 
 import pytest
 
-from kamalpy.commands import accessory, app, app_scripts, audit, docker_build, proxy
+from kamalpy.commands import (
+    accessory,
+    app,
+    app_scripts,
+    audit,
+    docker_build,
+    lock,
+    proxy,
+    proxy_certs,
+)
 from tests.unit.commands.test_accessory import db
 from tests.unit.commands.test_app import spec
 
@@ -16,6 +25,12 @@ STATE = (
     "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}"
     " {{.State.ExitCode}}"
 )
+
+
+def _without_script(argv: Argv) -> Argv:
+    """An `sh -c SCRIPT ...` argv without its script (run for real in test_host_scripts_*)."""
+    return argv[:2] + argv[3:]
+
 
 # id -> (the call, the argv it must build).
 TABLE: dict[str, tuple[Callable[[], Argv], Argv]] = {
@@ -97,6 +112,29 @@ TABLE: dict[str, tuple[Callable[[], Argv], Argv]] = {
                             ("rm", "-f", "--", "d/x.yml")),
     "proxy.start": (proxy.start_argv, ("docker", "start", "kamal-proxy")),
     "proxy.stop": (proxy.stop_argv, ("docker", "stop", "kamal-proxy")),
+    # The $0 of a script names it in the shell's own error lines, so it is asserted too.
+    "audit.record": (lambda: audit.record_argv("hey", "prod", "[T] deploy"),
+                     ("sh", "-c", 'mkdir -p .kamal && printf "%s\\n" "$2" >> "$1"',
+                      "kamalpy-audit", ".kamal/hey-prod-audit.log", "[T] deploy")),
+    "accessory.mkdir mode": (lambda: accessory.mkdir_argv("d/x", "0700"),
+                             ("sh", "-c", 'mkdir -p -- "$1" && chmod "$2" -- "$1"',
+                              "kamalpy-mkdir", "d/x", "0700")),
+    "accessory.logs follow": (lambda: accessory.logs_argv(db(), follow=True),
+                              ("docker", "logs", "--timestamps", "--follow", "shop-db")),
+    "accessory.exec interactive": (lambda: accessory.exec_argv(db(), ["psql"], interactive=True),
+                                   ("docker", "exec", "--interactive", "--tty", "shop-db",
+                                    "psql")),
+    "lock.takeover": (lambda: _without_script(lock.takeover_argv("hey", "prod", "d", "OLD")),
+                      ("sh", "-c", "kamalpy-lock", ".kamal/lock-hey-prod", "ZA==", "OLD")),
+    "lock.heartbeat": (lambda: lock.heartbeat_argv("hey", "prod", "d"),
+                       ("sh", "-c",
+                        '[ "$(cat "$1/details" 2>/dev/null)" = "$2" ] && touch "$1/heartbeat"',
+                        "kamalpy-lock", ".kamal/lock-hey-prod", "ZA==")),
+    "proxy_certs.cert_files": (lambda: tuple(vars(proxy_certs.cert_files("hey-web")).values()),
+                               (".kamal/proxy/dynamic/certs/hey-web.crt",
+                                ".kamal/proxy/dynamic/certs/hey-web.key",
+                                "/etc/traefik/dynamic/certs/hey-web.crt",
+                                "/etc/traefik/dynamic/certs/hey-web.key")),
 }  # fmt: skip
 
 

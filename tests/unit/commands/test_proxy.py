@@ -167,3 +167,38 @@ def test_a_custom_certificate_replaces_the_acme_resolver() -> None:
             "keyFile": "/etc/traefik/dynamic/certs/hey-web.key",
         }]
     }  # fmt: skip
+
+
+def test_static_flags_in_full_with_every_acme_option() -> None:
+    settings = proxy.ProxySettings(ssl=True, acme_email="ops@a.test", acme_ca_pem="PEM",
+                                   acme_ca_server="https://ca.test/dir")  # fmt: skip
+    resolver = "--certificatesresolvers.letsencrypt.acme"
+    assert proxy.static_flags(settings) == (
+        "--entrypoints.web.address=:80", "--providers.file.directory=/etc/traefik/dynamic",
+        "--providers.file.watch=true", "--providers.providersThrottleDuration=100ms",
+        "--api=true", "--api.insecure=true", "--entrypoints.traefik.address=:8080",
+        "--ping=true", "--log.level=WARN", "--entrypoints.websecure.address=:443",
+        f"{resolver}.httpchallenge=true", f"{resolver}.httpchallenge.entrypoint=web",
+        f"{resolver}.storage=/etc/traefik/acme/acme.json", f"{resolver}.email=ops@a.test",
+        f"{resolver}.cacertificates=/etc/traefik/acme/ca.pem",
+        f"{resolver}.caserver=https://ca.test/dir",
+    )  # fmt: skip
+
+
+def test_run_argv_labels_the_container_as_kamalpy_s_traefik() -> None:
+    argv = proxy.run_argv(proxy.ProxySettings(bind_ips=("[::1]", "10.0.0.1")))
+    assert argv[4:13] == (
+        "--detach", "--restart", "unless-stopped", "--name", "kamal-proxy", "--network", "kamal",
+        "--label", "org.kamalpy.proxy=traefik",
+    )  # fmt: skip
+    assert argv[13:19] == (
+        "--publish", "[::1]:80:80", "--publish", "10.0.0.1:80:80",  # bracketed once only
+        "--publish", "127.0.0.1:8089:8080",
+    )  # fmt: skip
+
+
+def test_a_temp_config_sits_beside_the_live_one_hidden_and_versioned() -> None:
+    assert (
+        proxy.temp_path("hey", "web", "prod", "v2") == ".kamal/proxy/dynamic/.hey-web-prod.v2.tmp"
+    )
+    assert proxy.temp_path("hey", "web", None, "v2") == ".kamal/proxy/dynamic/.hey-web.v2.tmp"

@@ -76,3 +76,22 @@ def test_services_deployed_together_collide_among_themselves() -> None:
     assert [(c.ours, c.theirs) for c in conflicts_within(routes)] == [
         ("c-web", "a-web"), ("c-web", "b-web"),
     ]  # fmt: skip
+
+
+def test_a_conflict_names_every_shared_claim_sorted_any_host_in_words() -> None:
+    shared = frozenset({("b.test", "/x"), (ANY_HOST, "/"), ("a.test", "/")})
+    described = proxy_claims.Conflict("web-a", "web-b", shared).describe()
+    assert described == "web-a and web-b both claim any host/, a.test/, b.test/x"
+
+
+def test_every_collision_among_routes_deployed_together_is_kept_with_its_shared_claims() -> None:
+    routes = [
+        ("one", claims_of(("a.test", "b.test"), ())),
+        ("two", claims_of(("a.test",), ())),
+        ("three", claims_of(("b.test", "c.test"), ())),
+    ]
+    found = conflicts_within(routes)
+    assert [(c.ours, c.theirs, c.claims) for c in found] == [
+        ("two", "one", {("a.test", "/")}),
+        ("three", "one", {("b.test", "/")}),
+    ]

@@ -49,6 +49,32 @@ def test_hook_env_names_and_formats() -> None:
     }  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("optional", "added"),
+    [
+        ({}, {}),
+        ({"subcommand": "boot", "destination": "prod"},
+         {"KAMAL_SUBCOMMAND": "boot", "KAMAL_DESTINATION": "prod"}),
+        ({"roles": ["web", "jobs"], "runtime": 0.4},
+         {"KAMAL_ROLES": "web,jobs", "KAMAL_RUNTIME": "0"}),
+        ({"roles": [], "runtime": None, "lock": None}, {}),
+        ({"lock": True}, {"KAMAL_LOCK": "true"}),
+        ({"lock": False}, {"KAMAL_LOCK": "false"}),
+    ],
+)  # fmt: skip
+def test_hook_env_sets_optional_variables_only_when_known(
+    optional: dict[str, object], added: dict[str, str]
+) -> None:
+    base = {"recorded_at": "T", "performer": "ann", "service": "hey", "version": "v1",
+            "hosts": ["a"], "command": "app"}  # fmt: skip
+    env = hooks.hook_env(**base, **optional)  # type: ignore[arg-type]
+    assert {k: v for k, v in env.items() if k not in _ALWAYS} == added
+
+
+_ALWAYS = {"KAMAL_RECORDED_AT", "KAMAL_PERFORMER", "KAMAL_SERVICE", "KAMAL_VERSION",
+           "KAMAL_SERVICE_VERSION", "KAMAL_HOSTS", "KAMAL_COMMAND"}  # fmt: skip
+
+
 def test_healthcheck_passes_values_positionally() -> None:
     argv = health.healthcheck_argv("hey-web-v2", 3000, "/up")
     assert argv[:4] == ("timeout", "5", "bash", "-c")
