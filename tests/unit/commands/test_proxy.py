@@ -202,3 +202,30 @@ def test_a_temp_config_sits_beside_the_live_one_hidden_and_versioned() -> None:
         proxy.temp_path("hey", "web", "prod", "v2") == ".kamal/proxy/dynamic/.hey-web-prod.v2.tmp"
     )
     assert proxy.temp_path("hey", "web", None, "v2") == ".kamal/proxy/dynamic/.hey-web.v2.tmp"
+
+
+def test_the_rendered_route_file_in_full() -> None:
+    route = proxy.Route("hey-web", ("hey.test",), (), "hey-web-v2", 3000)
+    assert proxy.render_dynamic_config(route, version="v2").decode() == (
+        "# kamalpy: hey-web -> hey-web-v2 (version v2)\n"
+        "http:\n"
+        "  routers:\n"
+        "    hey-web:\n"
+        "      entryPoints:\n"
+        "      - web\n"
+        "      rule: Host(`hey.test`)\n"
+        "      service: hey-web\n"
+        "  serversTransports:\n"
+        "    hey-web:\n"
+        "      forwardingTimeouts:\n"
+        "        dialTimeout: 5s\n"
+        "        idleConnTimeout: 1s\n"
+        "        responseHeaderTimeout: 30s\n"
+        "  services:\n"
+        "    hey-web:\n"
+        "      loadBalancer:\n"
+        "        passHostHeader: true\n"
+        "        servers:\n"
+        "        - url: http://hey-web-v2:3000\n"
+        "        serversTransport: hey-web\n"
+    )

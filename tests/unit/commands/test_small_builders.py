@@ -75,6 +75,13 @@ _ALWAYS = {"KAMAL_RECORDED_AT", "KAMAL_PERFORMER", "KAMAL_SERVICE", "KAMAL_VERSI
            "KAMAL_SERVICE_VERSION", "KAMAL_HOSTS", "KAMAL_COMMAND"}  # fmt: skip
 
 
+def test_http_get_gives_up_after_five_seconds_by_default() -> None:
+    argv = health.http_get_argv("10.0.0.2", 80, "/up")
+    assert argv[:4] == ("timeout", "5", "bash", "-c")
+    assert argv[5:] == ("kamalpy-http", "10.0.0.2", "80", "/up")
+    assert health.http_get_argv("a", 1, "/", timeout=9)[1] == "9"
+
+
 def test_healthcheck_passes_values_positionally() -> None:
     argv = health.healthcheck_argv("hey-web-v2", 3000, "/up")
     assert argv[:4] == ("timeout", "5", "bash", "-c")
@@ -87,6 +94,10 @@ def test_healthcheck_passes_values_positionally() -> None:
         ('HTTP/1.0 200 OK\r\nA: b\r\n\r\n{"x": 1}', 200, '{"x": 1}'),
         ("HTTP/1.1 404 Not Found\r\n\r\n", 404, ""),
         ("", 0, ""),
+        ("HTTP/1.1 204\r\n\r\n", 204, ""),  # the reason phrase is optional
+        ("HTTP/1.1 200 OK\r\n\r\none\n\ntwo", 200, "one\n\ntwo"),  # the first blank line ends
+        ("HTTP/1.1  200 OK\r\n\r\n", 0, ""),  # one space between fields, as HTTP writes them
+        ("HTTP/1.1\r\nX: 200 y\r\nZ: z\r\n\r\n", 0, ""),  # only the first line has the status
     ],
 )
 def test_split_http_response(raw: str, status: int, body: str) -> None:
