@@ -12,6 +12,8 @@ from kamalpy.commands import (
     app_scripts,
     audit,
     docker_build,
+    drain,
+    image_reuse,
     lock,
     proxy,
     proxy_certs,
@@ -20,6 +22,7 @@ from tests.unit.commands.test_accessory import db
 from tests.unit.commands.test_app import spec
 
 Argv = tuple[str, ...]
+RUN = ("docker", "run")
 PS_FILTERS = ("--filter", "label=service=hey", "--filter", "label=destination=prod")
 STATE = (
     "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}"
@@ -130,6 +133,29 @@ TABLE: dict[str, tuple[Callable[[], Argv], Argv]] = {
                        ("sh", "-c",
                         '[ "$(cat "$1/details" 2>/dev/null)" = "$2" ] && touch "$1/heartbeat"',
                         "kamalpy-lock", ".kamal/lock-hey-prod", "ZA==")),
+    # The scripts' positional arguments ($0 first), for the scripts run in test_host_scripts_*.
+    "app_scripts.running_others": (
+        lambda: _without_script(app_scripts.running_others_argv("hey", "web", None, "hey-web-v2")),
+        ("sh", "-c", "kamalpy-others", "hey", "", "web", "hey-web-v2")),
+    "app_scripts.stop_others": (
+        lambda: _without_script(app_scripts.stop_others_argv("hey", "web", None, "n", 5)),
+        ("sh", "-c", "kamalpy-stop-old", "hey", "", "web", "n")),
+    "app_scripts.retire": (
+        lambda: _without_script(app_scripts.retire_argv("hey", "web", "prod", "n", None, 3)),
+        ("sh", "-c", "kamalpy-retire", "hey", "prod", "web", "n", "3")),
+    "app_scripts.boot replace": (
+        lambda: _without_script(app_scripts.boot_argv("n", RUN, start_existing=False)),
+        ("sh", "-c", "kamalpy-boot", "n", "replace", "docker", "run")),
+    "app_scripts.boot start": (
+        lambda: _without_script(app_scripts.boot_argv("n", RUN, start_existing=True)),
+        ("sh", "-c", "kamalpy-boot", "n", "start", "docker", "run")),
+    "drain.in_flight": (lambda: _without_script(drain.in_flight_argv(["a", "b"], 80)),
+                        ("bash", "-c", "kamalpy-drain", "80", "a", "b")),
+    "drain.in_flight_old": (
+        lambda: _without_script(drain.in_flight_old_argv("hey", "web", None, "n", 80)),
+        ("bash", "-c", "kamalpy-drain", "80", "hey", "", "web", "n")),
+    "image_reuse.retag": (lambda: _without_script(image_reuse.retag_argv("r/i:d", ["r/i:v3"])),
+                          ("sh", "-c", "kamalpy-retag", "r/i:d", "r/i:v3")),
     "proxy_certs.cert_files": (lambda: tuple(vars(proxy_certs.cert_files("hey-web")).values()),
                                (".kamal/proxy/dynamic/certs/hey-web.crt",
                                 ".kamal/proxy/dynamic/certs/hey-web.key",
