@@ -18,6 +18,7 @@ from kamalpy.commands import (
     proxy,
     proxy_certs,
 )
+from kamalpy.config.model import AccessoryFile
 from tests.unit.commands.test_accessory import db
 from tests.unit.commands.test_app import spec
 
@@ -156,6 +157,13 @@ TABLE: dict[str, tuple[Callable[[], Argv], Argv]] = {
         ("bash", "-c", "kamalpy-drain", "80", "hey", "", "web", "n")),
     "image_reuse.retag": (lambda: _without_script(image_reuse.retag_argv("r/i:d", ["r/i:v3"])),
                           ("sh", "-c", "kamalpy-retag", "r/i:d", "r/i:v3")),
+    "accessory.volume_args": (
+        lambda: accessory.volume_args(db(
+            files=(AccessoryFile("x", "/Xconf"),),
+            directories=(AccessoryFile("/srv/db", "/data"), AccessoryFile("logs/", "/logs")),
+        )),
+        ("--volume", "~/shop-db/Xconf:/Xconf", "--volume", "/srv/db:/data",
+         "--volume", "~/shop-db/logs:/logs")),
     "proxy_certs.cert_files": (lambda: tuple(vars(proxy_certs.cert_files("hey-web")).values()),
                                (".kamal/proxy/dynamic/certs/hey-web.crt",
                                 ".kamal/proxy/dynamic/certs/hey-web.key",

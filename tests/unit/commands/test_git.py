@@ -66,13 +66,15 @@ def test_tree_queries_read_paths_blobs_and_changes(repo: tuple[Path, Path, str])
     )
     assert _run(git.cat_blob_argv(origin, blob), origin).stdout == "one\n"
     (origin / "svc/a.txt").write_text("changed\n")
-    (origin / "new.txt").write_text("untracked\n")
+    (origin / "new").mkdir()
+    (origin / "new/-n.txt").write_text("untracked\n")  # a name git must not read as an option
     changed = _run(git.status_v2_argv(origin), origin).stdout.split("\0")
     assert changed[0].startswith("1 .M ") and changed[0].endswith(" svc/a.txt")
-    assert changed[1:] == ["? new.txt", ""]
-    hashed = _run(git.hash_objects_argv(origin, ("svc/a.txt", "new.txt")), origin).stdout
-    assert hashed.split() == [_git(origin, "git", "hash-object", p).strip()
-                              for p in ("svc/a.txt", "new.txt")]  # fmt: skip
+    assert changed[1:] == ["? new/-n.txt", ""]  # each untracked file, not its directory
+    (origin / "-n.txt").write_text("untracked\n")
+    hashed = _run(git.hash_objects_argv(origin, ("svc/a.txt", "-n.txt")), origin).stdout
+    assert hashed.split() == [_git(origin, "git", "hash-object", "--", p).strip()
+                              for p in ("svc/a.txt", "-n.txt")]  # fmt: skip
     assert _run(git.toplevel_argv(origin / "svc"), origin).stdout == f"{origin}\n"
     assert _run(git.head_argv(origin / "svc"), origin).stdout == f"{head}\n"
 

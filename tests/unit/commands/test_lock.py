@@ -107,3 +107,7 @@ def test_a_heartbeat_exactly_at_the_limit_is_not_stale_yet() -> None:
     assert reason is None
     reason = lock.stale_reason(other, 31, ME, running=lambda pid, started: True, stale_after=30)
     assert reason == "pid 7 on elsewhere sent no heartbeat for 31s (limit 30s)"
+
+
+def test_an_empty_inspect_answer_has_no_details_and_no_heartbeat() -> None:
+    assert lock.parse_inspect("") == lock.Inspected("", None)

@@ -229,3 +229,27 @@ def test_the_rendered_route_file_in_full() -> None:
         "        - url: http://hey-web-v2:3000\n"
         "        serversTransport: hey-web\n"
     )
+
+
+def test_ssl_redirects_plain_http_permanently_and_a_bare_slash_is_no_prefix() -> None:
+    route = proxy.Route("w", ("a.test",), ("/", ""), "w-v1", 80, ssl=True)
+    http = proxy.dynamic_config(route)["http"]
+    assert http["middlewares"] == {  # type: ignore[index]
+        "w-https-redirect": {"redirectScheme": {"scheme": "https", "permanent": True}},
+    }  # fmt: skip
+    assert http["routers"]["w"]["rule"] == "Host(`a.test`)"  # type: ignore[index]
+    assert proxy.router_rule(("a.test",), ("/",)) == "Host(`a.test`)"
+
+
+def test_buffering_alone_is_the_only_middleware() -> None:
+    limits = proxy.BufferLimits(max_request_body=1, max_response_body=2, memory=3)
+    route = proxy.Route("w", (), (), "w-v1", 80, buffering=limits)
+    http = proxy.dynamic_config(route)["http"]
+    assert http["routers"]["w"]["middlewares"] == ["w-buffering"]  # type: ignore[index]
+
+
+def test_a_custom_certificate_without_ssl_adds_no_tls_section() -> None:
+    plain = proxy.Route("w", ("a.test",), (), "w-v1", 80, custom_cert=True)
+    assert set(proxy.dynamic_config(plain)) == {"http"}
+    secure = proxy.Route("w", ("a.test",), (), "w-v1", 80, ssl=True, custom_cert=True)
+    assert set(proxy.dynamic_config(secure)) == {"http", "tls"}

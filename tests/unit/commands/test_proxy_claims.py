@@ -95,3 +95,23 @@ def test_every_collision_among_routes_deployed_together_is_kept_with_its_shared_
         ("two", "one", {("a.test", "/")}),
         ("three", "one", {("b.test", "/")}),
     ]
+
+
+def test_route_names_keep_their_inner_dots_and_odd_files_claim_what_they_can() -> None:
+    mark = "#@kamalpy-route-file "
+    output = (
+        f"\n{mark}shop.web.yml\n" + route_file("shop.web", ("shop.test",)).decode()
+        + f"\n{mark}list.yml\n- a\n- b\n"
+        + f"\n{mark}scalar.yml\nhttp: 5\n"
+        + f"\n{mark}norule.yml\nhttp:\n  routers:\n    r: {{service: s}}\n"
+    )  # fmt: skip
+    assert proxy_claims.parse_routes(output) == {
+        "shop.web": {("shop.test", "/")},
+        "list": frozenset(),
+        "scalar": frozenset(),
+        "norule": {(ANY_HOST, "/")},  # a router without a rule answers every request
+    }
+
+
+def test_only_slashes_are_trimmed_from_a_prefix() -> None:
+    assert claims_of(("a.test",), ("/boX/", "/X")) == {("a.test", "/boX"), ("a.test", "/X")}

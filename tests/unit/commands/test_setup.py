@@ -91,3 +91,8 @@ def test_kamal_s_proxy_on_a_port_is_named_with_its_removal() -> None:
         "remove it on this host: kamal proxy remove, "
         "or publish kamalpy's proxy elsewhere (proxy.run.http_port/https_port)"
     )
+
+
+def test_an_empty_probe_answer_reads_as_nothing_known() -> None:
+    assert report("") == setup.Report()
+    assert (setup.Report().docker, setup.Report().user, setup.Report().os) == ("missing", "", "")

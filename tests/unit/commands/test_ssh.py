@@ -83,8 +83,9 @@ def test_a_host_that_looks_like_an_option_stays_a_destination() -> None:
 
 
 def test_remote_command_refuses_an_empty_argv() -> None:
-    with pytest.raises(ValueError, match="at least one token"):
+    with pytest.raises(ValueError) as refused:
         remote_command([])
+    assert str(refused.value) == "a remote command needs at least one token"
 
 
 @pytest.mark.parametrize("operation", ["check", "exit", "stop"])
@@ -165,7 +166,8 @@ def test_every_option_adds_to_the_others_in_a_fixed_order() -> None:
 
 def test_ssh_argv_shares_the_master_when_given_a_control_dir() -> None:
     argv = ssh_argv(SshSettings(), "h1", ["true"], control_dir="/d")
-    assert argv[-9:] == (
+    assert argv == (
+        "ssh", *AUTOMATION,
         "-o", "ControlMaster=auto", "-o", "ControlPath=/d/%C", "-o", "ControlPersist=300",
         "--", "h1", "true",
     )  # fmt: skip
