@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -13,10 +14,13 @@ from kamalpy.commands import (
     audit,
     docker_build,
     drain,
+    erb,
     image_reuse,
     lock,
     proxy,
     proxy_certs,
+    proxy_claims,
+    setup,
 )
 from kamalpy.config.model import AccessoryFile
 from tests.unit.commands.test_accessory import db
@@ -164,6 +168,21 @@ TABLE: dict[str, tuple[Callable[[], Argv], Argv]] = {
         )),
         ("--volume", "~/shop-db/Xconf:/Xconf", "--volume", "/srv/db:/data",
          "--volume", "~/shop-db/logs:/logs")),
+    "lock.release": (lambda: _without_script(lock.release_argv("hey", "prod")),
+                     ("sh", "-c", "kamalpy-lock", ".kamal/lock-hey-prod")),
+    "lock.release_own": (lambda: _without_script(lock.release_own_argv("hey", None, "d")),
+                         ("sh", "-c", "kamalpy-lock", ".kamal/lock-hey", "ZA==")),
+    "lock.status": (lambda: _without_script(lock.status_argv("hey", "prod")),
+                    ("sh", "-c", "kamalpy-lock", ".kamal/lock-hey-prod")),
+    "lock.inspect": (lambda: _without_script(lock.inspect_argv("hey", "prod")),
+                     ("sh", "-c", "kamalpy-lock", ".kamal/lock-hey-prod")),
+    "setup.probe": (lambda: _without_script(setup.probe_argv([80, 443])),
+                    ("sh", "-c", "kamalpy-setup-probe", "80", "443")),
+    "proxy_claims.read_routes": (lambda: _without_script(proxy_claims.read_routes_argv()),
+                                 ("sh", "-c", "kamalpy-routes", ".kamal/proxy/dynamic",
+                                  "#@kamalpy-route-file ")),
+    "erb.erb_command": (lambda: _without_script(erb.erb_command_argv("date", Path("/r"))),
+                        ("/bin/sh", "-c", "kamalpy-erb", "/r", "date")),
     "proxy_certs.cert_files": (lambda: tuple(vars(proxy_certs.cert_files("hey-web")).values()),
                                (".kamal/proxy/dynamic/certs/hey-web.crt",
                                 ".kamal/proxy/dynamic/certs/hey-web.key",

@@ -93,8 +93,8 @@ def test_missing_fields_read_as_empty_and_a_json_object_as_no_containers() -> No
     (bare,) = details.parse_inspect('[{"State": null, "Config": null}]')
     assert bare == details.Container(name="", image="", state="", health="none", started_at="")
     assert bare.labels == {} and bare.service == ""
-    (named,) = details.parse_inspect('[{"Name": "//a/b"}]')
-    assert named.name == "a/b"
+    named = details.parse_inspect('[{"Name": "//a/b"}, {"Name": "/Xa"}]')
+    assert [c.name for c in named] == ["a/b", "Xa"]
 
 
 def test_an_app_named_otherwise_takes_its_version_label_and_no_destination() -> None:

@@ -100,3 +100,9 @@ def test_fetch_without_shallow_deepens_nothing_and_fetches_no_tags(tmp_path: Pat
     assert git.fetch_commit_argv(tmp_path, "abc", shallow=True)[5:] == (
         "--no-tags", "--depth=1", "origin", "abc"
     )  # fmt: skip
+
+
+def test_head_of_a_repository_without_commits_fails_quietly(tmp_path: Path) -> None:
+    _git(tmp_path, "git", "init", "-q")
+    done = _run(git.head_argv(tmp_path), tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", "")

@@ -107,3 +107,11 @@ def test_an_old_guard_of_another_lock_is_not_cleared(host: HostShell) -> None:
     _age_guard(other, 3600)
     assert host.run(lock.takeover_argv("hey", None, MINE, lock.encode(THEIRS))).returncode == 0
     assert other.is_dir()
+
+
+def test_release_removes_whoever_s_lock_and_says_so(host: HostShell) -> None:
+    directory = _held(host, THEIRS)
+    done = host.run(lock.release_argv("hey", None))
+    assert (done.returncode, done.stdout) == (0, "released\n")
+    assert not directory.exists()
+    assert host.run(lock.release_argv("hey", None)).stdout == "none\n"
