@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import random
 import socket
 import subprocess
 import threading
@@ -49,10 +50,22 @@ def test_the_drain_filter_counts_established_sockets_on_the_local_port(
     assert int(out) == count
 
 
+def _server_below_the_ephemeral_range() -> socket.socket:
+    """A listener on a port no outgoing connection on this machine can have as its own: the
+    filter counts by local port, and an ephemeral port may be another socket's local port."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(low // 2, low), 200):
+        try:
+            return socket.create_server(("127.0.0.1", port))
+        except OSError:
+            continue
+    raise RuntimeError(f"no free port below {low}")
+
+
 @pytest.fixture
 def connections() -> Iterator[tuple[int, int]]:
     """A listening port in this process with 3 accepted connections: (port, count)."""
-    server = socket.create_server(("127.0.0.1", 0))
+    server = _server_below_the_ephemeral_range()
     port = server.getsockname()[1]
     clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
     accepted = [server.accept()[0] for _ in clients]
