@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from kamalpy.commands import app, app_scripts, drain, health, proxy, proxy_api
+from kamalpy.commands import app, app_scripts, drain, error_pages, health, proxy, proxy_api
 from kamalpy.config.model import Buffering, Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
@@ -147,12 +147,16 @@ def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) 
         response_timeout=proxied.response_timeout,
         strip_path_prefix=proxied.strip_path_prefix,
         ssl_redirect=proxied.ssl_redirect,
-        buffering=_buffer_limits(proxied),
+        buffering=buffer_limits(proxied),
         custom_cert=proxied.ssl_certificate is not None,
+        error_pages=tuple(name for name, _ in config.error_pages),
+        error_pages_dir=error_pages.pages_dir(config.service, config.destination)
+        if config.error_pages
+        else "",
     )
 
 
-def _buffer_limits(proxied: Proxy) -> proxy.BufferLimits | None:
+def buffer_limits(proxied: Proxy) -> proxy.BufferLimits | None:
     """Buffering only when deploy.yml changes Kamal's defaults (Traefik streams otherwise)."""
     b = proxied.buffering
     if b == Buffering() or not (b.requests or b.responses):

@@ -118,7 +118,7 @@ _PROXY_HELP = {
 def _proxy_action(ctx: Context, plan: DeployPlan, host: str, action: str) -> str:
     """The state-changing proxy actions on one host."""
     if action == "reboot":
-        return proxy_ops.reboot(ctx, plan, host)
+        return proxy_ops.reboot(ctx, plan.proxy, host)
     if action == "remove":
         return proxy_ops.remove(ctx, host)
     if action in ("stop", "restart"):
@@ -135,8 +135,10 @@ def handle_proxy(args: argparse.Namespace, console: Console, environ: Mapping[st
     plan = deploy_plan(config, hosts=fs.selection(args.hosts))
     with ctx.executor:
         for host in plan.proxy_hosts:
-            if args.proxy_action == "boot":
-                hostops.ensure_network_and_proxy(ctx, plan, host)
+            if args.proxy_action == "boot":  # one host at a time: a reconfiguration restarts it
+                found = proxy_ops.ensure_network_and_proxy(ctx, plan, host)
+                if found is not None:
+                    proxy_ops.reconfigure_host(ctx, host, found)
                 console.result(f"{host}: proxy running")
             elif args.proxy_action == "details":
                 state = hostops.run(ctx, host, proxy.exists_argv(), check=False)

@@ -7,11 +7,12 @@ it over the live file, so Traefik never reads a half-written file and is never r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import yaml
 
+from kamalpy.commands import error_pages
 from kamalpy.commands.health import http_get_argv
 from kamalpy.commands.proxy_certs import tls_section
 
@@ -47,6 +48,9 @@ class ProxySettings:
     # Traefik decides this per entrypoint, so it holds for every service on the host.
     trust_forwarded_headers: bool = False
     acme_ca_pem: str | None = None  # CAs trusted for the ACME server, uploaded as ACME_CA_FILE
+    # A CA bundle already on the host, kept from the running proxy (proxy_config.merged): its
+    # digest, so the flag pointing at ACME_CA_FILE stays without uploading it again.
+    acme_ca_digest: str | None = None
 
 
 def _publish(settings: ProxySettings, host_port: int, container_port: int) -> list[str]:
@@ -89,7 +93,7 @@ def static_flags(settings: ProxySettings) -> Argv:
             flags.append(
                 f"--certificatesresolvers.{CERT_RESOLVER}.acme.email={settings.acme_email}"
             )
-        if settings.acme_ca_pem:
+        if settings.acme_ca_pem or settings.acme_ca_digest:
             flags.append(
                 f"--certificatesresolvers.{CERT_RESOLVER}.acme.cacertificates="
                 f"{CONTAINER_ACME_DIR}/ca.pem"
@@ -101,7 +105,7 @@ def static_flags(settings: ProxySettings) -> Argv:
     return tuple(flags)
 
 
-def run_argv(settings: ProxySettings) -> Argv:
+def run_argv(settings: ProxySettings, labels: Mapping[str, str] | None = None) -> Argv:
     """Boot the proxy container; `sh -c` only to make the bind-mount sources absolute via $HOME."""
     # The published API is bound to the host's loopback: never reachable from outside.
     ports = _publish(settings, settings.http_port, 80)
@@ -123,6 +127,7 @@ def run_argv(settings: ProxySettings) -> Argv:
         "kamal",
         "--label",
         "org.kamalpy.proxy=traefik",
+        *(f for key, value in (labels or {}).items() for f in ("--label", f"{key}={value}")),
         *ports,
         settings.image,
         *static_flags(settings),
@@ -197,7 +202,8 @@ def route_servers(content: bytes) -> tuple[str, ...]:
         services = data["http"]["services"]
         return tuple(
             str(server["url"])
-            for service in services.values()
+            for name, service in services.items()
+            if not str(name).endswith(error_pages.SERVICE_SUFFIX)
             for server in service["loadBalancer"]["servers"] or ()
         )
     except (yaml.YAMLError, KeyError, TypeError, AttributeError):
@@ -252,6 +258,8 @@ class Route:
     ssl_redirect: bool = True  # with ssl: plain HTTP redirects to https (else it is served too)
     buffering: BufferLimits | None = None  # None: streamed (Traefik's default)
     custom_cert: bool = False  # with ssl: serve the uploaded certificate, no ACME order
+    error_pages: tuple[str, ...] = ()  # page file names (4xx.html, 503.html...) in error_pages_dir
+    error_pages_dir: str = ""
 
 
 def backend_url(route: Route) -> str:
@@ -274,11 +282,15 @@ def _middlewares(route: Route, routers: dict[str, dict[str, object]]) -> dict[st
     """Strip the path prefix (Kamal's default) and redirect plain HTTP when ssl is on."""
     middlewares: dict[str, object] = {}
     main = routers[route.name]
+    if route.error_pages:  # outermost: they see the status whatever answered
+        pages = error_pages.middlewares(route.name, route.error_pages_dir, route.error_pages)
+        middlewares.update(pages)
+        main["middlewares"] = list(pages)
     prefixes = [p for p in route.path_prefixes if p and p != "/"]
     if prefixes and route.strip_path_prefix:
         strip = f"{route.name}-strip-prefix"
         middlewares[strip] = {"stripPrefix": {"prefixes": prefixes}}
-        main["middlewares"] = [strip]
+        main["middlewares"] = [*main.get("middlewares", []), strip]  # type: ignore[misc]
     if route.buffering is not None:
         limits = route.buffering
         buffering = f"{route.name}-buffering"
@@ -318,9 +330,12 @@ def dynamic_config(route: Route) -> dict[str, object]:
         "idleConnTimeout": IDLE_CONN_TIMEOUT,
         "responseHeaderTimeout": f"{route.response_timeout}s",
     }
+    services: dict[str, object] = {route.name: {"loadBalancer": load_balancer}}
+    if route.error_pages:
+        services[route.name + error_pages.SERVICE_SUFFIX] = error_pages.pages_service()
     http: dict[str, object] = {
         "routers": routers,
-        "services": {route.name: {"loadBalancer": load_balancer}},
+        "services": services,
         "serversTransports": {route.name: {"forwardingTimeouts": timeouts}},
     }
     if middlewares:

@@ -54,6 +54,7 @@ def dump_config(config: Configuration) -> dict[str, Any]:
             "acme_ca_server": config.extras.acme_ca_server,
             "acme_email": config.extras.acme_email,
             "acme_ca_certificates": config.extras.acme_ca_certificates,
+            "error_pages_image": config.extras.error_pages_image,
         },
     }
     if config.proxy:

@@ -159,6 +159,8 @@ class Configuration:
     run_directory: str = ".kamal"
     asset_path: str | None = None
     error_pages_path: str | None = None
+    # (file name, text) of each page in error_pages_path, read when the configuration is loaded
+    error_pages: tuple[tuple[str, str], ...] = ()
     minimum_version: str | None = None
     require_destination: bool = False
     allow_empty_roles: bool = False

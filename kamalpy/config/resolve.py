@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kamalpy.config.error_pages import read_error_pages
 from kamalpy.config.model import (
     Accessory,
     Boot,
@@ -70,6 +71,9 @@ def build_configuration(data: dict[str, Any], origin: Origin) -> Configuration:
         accessories=_resolve_accessories(data, roles),
         aliases=str_map(data.get("aliases")),
         extras=_resolve_extras(data.get("x-kamalpy") or {}, origin.root),
+        error_pages=read_error_pages(
+            origin.path, origin.root, opt_text(data.get("error_pages_path"))
+        ),
         **_scalars(data),
     )
 
@@ -232,4 +236,5 @@ def _resolve_extras(raw: dict[str, Any], root: Path) -> KamalpyExtras:
         acme_email=opt_text(raw.get("acme_email")),
         acme_ca_certificates=opt_text(raw.get("acme_ca_certificates")),
         acme_ca_pem=_read_pem(root, opt_text(raw.get("acme_ca_certificates"))),
+        error_pages_image=opt_text(raw.get("error_pages_image")),
     )

@@ -257,3 +257,4 @@ class KamalpyExtras:
     acme_email: str | None = None  # contact of the ACME account
     acme_ca_certificates: str | None = None  # PEM file (as written) the proxy trusts for ACME
     acme_ca_pem: str | None = None  # its content, read when the configuration is loaded
+    error_pages_image: str | None = None  # the image serving error pages; None: busybox

@@ -13,7 +13,7 @@ from kamalpy.commands.app import DEFAULT_LOGGING
 from kamalpy.commands.env_file import render_env_file, select_env
 from kamalpy.config.accessory_files import LocalFile
 from kamalpy.config.model import Accessory, Configuration, Registry
-from kamalpy.deploy import hostops, registry
+from kamalpy.deploy import accessory_proxy, hostops, registry
 from kamalpy.deploy.context import Context
 from kamalpy.errors import SecretsError, UsageError
 from kamalpy.executor.fanout import HostResults
@@ -100,9 +100,16 @@ def boot_on(ctx: Context, acc: Accessory, host: str, files: tuple[LocalFile, ...
     """Boot the accessory on one host unless a container of it already exists there."""
     _prepare(ctx, acc, host)
     if hostops.run(ctx, host, cmd.ids_argv(acc)).stdout.strip():
-        return "already booted (its container exists), left as it is"
+        return _routed(ctx, acc, host, "already booted (its container exists), left as it is")
     hostops.timed(ctx, host, f"boot {acc.name}", lambda: _create(ctx, acc, host, files))
-    return "booted"
+    return _routed(ctx, acc, host, "booted")
+
+
+def _routed(ctx: Context, acc: Accessory, host: str, said: str) -> str:
+    """With a `proxy:` section, (re)write the accessory's route once its container runs."""
+    if acc.proxy is None:
+        return said
+    return f"{said}; {accessory_proxy.route_on(ctx, acc, host)}"
 
 
 def reboot_on(
@@ -117,7 +124,7 @@ def reboot_on(
     _audit(ctx, host, f"Stopped {acc.name} accessory")
     hostops.run(ctx, host, cmd.force_remove_argv(acc), check=False)
     hostops.timed(ctx, host, f"boot {acc.name}", lambda: _create(ctx, acc, host, files))
-    return "upgraded" if pull else "rebooted"
+    return _routed(ctx, acc, host, "upgraded" if pull else "rebooted")
 
 
 def _simple(ctx: Context, acc: Accessory, host: str, argv: Sequence[str], audit: str) -> str:
@@ -165,12 +172,15 @@ def exec_on(ctx: Context, acc: Accessory, host: str, argv: Sequence[str]) -> str
 def remove_on(ctx: Context, acc: Accessory, host: str) -> str:
     """Container, image, data directory and env file, gone for good."""
     config = ctx.config
+    if acc.proxy is not None:  # first, so the proxy never routes to a removed container
+        accessory_proxy.unroute_on(ctx, acc, host)
     hostops.run(ctx, host, cmd.force_remove_argv(acc), check=False)
     hostops.run(ctx, host, cmd.remove_image_argv(acc), check=False)
     hostops.run(ctx, host, cmd.remove_data_argv(acc))
     hostops.run(ctx, host, cmd.remove_env_file_argv(config.service, config.destination, acc.name))
     _audit(ctx, host, f"Removed {acc.name} accessory")
-    return "removed (container, image, directory, env file)"
+    route = ", route" if acc.proxy is not None else ""
+    return f"removed (container, image, directory, env file{route})"
 
 
 def on_hosts(

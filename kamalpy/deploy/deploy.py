@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
-from kamalpy.deploy import hostops, lock, routes
+from kamalpy.commands.proxy_config import Drift
+from kamalpy.deploy import hostops, lock, proxy_ops, routes
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.hooks import run_hook
@@ -76,13 +77,16 @@ def _deploy(
     run_hook(ctx, "pre-connect", hosts=hosts)
     # Before the lock, each host at its own pace: opens its one ssh connection, logs in (the
     # proxy's pull needs it), checks the tools, creates the network (idempotent) and boots the
-    # proxy only where it is missing.
+    # proxy only where it is missing; a proxy whose configuration changed is replaced after,
+    # one host at a time.
+    drifts: dict[str, Drift | None] = {}
     _each_host(
         ctx,
         plan,
         login_host,
-        _timed_step(ctx, "prepare host", partial(_prepare_host, ctx, plan, bootstrap)),
+        _timed_step(ctx, "prepare host", partial(_prepare_host, ctx, plan, bootstrap, drifts)),
     )
+    proxy_ops.reconfigure(ctx, plan, drifts)
     taken = lock.acquire(
         ctx, plan.primary_host, f"{message} {plan.version}", wait=lock_wait,
         stale_after=lock_stale_after,
@@ -137,9 +141,11 @@ def _deploy_locked(
     return summary
 
 
-def _prepare_host(ctx: Context, plan: DeployPlan, bootstrap: bool, host: str) -> None:
+def _prepare_host(
+    ctx: Context, plan: DeployPlan, bootstrap: bool, drifts: dict[str, Drift | None], host: str
+) -> None:
     routes.check_claims(ctx, host)  # another service's route on our host + path: stop here
-    hostops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
+    drifts[host] = proxy_ops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
 
 
 def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
@@ -147,6 +153,7 @@ def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
         if step.host == host:
             hostops.upload_env_file(ctx, step)
     routes.upload_certificates(ctx, host)  # custom TLS certificates, before any switch
+    routes.upload_error_pages(ctx, host)  # and the pages the new route's middlewares fetch
 
 
 def _timed_step(ctx: Context, what: str, action: HostAction) -> HostAction:

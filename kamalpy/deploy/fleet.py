@@ -16,8 +16,10 @@ from functools import partial
 
 from kamalpy.commands.docker_build import build_spec, push_argv, tag_argv
 from kamalpy.commands.image_reuse import digest_reference
+from kamalpy.commands.proxy import ProxySettings
+from kamalpy.commands.proxy_config import Drift, combined
 from kamalpy.deploy import deploy as flow
-from kamalpy.deploy import hostops, lock
+from kamalpy.deploy import lock, proxy_ops
 from kamalpy.deploy.context import Context, Output
 from kamalpy.deploy.delivery import (
     build_here,
@@ -152,21 +154,31 @@ def _prepare_hosts(jobs: Sequence[Job]) -> None:
     not final: each service's own preparation meets them again and reports them as its own.
     """
     chosen: dict[str, tuple[Job, DeployPlan]] = {}
+    wanted: dict[str, list[ProxySettings]] = {}
     for job in jobs:
         plan = job.plan()
         for host in plan.hosts:
             proxied = host in plan.proxy_hosts
             if host not in chosen or (proxied and host not in chosen[host][1].proxy_hosts):
                 chosen[host] = (job, plan)
+            if proxied:  # every service's TLS and headers, so none of them reboots it after
+                wanted.setdefault(host, []).append(plan.proxy)
+    drifts: dict[str, Drift | None] = {}
 
     def prepare(host: str) -> None:
         job, plan = chosen[host]
         ctx = job.ctx
         login_on(ctx, ctx.target(host), via_ssh=goes_over_ssh(ctx.config))
-        hostops.ensure_network_and_proxy(ctx, plan, host)
+        settings = combined(wanted[host]) if host in wanted else None
+        drifts[host] = proxy_ops.ensure_network_and_proxy(ctx, plan, host, settings=settings)
 
     with ThreadPoolExecutor(max_workers=max(1, len(chosen)), thread_name_prefix="kp-prep") as pool:
         list(pool.map(lambda host: _quietly(prepare, host), chosen))
+    for host, found in drifts.items():  # one host at a time: the others keep serving
+        if found is not None:
+            ctx = chosen[host][0].ctx
+            with contextlib.suppress(KamalpyError):  # each service's own deploy meets it again
+                proxy_ops.reconfigure_host(ctx, host, found)
 
 
 def _quietly(action: Callable[[str], None], host: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from kamalpy.commands import app_scripts, audit, proxy, proxy_api
+from kamalpy.commands import audit, proxy, proxy_api
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import env_file_body
 from kamalpy.errors import CommandFailed, DeployFailed, KamalpyError
@@ -56,31 +56,6 @@ def fan_out(ctx: Context, hosts: Sequence[str], action: Callable[[str], T]) -> H
             return action(target.name)
 
     return on_hosts(targets, one, limit=ctx.config.sshkit.max_concurrent_starts)
-
-
-def ensure_network_and_proxy(
-    ctx: Context, plan: DeployPlan, host: str, boot_proxy: bool = True
-) -> None:
-    """Preflight and the `kamal` network; boot Traefik where a proxied role needs it."""
-    run(ctx, host, app_scripts.network_create_argv())
-    if host not in plan.proxy_hosts or not boot_proxy:
-        return
-    run(ctx, host, proxy.mkdir_argv())
-    state = run(ctx, host, proxy.exists_argv(), check=False)
-    if state.ok and state.stdout.strip() == "running":
-        return
-    if state.ok and state.stdout.strip():
-        run(ctx, host, proxy.start_argv())
-    else:
-        upload_acme_ca(ctx, plan, host)
-        timed(ctx, host, "boot proxy", lambda: run(ctx, host, proxy.run_argv(plan.proxy)))
-
-
-def upload_acme_ca(ctx: Context, plan: DeployPlan, host: str) -> None:
-    """The CA bundle the proxy trusts for a private ACME server, before the proxy boots."""
-    if plan.proxy.acme_ca_pem:
-        pem = plan.proxy.acme_ca_pem.encode()
-        ctx.executor.upload(ctx.target(host), proxy.ACME_CA_FILE, pem, mode="644")
 
 
 def upload_env_file(ctx: Context, step: HostStep) -> None:

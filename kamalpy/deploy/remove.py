@@ -7,7 +7,7 @@ login; the proxy only on hosts where no route of any other service remains.
 
 from __future__ import annotations
 
-from kamalpy.commands import app, proxy, proxy_claims
+from kamalpy.commands import app, error_pages, proxy, proxy_claims
 from kamalpy.commands.registry import logout_argv
 from kamalpy.deploy import accessory, app_ops, hostops, lock
 from kamalpy.deploy.context import Context
@@ -20,12 +20,14 @@ def _tidy_host(ctx: Context, host: str) -> str:
     hostops.run(ctx, host, ("rm", "-rf", "--", app.app_dir(config.service, config.destination)))
     said = []
     if host in config.proxy_hosts:
+        hostops.run(ctx, host, error_pages.remove_pages_argv(config.service, config.destination))
         out = hostops.run(ctx, host, proxy_claims.read_routes_argv(), check=False).stdout
         others = sorted(proxy_claims.parse_routes(out))
         if others or ctx.dry_run:
             said.append(f"proxy kept (routes: {', '.join(others) or 'dry run'})")
         else:
             hostops.run(ctx, host, proxy.remove_argv(), check=False)
+            hostops.run(ctx, host, error_pages.server_remove_argv(), check=False)
             said.append("proxy removed (no route left)")
     if uses_registry(config.registry) and config.registry.server:
         hostops.run(ctx, host, logout_argv(config.registry.server), check=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kamalpy.commands import proxy, proxy_certs, proxy_claims
+from kamalpy.commands import error_pages, proxy, proxy_certs, proxy_claims
 from kamalpy.config.model import Configuration
 from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
@@ -35,6 +35,22 @@ def upload_certificates(ctx: Context, host: str) -> None:
             if value is None:
                 raise UsageError(f"role {role.name} proxy.ssl: secret {secret} was not resolved")
             ctx.executor.upload(ctx.target(host), path, value.reveal().encode(), mode="600")
+
+
+def upload_error_pages(ctx: Context, host: str) -> None:
+    """The service's error pages on `host`, and the page server where it is not running."""
+    config = ctx.config
+    if not config.error_pages or host not in config.proxy_hosts:
+        return
+    for name, page in config.error_pages:
+        path = error_pages.page_path(config.service, config.destination, name)
+        ctx.executor.upload(ctx.target(host), path, page.encode(), mode="644")
+    state = hostops.run(ctx, host, error_pages.server_running_argv(), check=False)
+    if state.ok and state.stdout.strip() == "running":
+        return
+    hostops.run(ctx, host, error_pages.server_remove_argv(), check=False)
+    image = config.extras.error_pages_image or error_pages.DEFAULT_IMAGE
+    hostops.run(ctx, host, error_pages.server_run_argv(image))
 
 
 def check_claims(ctx: Context, host: str) -> None:

@@ -21,9 +21,11 @@ def proxy_ports(config: Configuration, host: str) -> tuple[int, ...]:
     return (settings.http_port, settings.https_port) if settings.ssl else (settings.http_port,)
 
 
-def check_host(ctx: Context, host: str) -> list[setup.Problem]:
+def check_host(
+    ctx: Context, host: str, ports: tuple[int, ...] | None = None
+) -> list[setup.Problem]:
     """Probe one host; install Docker on Debian/Ubuntu as root when absent; what is still wrong."""
-    argv = setup.probe_argv(proxy_ports(ctx.config, host))
+    argv = setup.probe_argv(proxy_ports(ctx.config, host) if ports is None else ports)
     try:
         report = setup.parse_probe(hostops.run(ctx, host, argv, check=False).stdout)
     except HostUnreachable as error:
@@ -40,7 +42,24 @@ def check_host(ctx: Context, host: str) -> list[setup.Problem]:
 
 def check_hosts(ctx: Context, hosts: Sequence[str]) -> None:
     """Every host checked in parallel; UsageError listing each problem and its fix, per host."""
-    results = hostops.fan_out(ctx, hosts, lambda h: check_host(ctx, h))
+    check_services([ctx], hosts)
+
+
+def check_services(contexts: Sequence[Context], only: Sequence[str] | None) -> None:
+    """Every host of every service checked once, in parallel, for the ports all of them need."""
+    chosen: dict[str, tuple[Context, tuple[int, ...]]] = {}
+    for ctx in contexts:
+        for host in ctx.config.all_hosts:
+            if only is not None and host not in only:
+                continue
+            first, ports = chosen.get(host, (ctx, ()))
+            wanted = tuple(sorted({*ports, *proxy_ports(ctx.config, host)}))
+            chosen[host] = (first, wanted)
+    if not chosen:
+        return
+    results = hostops.fan_out(
+        contexts[0], list(chosen), lambda h: check_host(chosen[h][0], h, chosen[h][1])
+    )
     error = hostops.first_error(results)  # type: ignore[arg-type]
     if error is not None:
         raise error

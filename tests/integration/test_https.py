@@ -107,11 +107,14 @@ def svc(
     )
     service = make_service(bed, tmp_path_factory.mktemp("secure"), "secure", workers=False,
                            extra=extra)  # fmt: skip
-    config = service.root / "config" / "deploy.yml"
-    text = config.read_text().replace("hosts: [h1, h2, h3]", "hosts: [h1]")
-    config.write_text(text.replace(f"  host: {NAME}\n", f"  host: {NAME}\n  ssl: true\n"))
+    config = service.root / "config" / "deploy.yml"  # plain HTTP first: the first test turns TLS on
+    config.write_text(config.read_text().replace("hosts: [h1, h2, h3]", "hosts: [h1]"))
     shutil.copy(log.parent / "cert.pem", service.root / "config" / "acme-ca.pem")
     return service
+
+
+def proxy_id(svc: Service) -> str:
+    return svc.ssh("h1", "docker inspect --format '{{.Id}}' kamal-proxy").strip()
 
 
 def issued(log: Path) -> int:
@@ -129,15 +132,31 @@ def wait_for_tls(ip: str, root: Path, seconds: float = 60) -> tuple[str, str]:
             time.sleep(0.5)
 
 
-def test_the_proxy_obtains_a_certificate_over_acme_and_serves_https(
+def test_turning_tls_on_in_deploy_yml_reconfigures_the_running_proxy_on_the_next_deploy(
     svc: Service, bed: Bed, pebble: tuple[str, Path]
 ) -> None:
+    """Deploy over HTTP, then `ssl: true` and deploy again: the proxy takes TLS on by itself,
+    obtains a certificate over ACME and serves https; an unchanged config leaves it untouched."""
     result = svc.kamalpy("deploy", "--skip-push", "--version", "v1")
     assert result.returncode == 0, result.stdout + result.stderr
-    # Another module's deploy may have booted h1's proxy without ssl (no :443): a deploy never
-    # restarts a running proxy, so take the ssl settings on explicitly, as a person would.
+    # h1's proxy as exactly this service's HTTP config (another module may have booted it).
     rebooted = svc.kamalpy("proxy", "reboot")
     assert rebooted.returncode == 0, rebooted.stdout + rebooted.stderr
+    before = proxy_id(svc)
+    result = svc.kamalpy("deploy", "--skip-push", "--version", "v1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "proxy reconfigured" not in result.stdout + result.stderr
+    assert proxy_id(svc) == before  # unchanged configuration: the very same container
+    assert svc.get("h1") == (200, "v1\n")
+    config = svc.root / "config" / "deploy.yml"
+    config.write_text(
+        config.read_text().replace(f"  host: {NAME}\n", f"  host: {NAME}\n  ssl: true\n")
+    )
+    result = svc.kamalpy("deploy", "--skip-push", "--version", "v1")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "h1: proxy reconfigured (" in result.stdout and "ssl false -> true" in result.stdout
+    assert "not answering for " in result.stdout
+    assert proxy_id(svc) != before
     root = pebble_root(bed, pebble[1].parent)
     assert wait_for_tls(bed.host("h1").ip, root) == ("HTTP/1.0 200 OK", "v1\n")
     assert issued(pebble[1]) == 1

@@ -9,9 +9,11 @@ import pytest
 
 from kamalpy.cli.output import Console
 from kamalpy.commands import accessory as cmd
+from kamalpy.commands import proxy
 from kamalpy.config.accessory_files import LocalFile
-from kamalpy.config.model import Accessory, AccessoryFile, Env, SecretRef
+from kamalpy.config.model import Accessory, AccessoryFile, Env, Proxy, SecretRef
 from kamalpy.deploy import accessory as flow
+from kamalpy.deploy import accessory_proxy
 from kamalpy.deploy.context import Context
 from kamalpy.errors import SecretsError, UsageError
 from kamalpy.executor.recording import RecordingExecutor
@@ -102,3 +104,43 @@ def test_on_hosts_runs_every_host_of_the_accessory_or_the_selection() -> None:
     lines = flow.on_hosts(ctx, (DB,), None, lambda a, h: flow.details_on(ctx, a, h).strip())
     assert lines == ["h1 (db): ", "h2 (db): "]
     assert flow.hosts_of(DB, ["h2", "h9"]) == ("h2",)
+
+
+WEB = replace(DB, name="board", service="hey-board", proxy=Proxy(hosts=("board.test",),
+              app_port=3000, path_prefixes=("/b",)))  # fmt: skip
+
+
+def test_an_accessory_with_a_proxy_section_gets_its_own_route_after_boot() -> None:
+    executor = RecordingExecutor()
+    servers = '{"loadBalancer": {"servers": [{"url": "http://hey-board:3000"}]}}'
+    executor.respond(proxy.api_argv(8089, "http/services/hey-board@file"),
+                     stdout="HTTP/1.0 200 OK\r\n\r\n" + servers)  # fmt: skip
+    said = flow.boot_on(context(executor), WEB, "h1", FILES)
+    assert said == "booted; routed (board.test /b)"
+    argvs = executor.commands_for("h1")
+    boot = next(i for i, a in enumerate(argvs) if a[3:4] == ("kamalpy-accessory-boot",))
+    rename = argvs.index(("mv", "-f", "--", ".kamal/proxy/dynamic/.hey-board.accessory.tmp",
+                          ".kamal/proxy/dynamic/hey-board.yml"))  # fmt: skip
+    assert boot < rename  # the container runs before the proxy routes to it
+    upload = next(c for c in executor.calls if c.argv[-1:] == (
+        ".kamal/proxy/dynamic/.hey-board.accessory.tmp",))  # fmt: skip
+    assert upload.stdin_length is not None and upload.stdin_length > 0
+    route = accessory_proxy.accessory_route(WEB)
+    assert (route.name, route.backend, route.app_port) == ("hey-board", "hey-board", 3000)
+    assert "Host(`board.test`) && PathPrefix(`/b`)" in proxy.render_dynamic_config(
+        route, version="accessory").decode()  # fmt: skip
+
+
+def test_removing_an_accessory_removes_its_route_first() -> None:
+    executor = RecordingExecutor()
+    assert flow.remove_on(context(executor), WEB, "h1").endswith("env file, route)")
+    argvs = executor.commands_for("h1")
+    assert argvs[0] == ("rm", "-f", "--", ".kamal/proxy/dynamic/hey-board.yml")
+    assert argvs[1] == cmd.force_remove_argv(WEB)
+
+
+def test_an_accessory_without_a_proxy_section_touches_no_route() -> None:
+    executor = RecordingExecutor()
+    flow.boot_on(context(executor), DB, "h1", FILES)
+    flow.remove_on(context(executor), DB, "h1")
+    assert not any("dynamic" in " ".join(a) for a in executor.commands_for("h1"))
