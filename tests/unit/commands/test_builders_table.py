@@ -164,10 +164,10 @@ TABLE: dict[str, tuple[Callable[[], Argv], Argv]] = {
     "accessory.volume_args": (
         lambda: accessory.volume_args(db(
             files=(AccessoryFile("x", "/Xconf"),),
-            directories=(AccessoryFile("/srv/db", "/data"), AccessoryFile("logs/", "/logs")),
+            directories=(AccessoryFile("/srv/db", "/data"), AccessoryFile("Xlogs/", "/logs")),
         )),
         ("--volume", "~/shop-db/Xconf:/Xconf", "--volume", "/srv/db:/data",
-         "--volume", "~/shop-db/logs:/logs")),
+         "--volume", "~/shop-db/Xlogs:/logs")),
     "lock.release": (lambda: _without_script(lock.release_argv("hey", "prod")),
                      ("sh", "-c", "kamalpy-lock", ".kamal/lock-hey-prod")),
     "lock.release_own": (lambda: _without_script(lock.release_own_argv("hey", None, "d")),

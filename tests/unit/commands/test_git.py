@@ -106,3 +106,11 @@ def test_head_of_a_repository_without_commits_fails_quietly(tmp_path: Path) -> N
     _git(tmp_path, "git", "init", "-q")
     done = _run(git.head_argv(tmp_path), tmp_path)
     assert (done.returncode, done.stdout, done.stderr) == (1, "", "")
+
+
+def test_a_staged_rename_reads_as_a_deletion_and_an_addition(repo: tuple[Path, Path, str]) -> None:
+    origin, _, _ = repo
+    _git(origin, "git", "mv", "svc/a.txt", "svc/moved.txt")
+    changed = _run(git.status_v2_argv(origin), origin).stdout.split("\0")
+    assert [entry.split(" ")[:2] for entry in changed[:-1]] == [["1", "D."], ["1", "A."]]
+    assert changed[0].endswith(" svc/a.txt") and changed[1].endswith(" svc/moved.txt")
