@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kamalpy.secrets import api
-from kamalpy.secrets.access import AccessChange, describe, removed_error
+from kamalpy.secrets.access import AccessChange, describe, differs_error, removed_error
 from kamalpy.secrets.digest_key import digest_key, value_macs
 from kamalpy.secrets.format import parse
 from kamalpy.secrets.store import file_identity
@@ -93,4 +93,18 @@ def test_access_messages_in_full() -> None:
     assert error.hint == (
         "run `kamalpy secrets recipients sync` to rotate the file's data key, and change the "
         "values those members could read"
+    )
+
+
+def test_differs_error_in_full() -> None:
+    change = AccessChange("secrets/web/prod.secrets", (("mallory", "age1m"),), ())
+    error = differs_error(change)
+    assert error.message == (
+        "secrets/web/prod.secrets: its recipients differ from secrets/recipients.yml, and writing "
+        "it would change who can read it:\n  + mallory (age1m) gains access"
+    )
+    assert error.hint == (
+        "recipients.yml is not authenticated: if the change above is intended, apply it with "
+        "`kamalpy secrets recipients sync` (it shows the change and asks); if not, restore "
+        "secrets/recipients.yml from git"
     )
