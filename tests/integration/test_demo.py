@@ -8,6 +8,7 @@ Runs the real CLI as a subprocess, as `nox -s demo` does (nox adds only the venv
 from __future__ import annotations
 
 import http.client
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,10 @@ def test_demo_deploys_the_monorepo_redeploys_only_dependents_then_nothing(
         assert f"http://api.localhost:{PORT}/  ->  hello again from api" in out
         status, body = _get("web.localhost")
         assert status == 200 and body.startswith("hello from web\napi says: hello again from api")
+        # The redis accessory booted: api counts its visits there and reads the worker's ticks.
+        counted = re.fullmatch(r"hello again from api; visits (\d+), worker ticks (\d+)\n",
+                               _get("api.localhost")[1])  # fmt: skip
+        assert counted and int(counted[1]) >= 2 and int(counted[2]) >= 1, counted
 
         again = _kamalpy("demo", "--dir", str(demo_dir))
         assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-2000:]
