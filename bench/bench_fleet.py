@@ -15,8 +15,10 @@ image content to the same hosts, switching every service between two variants ea
 - floor: the least any tool must do, one plain ssh session per host, all hosts at once: pull,
   run the new container, stop the old one, for the 10 services in turn.
 Reports medians, the paired ratios kamalpy/kamal (target <= 0.35) and kamalpy/floor (target
-<= 1.5), ssh sessions sshd authenticated per host per kamalpy run ("Accepted publickey"
-lines; target 1), and the load average; writes bench/results/bench_fleet-<UTC time>.json.
+<= 1.5), each round's too, the CPU seconds each subject used on this side (its process and its
+children: ssh clients, local docker; not sshd or dockerd on the hosts), ssh sessions sshd
+authenticated per host per kamalpy run ("Accepted publickey" lines; target 1), and the load
+average; writes bench/results/bench_fleet-<UTC time>.json.
 
     python -m bench.bench_fleet [--rounds N] [--services 10]
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -64,11 +67,12 @@ wait
 
 @dataclass
 class Subject:
-    """One measured thing and its samples (wall seconds, sessions per host)."""
+    """One measured thing and its samples (wall seconds, client CPU seconds, sessions per host)."""
 
     name: str
     seconds: list[float] = field(default_factory=list)
     sessions: list[dict[str, int]] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
 
 
 def service_names(count: int) -> list[str]:
@@ -133,17 +137,25 @@ def _with_base(text: str, base: str) -> str:
     return text.replace(marker, f"{marker}  args:\n    BASE: {base}\n")
 
 
-def _timed(
-    argv: list[str], cwd: Path, env: dict[str, str], bed: Bed
-) -> tuple[float, dict[str, int]]:
-    """Run `argv`; its wall seconds and the ssh sessions each host authenticated meanwhile."""
+Sample = tuple[float, dict[str, int], float]  # wall seconds, sessions per host, CPU seconds
+
+
+def _children_cpu() -> float:
+    """User+system CPU seconds of every waited-for child process so far (and theirs)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(argv: list[str], cwd: Path, env: dict[str, str], bed: Bed) -> Sample:
+    """Run `argv`; its wall seconds, the ssh sessions each host authenticated meanwhile and
+    the CPU seconds it and its children used on this side (not sshd or dockerd on the hosts)."""
     before = {h: sessions(bed, h) for h in HOSTS}
-    started = time.monotonic()
+    cpu, started = _children_cpu(), time.monotonic()
     result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed in {cwd}:\n{result.stdout}\n{result.stderr}")
-    return seconds, {h: sessions(bed, h) - before[h] for h in HOSTS}
+    return seconds, {h: sessions(bed, h) - before[h] for h in HOSTS}, _children_cpu() - cpu
 
 
 @dataclass
@@ -158,23 +170,23 @@ class Fleet:
     ssh_config: str
     rounds_done: int = 0
 
-    def kamalpy(self, variant: int) -> tuple[float, dict[str, int]]:
+    def kamalpy(self, variant: int) -> Sample:
         """Check out the commit of `variant`, then one `kamalpy deploy` of every service."""
         _git(self.repo, "checkout", "-q", "--detach", self.commits[variant])
         argv = [sys.executable, "-m", "kamalpy", "-q", "deploy"]
         return _timed(argv, self.repo, self.env, self.bed)
 
-    def kamal(self, variant: int) -> tuple[float, dict[str, int]]:
+    def kamal(self, variant: int) -> Sample:
         """10 sequential `kamal deploy --skip-push` runs, one per service directory."""
-        total, per_host = 0.0, dict.fromkeys(HOSTS, 0)
+        total, cpu_total, per_host = 0.0, 0.0, dict.fromkeys(HOSTS, 0)
         for directory in self.dirs.values():
             argv = [kamal_binary(), "deploy", "--skip-push", "--version", VARIANTS[variant]]
-            seconds, opened = _timed(argv, directory, self.env, self.bed)
-            total += seconds
+            seconds, opened, cpu = _timed(argv, directory, self.env, self.bed)
+            total, cpu_total = total + seconds, cpu_total + cpu
             per_host = {h: per_host[h] + opened[h] for h in HOSTS}
-        return total, per_host
+        return total, per_host, cpu_total
 
-    def floor(self, variant: int) -> tuple[float, dict[str, int]]:
+    def floor(self, variant: int) -> Sample:
         """Pull, run, stop the 10 services' images over one ssh session per host."""
         new, old = VARIANTS[variant], VARIANTS[1 - variant]
         refs = [f"{self.bed.registry}/k{name}:{new}" for name in self.dirs]
@@ -190,33 +202,37 @@ def run_rounds(fleet: Fleet, subjects: dict[str, Subject], rounds: int) -> None:
         order = list(subjects)
         shift = index % len(order)
         for name in order[shift:] + order[:shift]:
-            seconds, opened = getattr(fleet, name)(variant)
+            seconds, opened, cpu = getattr(fleet, name)(variant)
             if index >= 2:
                 subjects[name].seconds.append(seconds)
                 subjects[name].sessions.append(opened)
+                subjects[name].cpu_seconds.append(cpu)
             label = "warm-up" if index < 2 else f"round {index - 1}"
-            print(f"  {label}: {name:8} {seconds:7.2f}s  sessions {opened}", flush=True)
+            load = os.getloadavg()[0]
+            print(f"  {label}: {name:8} {seconds:7.2f}s  cpu {cpu:6.2f}s  load {load:5.1f}  "
+                  f"sessions {opened}", flush=True)  # fmt: skip
 
 
 def summarise(subjects: dict[str, Subject]) -> dict[str, object]:
-    """Medians, paired ratios (same round), sessions, against the targets."""
+    """Medians, paired ratios (same round, each round's too), sessions, against the targets."""
     kamalpy, kamal, floor = (subjects[n].seconds for n in ("kamalpy", "kamal", "floor"))
     sessions_max = max(max(s.values()) for s in subjects["kamalpy"].sessions)
+    to_kamal = [round(a / b, 3) for a, b in zip(kamalpy, kamal, strict=True)]
+    to_floor = [round(a / b, 3) for a, b in zip(kamalpy, floor, strict=True)]
     return {
         "subjects": {
             name: {
                 "median_seconds": round(statistics.median(s.seconds), 3),
                 "seconds": [round(x, 3) for x in s.seconds],
+                "cpu_seconds": [round(x, 3) for x in s.cpu_seconds],
                 "ssh_sessions_per_host": s.sessions,
             }
             for name, s in subjects.items()
         },
-        "kamalpy_to_kamal": round(
-            statistics.median(a / b for a, b in zip(kamalpy, kamal, strict=True)), 3
-        ),
-        "kamalpy_to_floor": round(
-            statistics.median(a / b for a, b in zip(kamalpy, floor, strict=True)), 3
-        ),
+        "kamalpy_to_kamal": round(statistics.median(to_kamal), 3),
+        "kamalpy_to_floor": round(statistics.median(to_floor), 3),
+        "kamalpy_to_kamal_per_round": to_kamal,
+        "kamalpy_to_floor_per_round": to_floor,
         "ssh_sessions_per_host": sessions_max,
         "targets": TARGETS,
     }

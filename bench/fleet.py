@@ -10,9 +10,10 @@ and stops, after one unmeasured warm-up; reports wall time, CPU seconds (kamalpy
 clients it waited for) and peak memory (largest process) per size, and the ssh sessions each
 host's sshd authenticated per deploy. Targets (issue 13): N hosts <= 3 x the time of 10 hosts,
 1 ssh connection per host, peak memory <= 200 MB. The fan-out bound is deploy.yml's
-`sshkit.max_concurrent_starts` (default 30), `--fan-out` here.
+`x-kamalpy.parallel_hosts` (default 100), `--fan-out` here; connection starts keep
+`sshkit.max_concurrent_starts`' default (30, and at most 8 at once).
 
-    python -m bench.fleet [--hosts 100] [--rounds 1] [--fan-out 30] [--json]
+    python -m bench.fleet [--hosts 100] [--rounds 1] [--fan-out 100] [--json]
 """
 
 from __future__ import annotations
@@ -154,8 +155,8 @@ builder:
   arch: amd64
 ssh:
   config: {fleet.ssh_config}
-sshkit:
-  max_concurrent_starts: {fan_out}
+x-kamalpy:
+  parallel_hosts: {fan_out}
 readiness_delay: 0
 drain_timeout: 1
 """
@@ -240,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="kamalpy deploying to a fleet of light hosts")
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--fan-out", type=int, default=30, help="sshkit.max_concurrent_starts")
+    parser.add_argument("--fan-out", type=int, default=100, help="x-kamalpy.parallel_hosts")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)

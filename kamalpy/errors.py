@@ -117,6 +117,21 @@ class HostUnreachable(KamalpyError):
         super().__init__(f"{host}: unreachable over ssh: {detail.strip()}")
 
 
+class CommandTimedOut(HostUnreachable):
+    """A remote command outlived its bound and was killed on the host; the host counts as lost."""
+
+    def __init__(self, host: str, command: str, seconds: float) -> None:
+        self.host = host
+        self.command = command
+        self.seconds = seconds
+        KamalpyError.__init__(
+            self,
+            f"{host}: timed out after {seconds:g}s (killed on the host): {command}",
+            hint="a hung docker daemon or host; raise x-kamalpy.command_timeouts if the "
+            "command is just slow",
+        )
+
+
 class DeployFailed(KamalpyError):
     """A deploy stopped; the old version keeps serving. The message says where and why."""
 

@@ -23,11 +23,13 @@ from kamalpy.deploy.context import Context
 from kamalpy.errors import ConfigError, UsageError
 from kamalpy.executor.agent import NamedKey
 from kamalpy.executor.base import Executor
+from kamalpy.executor.bounds import DEFAULT_BOUNDS, CommandBounds, bounds_from
 from kamalpy.executor.cancel import Cancellation
 from kamalpy.executor.localproc import this_process
 from kamalpy.executor.process import ProcessRunner, run_process, run_process_direct
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.executor.routing import RoutingExecutor
+from kamalpy.executor.ssh import HANDSHAKES_AT_ONCE
 
 if TYPE_CHECKING:
     Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -109,6 +111,9 @@ def make_executor(
     console: Console,
     runner: str | None = None,
     agent_keys: Sequence[NamedKey] = (),
+    bounds: CommandBounds = DEFAULT_BOUNDS,
+    channels: bool = True,
+    max_concurrent_starts: int = HANDSHAKES_AT_ONCE,
 ) -> Executor:
     """The recording executor for --dry-run (prints per host), else local + ssh."""
 
@@ -118,7 +123,14 @@ def make_executor(
     if getattr(args, "dry_run", False):
         return RecordingExecutor(emit=lambda line: console.result(f"  {line}"))
     # KAMALPY_PROCESS_RUNNER=sh|subprocess overrides the executor's default (sh).
-    return RoutingExecutor(on_command=show, runner=RUNNERS.get(runner or ""), agent_keys=agent_keys)
+    return RoutingExecutor(
+        on_command=show,
+        runner=RUNNERS.get(runner or ""),
+        agent_keys=agent_keys,
+        bounds=bounds,
+        channels=channels,
+        max_concurrent_starts=max_concurrent_starts,
+    )
 
 
 def host_executor(
@@ -127,7 +139,16 @@ def host_executor(
     """`make_executor` for commands without a context, with the keys of ssh.key_data."""
     keys = ssh_key_data(config, environ, console.warn)
     console.hide([key for _, key in keys])
-    return make_executor(args, console, environ.get("KAMALPY_PROCESS_RUNNER"), keys)
+    bounds = bounds_from(config.extras.command_timeouts)
+    return make_executor(
+        args, console, environ.get("KAMALPY_PROCESS_RUNNER"), keys, bounds, use_channels(environ),
+        config.sshkit.max_concurrent_starts,
+    )  # fmt: skip
+
+
+def use_channels(environ: Mapping[str, str]) -> bool:
+    """KAMALPY_SSH_CHANNELS=0: one ssh process per host command instead of shared sessions."""
+    return environ.get("KAMALPY_SSH_CHANNELS", "1") != "0"
 
 
 RUNNERS: dict[str, ProcessRunner] = {"sh": run_process, "subprocess": run_process_direct}
@@ -166,6 +187,9 @@ def make_context(
             console,
             environ.get("KAMALPY_PROCESS_RUNNER"),
             tuple((name, secrets[name]) for name in config.ssh.key_data),
+            bounds_from(config.extras.command_timeouts),
+            use_channels(environ),
+            config.sshkit.max_concurrent_starts,
         ),
         console=console,
         clock=time.monotonic,

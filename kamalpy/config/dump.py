@@ -51,6 +51,7 @@ def dump_config(config: Configuration) -> dict[str, Any]:
             "depends_on": list(config.extras.depends_on),
             "local_hosts": list(config.extras.local_hosts),
             "proxy_api_port": config.extras.proxy_api_port,
+            "parallel_hosts": config.extras.parallel_hosts,
             "acme_ca_server": config.extras.acme_ca_server,
             "acme_email": config.extras.acme_email,
             "acme_ca_certificates": config.extras.acme_ca_certificates,

@@ -232,6 +232,10 @@ def _resolve_extras(raw: dict[str, Any], root: Path) -> KamalpyExtras:
         depends_on=texts(raw.get("depends_on")),
         local_hosts=texts(raw.get("local_hosts")),
         proxy_api_port=int(api_port) if api_port is not None else None,
+        parallel_hosts=int(raw.get("parallel_hosts", 100)),
+        command_timeouts=frozen_map(
+            {str(k): int(v) for k, v in (raw.get("command_timeouts") or {}).items()}
+        ),
         acme_ca_server=opt_text(raw.get("acme_ca_server")),
         acme_email=opt_text(raw.get("acme_email")),
         acme_ca_certificates=opt_text(raw.get("acme_ca_certificates")),

@@ -33,6 +33,9 @@ _RANGES: tuple[tuple[tuple[str, ...], int, int | None], ...] = (
     (("proxy", "run", "https_port"), 1, 65535),
     (("proxy", "run", "metrics_port"), 1, 65535),
     (("x-kamalpy", "proxy_api_port"), 1, 65535),
+    (("x-kamalpy", "parallel_hosts"), 1, None),
+    (("x-kamalpy", "command_timeouts", "quick"), 1, None),
+    (("x-kamalpy", "command_timeouts", "long"), 1, None),
 )
 # The same inside every proxy setting (top level, per role, per accessory).
 _PROXY_RANGES: tuple[tuple[tuple[str, ...], int, int | None], ...] = (

@@ -253,6 +253,8 @@ class KamalpyExtras:
     depends_on: tuple[str, ...] = ()
     local_hosts: tuple[str, ...] = ()  # hosts that are this machine: no ssh
     proxy_api_port: int | None = None  # None: the proxy layer's default
+    command_timeouts: Mapping[str, int] = field(default_factory=frozen_map)  # quick, long (s)
+    parallel_hosts: int = 100  # hosts a step works on at once (connection starts: sshkit)
     acme_ca_server: str | None = None  # ACME directory for proxy.ssl; None: Let's Encrypt
     acme_email: str | None = None  # contact of the ACME account
     acme_ca_certificates: str | None = None  # PEM file (as written) the proxy trusts for ACME

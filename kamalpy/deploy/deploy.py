@@ -3,7 +3,7 @@ drain, stop old, prune, audit. A failing release is removed and the old one keep
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -40,6 +40,7 @@ def deploy(
     bootstrap: bool = True,
     lock_stale_after: float = lock.DEFAULT_STALE_AFTER,
     switch_back: bool = True,
+    prepared: Collection[str] = (),
 ) -> Summary:
     """Run the whole deploy under the lock; raise DeployFailed (exit 1) naming host and reason.
 
@@ -48,11 +49,13 @@ def deploy(
     A stop requested through `ctx.cancel` (a signal) removes the new containers that never took
     traffic, releases the lock and raises Interrupted. `switch_back=False` keeps hosts that
     switched when another host of the role fails after the barrier (mixed versions until a rerun).
+    `prepared`: hosts whose tools, network and proxy the caller already made ready in this run
+    (a monorepo deploy does it once per host for all its services): not checked again.
     """
     with ctx.cancel.watching():
         try:
             return _deploy(ctx, plan, lock_wait, login_host, deliver_host, before_boot, message,
-                           bootstrap, lock_stale_after, switch_back)  # fmt: skip
+                           bootstrap, lock_stale_after, switch_back, prepared)  # fmt: skip
         except KamalpyError as error:
             if ctx.cancel.requested and not isinstance(error, Interrupted):
                 raise ctx.cancel.error(f"{ctx.cancel.error()}: nothing changed") from error
@@ -70,6 +73,7 @@ def _deploy(
     bootstrap: bool,
     lock_stale_after: float,
     switch_back: bool,
+    prepared: Collection[str],
 ) -> Summary:
     start = ctx.clock()
     hosts = list(plan.hosts)
@@ -84,7 +88,9 @@ def _deploy(
         ctx,
         plan,
         login_host,
-        _timed_step(ctx, "prepare host", partial(_prepare_host, ctx, plan, bootstrap, drifts)),
+        _timed_step(
+            ctx, "prepare host", partial(_prepare_host, ctx, plan, bootstrap, prepared, drifts)
+        ),
     )
     proxy_ops.reconfigure(ctx, plan, drifts)
     taken = lock.acquire(
@@ -142,10 +148,16 @@ def _deploy_locked(
 
 
 def _prepare_host(
-    ctx: Context, plan: DeployPlan, bootstrap: bool, drifts: dict[str, Drift | None], host: str
+    ctx: Context,
+    plan: DeployPlan,
+    bootstrap: bool,
+    prepared: Collection[str],
+    drifts: dict[str, Drift | None],
+    host: str,
 ) -> None:
     routes.check_claims(ctx, host)  # another service's route on our host + path: stop here
-    drifts[host] = proxy_ops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
+    if host not in prepared:  # the caller also left its proxy as every service wants it
+        drifts[host] = proxy_ops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
 
 
 def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:

@@ -16,10 +16,8 @@ from functools import partial
 
 from kamalpy.commands.docker_build import build_spec, push_argv, tag_argv
 from kamalpy.commands.image_reuse import digest_reference
-from kamalpy.commands.proxy import ProxySettings
-from kamalpy.commands.proxy_config import Drift, combined
 from kamalpy.deploy import deploy as flow
-from kamalpy.deploy import lock, proxy_ops
+from kamalpy.deploy import lock
 from kamalpy.deploy.context import Context, Output
 from kamalpy.deploy.delivery import (
     build_here,
@@ -29,6 +27,7 @@ from kamalpy.deploy.delivery import (
     stream_to_hosts,
 )
 from kamalpy.deploy.env_files import check_env_files
+from kamalpy.deploy.fleet_hosts import Prepared, login_once, prepare_hosts
 from kamalpy.deploy.hooks import run_hook
 from kamalpy.deploy.hostops import timed
 from kamalpy.deploy.image import goes_over_ssh
@@ -127,63 +126,28 @@ def deploy_many(
     build_workers: int = 2,
     options: FlowOptions | None = None,
 ) -> list[Outcome]:
-    """Build what must be built (bounded in parallel), then deploy every job in parallel.
+    """Provide each job's image (builds bounded in parallel), then deploy it at once.
 
-    A stop requested through the run's cancellation token (a signal) starts nothing new; each
-    service already deploying cleans up as a single deploy does, and its outcome says so.
+    The hosts are prepared (logins, network, proxy) once for all services while images are
+    provided; a service whose image is ready does not wait for another's build. A stop
+    requested through the run's cancellation token (a signal) starts nothing new; each
+    service already deploying cleans up as a single deploy does, and says so.
     """
     options = options or FlowOptions()
     for job in jobs:
         check_env_files(job.plan(), job.ctx.secrets)  # before anything runs
-    with ThreadPoolExecutor(
-        max_workers=max(1, build_workers), thread_name_prefix="kp-build"
-    ) as pool:
-        list(pool.map(partial(provide_image, images=images), jobs))
-    ready = [job for job in jobs if job.outcome is None]
-    _prepare_hosts(ready)
-    with ThreadPoolExecutor(max_workers=max(1, len(ready)), thread_name_prefix="kp-svc") as pool:
-        list(pool.map(partial(_deploy_one, options=options), ready))
+    builds = threading.BoundedSemaphore(max(1, build_workers))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kp-prep") as early:
+        preparing = early.submit(prepare_hosts, [(job.ctx, job.plan()) for job in jobs])
+
+        def one(job: Job) -> None:
+            provide_image(job, images=images, builds=builds)
+            if job.outcome is None:
+                _deploy_one(job, options=options, prepared=preparing.result())
+
+        with ThreadPoolExecutor(max_workers=max(1, len(jobs)), thread_name_prefix="kp-svc") as pool:
+            list(pool.map(one, jobs))
     return [job.outcome for job in jobs if job.outcome is not None]
-
-
-def _prepare_hosts(jobs: Sequence[Job]) -> None:
-    """Network and proxy once per host before services deploy side by side.
-
-    Two services preparing a fresh host at once would each create a `kamal` network (Docker
-    allows duplicate names under that race) and race to boot the proxy. Failures here are
-    not final: each service's own preparation meets them again and reports them as its own.
-    """
-    chosen: dict[str, tuple[Job, DeployPlan]] = {}
-    wanted: dict[str, list[ProxySettings]] = {}
-    for job in jobs:
-        plan = job.plan()
-        for host in plan.hosts:
-            proxied = host in plan.proxy_hosts
-            if host not in chosen or (proxied and host not in chosen[host][1].proxy_hosts):
-                chosen[host] = (job, plan)
-            if proxied:  # every service's TLS and headers, so none of them reboots it after
-                wanted.setdefault(host, []).append(plan.proxy)
-    drifts: dict[str, Drift | None] = {}
-
-    def prepare(host: str) -> None:
-        job, plan = chosen[host]
-        ctx = job.ctx
-        login_on(ctx, ctx.target(host), via_ssh=goes_over_ssh(ctx.config))
-        settings = combined(wanted[host]) if host in wanted else None
-        drifts[host] = proxy_ops.ensure_network_and_proxy(ctx, plan, host, settings=settings)
-
-    with ThreadPoolExecutor(max_workers=max(1, len(chosen)), thread_name_prefix="kp-prep") as pool:
-        list(pool.map(lambda host: _quietly(prepare, host), chosen))
-    for host, found in drifts.items():  # one host at a time: the others keep serving
-        if found is not None:
-            ctx = chosen[host][0].ctx
-            with contextlib.suppress(KamalpyError):  # each service's own deploy meets it again
-                proxy_ops.reconfigure_host(ctx, host, found)
-
-
-def _quietly(action: Callable[[str], None], host: str) -> None:
-    with contextlib.suppress(KamalpyError):  # reported by the service that meets it again
-        action(host)
 
 
 def _fail(job: Job, error: KamalpyError, started: float) -> None:
@@ -194,12 +158,16 @@ def _fail(job: Job, error: KamalpyError, started: float) -> None:
     )  # fmt: skip
 
 
-def provide_image(job: Job, *, images: ImageLookup) -> None:
+def provide_image(
+    job: Job, *, images: ImageLookup, builds: threading.Semaphore | None = None
+) -> None:
     """Get the image with this image digest into the registry: reuse one, else build it.
 
-    A local image with the digest label is tagged and pushed; an image the registry already
-    has under its digest tag is retagged on the hosts (no build, no push); else it is built.
-    Every image made or reused is also pushed as `digest-<image digest>`, for the next run.
+    An image the registry already has under its digest tag is retagged on the hosts (no
+    build, no tag, no push: asked first, as it costs one registry request); else a local image
+    with the digest label is tagged and pushed; else it is built. Every image made or reused
+    here is also pushed as `digest-<image digest>`, for the next run. `builds` bounds how
+    many builds run at once (they use every core); lookups, tags and pushes are not bounded.
     """
     if not job.decision.build:
         return
@@ -213,16 +181,17 @@ def provide_image(job: Job, *, images: ImageLookup) -> None:
     try:
         run_hook(ctx, "pre-build", hosts=list(ctx.config.app_hosts))
         spec = build_spec(ctx.config, dict(job.labels))
-        found = images.local(ctx.config.repository, {IMAGE_LABEL: job.decision.image_digest})
-        if found is None and not via_ssh and images.registry(by_digest):
+        if not via_ssh and images.registry(by_digest):
             ctx.console.info(f"{by_digest} is in the registry: reused, not rebuilt")
             job.decision = replace(job.decision, build=False, reuse_image=by_digest)
             job.image_source = "reused from the registry"
             return
+        found = images.local(ctx.config.repository, {IMAGE_LABEL: job.decision.image_digest})
         login_on(ctx, LOCAL, via_ssh=via_ssh)
         tags: list[str] = [by_digest]
         if found is None:  # the build pushes its own tags
-            build_here(ctx, via_ssh=via_ssh, labels=_image_labels(job.labels))
+            with builds or contextlib.nullcontext():
+                build_here(ctx, via_ssh=via_ssh, labels=_image_labels(job.labels))
             source = spec.image
         else:
             source, tags = found, [*spec.tags, by_digest]
@@ -243,7 +212,7 @@ def _image_labels(labels: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in labels.items() if "runtime" not in k}
 
 
-def _deploy_one(job: Job, *, options: FlowOptions) -> None:
+def _deploy_one(job: Job, *, options: FlowOptions, prepared: Prepared) -> None:
     ctx = job.ctx
     started = ctx.clock()
     if ctx.cancel.requested:
@@ -265,9 +234,10 @@ def _deploy_one(job: Job, *, options: FlowOptions) -> None:
             lock_wait=options.lock_wait,
             lock_stale_after=options.lock_stale_after,
             switch_back=options.switch_back,
-            login_host=lambda h: login_on(ctx, ctx.target(h), via_ssh=via_ssh),
+            login_host=partial(login_once, ctx, prepared, via_ssh=via_ssh),
             deliver_host=deliver_host,
             before_boot=before,
+            prepared=prepared.hosts,
         )
     except KamalpyError as error:
         _fail(job, error, started)

@@ -55,7 +55,7 @@ def fan_out(ctx: Context, hosts: Sequence[str], action: Callable[[str], T]) -> H
             ctx.cancel.check()
             return action(target.name)
 
-    return on_hosts(targets, one, limit=ctx.config.sshkit.max_concurrent_starts)
+    return on_hosts(targets, one, limit=ctx.config.extras.parallel_hosts)
 
 
 def upload_env_file(ctx: Context, step: HostStep) -> None:

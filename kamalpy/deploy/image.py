@@ -85,7 +85,7 @@ def image_to_hosts(
 ) -> HostResults[HostImage]:
     """Pull the image on every host (with `tag`, also tag `latest`), or stream it over ssh."""
     spec = build_spec(config)
-    limit = limit or config.sshkit.max_concurrent_starts
+    limit = limit or config.extras.parallel_hosts
     if goes_over_ssh(config, via_ssh):
         sent = deliver_over_ssh(executor, targets, spec, limit=limit)
         results = {

@@ -6,11 +6,12 @@ from collections.abc import Mapping, Sequence
 
 from kamalpy.executor.agent import NamedKey
 from kamalpy.executor.base import Completed, ExecutorBase, OnCommand, Target
+from kamalpy.executor.bounds import DEFAULT_BOUNDS, CommandBounds
 from kamalpy.executor.local import LocalExecutor
 from kamalpy.executor.pipes import Spawner, pipe_between
 from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import RetryPolicy
-from kamalpy.executor.ssh import SshExecutor
+from kamalpy.executor.ssh import HANDSHAKES_AT_ONCE, SshExecutor
 
 
 class RoutingExecutor(ExecutorBase):
@@ -25,13 +26,22 @@ class RoutingExecutor(ExecutorBase):
         runner: ProcessRunner | None = None,
         host_home: str | None = None,
         agent_keys: Sequence[NamedKey] = (),
+        bounds: CommandBounds = DEFAULT_BOUNDS,
+        channels: bool = True,
+        max_concurrent_starts: int = HANDSHAKES_AT_ONCE,
     ) -> None:
         self._on_command = on_command
         self.local = LocalExecutor(
             on_command=on_command, env=local_env, runner=runner, host_home=host_home
         )
         self.ssh = SshExecutor(
-            on_command=on_command, retry=retry, runner=runner, agent_keys=agent_keys
+            on_command=on_command,
+            retry=retry,
+            runner=runner,
+            agent_keys=agent_keys,
+            bounds=bounds,
+            channels=channels,
+            max_concurrent_starts=max_concurrent_starts,
         )
 
     def _for(self, target: Target) -> LocalExecutor | SshExecutor:

@@ -210,10 +210,26 @@ def test_a_reverted_change_reuses_the_image_built_then(repo: Monorepo) -> None:
     repo.write("services/web/www/version", "web 3\n")  # built two tests ago, still local
     repo.commit("web back to 3")
     assert decisions(repo)["web"] == "build+deploy"
+    digest_tag = f"digest-{repo.plan()['web']['image_digest']}"
+    drop_registry_tag(repo, "mono-web", digest_tag)  # else the registry's copy is reused first
     result = deploy(repo)
     assert built(result) == set()
     assert "(reused a local image)" in result.stdout
     assert get(repo, "h3", "web") == (200, "web 3\n")
+    assert registry_tag(repo, "mono-web", digest_tag).is_dir()  # pushed again for the next run
+
+
+def registry_tag(repo: Monorepo, repository: str, tag: str) -> Path:
+    """Where the bed's registry (filesystem storage) keeps a tag."""
+    tags = Path(repo.bed.data_dir) / "registry/docker/registry/v2/repositories"
+    return tags / repository / "_manifests/tags" / tag
+
+
+def drop_registry_tag(repo: Monorepo, repository: str, tag: str) -> None:
+    """Delete a tag from the bed's registry: it answers 404 for it from then on."""
+    path = registry_tag(repo, repository, tag)
+    assert path.is_dir(), path
+    shutil.rmtree(path)
 
 
 def test_an_image_only_the_registry_has_is_reused_not_rebuilt(repo: Monorepo) -> None:

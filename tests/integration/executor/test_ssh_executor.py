@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from kamalpy.commands.ssh import SshSettings
-from kamalpy.errors import CommandFailed, HostUnreachable
+from kamalpy.errors import CommandFailed, CommandTimedOut, HostUnreachable
 from kamalpy.executor.base import LOCAL, Target
+from kamalpy.executor.bounds import CommandBounds
 from kamalpy.executor.fanout import on_hosts
 from kamalpy.executor.process import ProcessRunner
 from kamalpy.executor.retry import RetryPolicy
@@ -118,8 +119,12 @@ def test_lost_connection_mid_command_is_host_unreachable_not_retried(
     with SshExecutor(runner=runner) as executor:
         target = sshd.target("h1")
         executor.run(target, ["true"])
-        # Kill this session's sshd (parent of our shell): the connection drops under the command.
-        script = "kill -9 $PPID; sleep 5"
+        # Kill this session's sshd (the nearest sshd above our shell, past `timeout` and the
+        # channel's loop): the connection drops under the command.
+        script = (
+            "p=$PPID; until case $(cat /proc/$p/comm) in sshd*) true ;; *) false ;; esac; "
+            "do p=$(cut -d' ' -f4 /proc/$p/stat); done; kill -9 $p; sleep 5"
+        )
         with pytest.raises(HostUnreachable, match=r"^h1:"):
             executor.run(target, ["sh", "-c", script], timeout=30)
 
@@ -183,3 +188,44 @@ def test_a_refused_key_fails_fast_with_a_hint(sshd: LocalSshd, tmp_path: Path) -
     assert failure.value.hint is not None and "ssh.keys" in failure.value.hint
     time.sleep(0.2)  # sshd writes its log line as the client goes
     assert refusals() - before == 1  # one attempt: a refused key is not retried
+
+
+def test_commands_without_stdin_share_one_shell_per_host(sshd: LocalSshd) -> None:
+    # The parent of the host's `timeout` is the shell that read the command: the channel's loop.
+    shell_of = ["sh", "-c", "cut -d' ' -f4 /proc/$PPID/stat"]
+    with SshExecutor() as executor:
+        target = sshd.target("h1")
+        shells = {executor.run(target, shell_of).stdout for _ in range(10)}
+        assert executor.run(target, ["cat"]).stdout == ""  # stdin is /dev/null, not the loop's
+        assert executor.run(target, ["sh", "-c", "printf 'no newline'"]).stdout == "no newline"
+        uploaded = executor.run(target, ["cat"], stdin=b"own ssh for stdin").stdout
+        shells.add(executor.run(target, shell_of).stdout)
+    assert len(shells) == 1, shells
+    assert uploaded == "own ssh for stdin"
+
+
+def test_a_command_past_its_bound_is_killed_on_the_host_and_the_host_counts_as_lost(
+    sshd: LocalSshd, runner: ProcessRunner
+) -> None:
+    marker = f"{3000 + os.getpid() % 997}.25"  # a sleep no other process runs
+    bounds = CommandBounds(quick=1, long=60, grace=1)
+    with SshExecutor(bounds=bounds, runner=runner) as executor:
+        target = sshd.target("h2")
+        started = time.monotonic()
+        with pytest.raises(CommandTimedOut) as failure:
+            executor.run(target, ["sh", "-c", f"sleep {marker}; echo never"])
+        took = time.monotonic() - started
+        left = _processes_naming(f"sleep {marker}")
+        with pytest.raises(HostUnreachable, match="lost earlier in this run"):
+            executor.run(target, ["true"])
+        assert executor.run(sshd.target("h3"), ["echo", "fine"]).stdout == "fine\n"
+    message = failure.value.render()
+    assert message.startswith(f"h2: timed out after 1s (killed on the host): sh -c 'sleep {marker}")
+    assert took < bounds.quick + bounds.grace + 5, took
+    assert left == [], left
+
+
+def test_an_explicit_timeout_wins_over_the_kind(sshd: LocalSshd) -> None:
+    with SshExecutor(bounds=CommandBounds(quick=1, grace=1)) as executor:
+        done = executor.run(sshd.target("h1"), ["sh", "-c", "sleep 2; echo slow"], timeout=20)
+    assert done.stdout == "slow\n"

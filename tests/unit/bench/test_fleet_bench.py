@@ -18,6 +18,7 @@ def test_ratios_are_paired_within_a_round_and_sessions_are_kamalpys() -> None:
     summary = summarise(subjects([10.0, 30.0], [100.0, 100.0], [8.0, 20.0]))
     assert summary["kamalpy_to_kamal"] == pytest.approx(0.2)  # median of 0.1 and 0.3
     assert summary["kamalpy_to_floor"] == pytest.approx(1.375)  # median of 1.25 and 1.5
+    assert summary["kamalpy_to_floor_per_round"] == [1.25, 1.5]  # loads differ between rounds
     assert summary["ssh_sessions_per_host"] == 1
 
 

@@ -5,6 +5,7 @@ import itertools
 import pytest
 
 from kamalpy.cli.output import Console
+from kamalpy.commands.app_scripts import network_create_argv
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.deploy import deploy
 from kamalpy.errors import DeployFailed
@@ -55,6 +56,15 @@ def test_dry_run_walks_lock_env_boot_health_switch_drain_retire_audit_in_order()
     last_health = max(i for i, (_, a) in enumerate(calls) if "kamalpy-health" in a)
     first_switch = min(i for i, (_, a) in enumerate(calls) if a[:2] == ("mv", "-f"))
     assert last_health < first_switch
+
+
+def test_hosts_the_caller_prepared_skip_preflight_and_network_but_still_check_routes() -> None:
+    executor = RecordingExecutor()
+    ctx = context(executor)
+    deploy(ctx, deploy_plan(ctx.config), prepared=HOSTS[:1])
+    assert network_create_argv() not in executor.commands_for(HOSTS[0])
+    assert kinds(executor, HOSTS[0])[0] == "kamalpy-routes"  # a clash still stops the deploy
+    assert network_create_argv() in executor.commands_for(HOSTS[1])
 
 
 def test_secret_values_never_reach_argv() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import signal
+import threading
 from dataclasses import replace
 
 from kamalpy.cli.output import Console
 from kamalpy.config.model import Credential, Registry
 from kamalpy.deploy.context import Context
-from kamalpy.deploy.fleet import ImageLookup, Job, provide_image
+from kamalpy.deploy.fleet import ImageLookup, Job, deploy_many, provide_image
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.monorepo.decide import Decision, Reason
 from kamalpy.sensitive import Sensitive
@@ -57,6 +58,17 @@ def test_an_image_the_registry_has_is_retagged_on_hosts_without_any_local_comman
     assert (one.decision.build, one.decision.reuse_image) == (False, f"{REPO}:digest-{IMG}")
 
 
+def test_the_registry_is_asked_first_so_a_local_copy_is_neither_tagged_nor_pushed() -> None:
+    executor = RecordingExecutor()
+    asked: list[object] = []
+    lookup = ImageLookup(
+        local=lambda repo, labels: asked.append(repo) or "sha256:abc", registry=lambda ref: True
+    )
+    provide_image(one := job(executor), images=lookup)
+    assert executor.commands_for("local") == [] and asked == []
+    assert one.image_source == "reused from the registry"
+
+
 def test_no_image_anywhere_builds_then_pushes_the_digest_tag_too() -> None:
     executor = RecordingExecutor()
     lookup = ImageLookup(local=lambda repo, labels: None, registry=lambda ref: False)
@@ -80,3 +92,39 @@ def test_a_stop_requested_before_the_build_builds_nothing_and_says_so() -> None:
     provide_image(stopped, images=lookup)
     assert executor.commands_for("local") == []
     assert stopped.outcome is not None and "not built" in (stopped.outcome.error or "")
+
+
+def dry_job(executor: RecordingExecutor, service: str) -> Job:
+    registry = Registry("127.0.0.1:5000", Credential(secret="USER"), Credential(secret="PASS"))
+    config = replace(sample_config(), service=service, image=service, registry=registry)
+    ctx = Context(
+        config=config, executor=executor, console=Console(), clock=lambda: 0.0,
+        recorded_at="2026-01-01T00:00:00Z", performer="ann", dry_run=True,
+        secrets={"DB_PASSWORD": Sensitive("s"), "USER": Sensitive("bob"), "PASS": Sensitive("p")},
+    )  # fmt: skip
+    decision = Decision(service, "build+deploy", True, True, (Reason("image-changed", "x"),),
+                        IMG, "r" * 64)  # fmt: skip
+    return Job(ctx, decision, {"kamalpy.image-digest": IMG})
+
+
+def test_a_service_whose_image_is_ready_deploys_while_another_image_is_still_provided() -> None:
+    b_booted = threading.Event()
+
+    def on_command(target: str, argv: tuple[str, ...]) -> None:
+        if "kamalpy-boot" in argv and any(a.startswith("b-web-") for a in argv):
+            b_booted.set()
+
+    executor = RecordingExecutor(on_command=on_command)
+    waited: list[bool] = []
+
+    def registry(reference: str) -> bool:
+        if "/a:" in reference:  # a's lookup is slow: b deploys meanwhile
+            waited.append(b_booted.wait(5))
+        return True
+
+    jobs = [dry_job(executor, "a"), dry_job(executor, "b")]
+    outcomes = deploy_many(
+        jobs, images=ImageLookup(local=lambda repo, labels: None, registry=registry)
+    )
+    assert waited == [True]
+    assert [(o.service, o.ok) for o in outcomes] == [("a", True), ("b", True)]
