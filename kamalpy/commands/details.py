@@ -17,8 +17,10 @@ from kamalpy.commands.proxy import CONTAINER_NAME as PROXY_NAME
 
 Argv = tuple[str, ...]
 DIGEST_LABELS = ("kamalpy.image-digest", "kamalpy.runtime-digest", "kamalpy.revision")
+# A failed `docker ps` fails the script: an unreachable daemon is not "no containers".
 _INSPECT = (
-    'ids=$(docker ps --all --quiet); if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
+    "ids=$(docker ps --all --quiet) || exit; "
+    'if [ -n "$ids" ]; then docker inspect $ids; else echo "[]"; fi'
 )
 
 

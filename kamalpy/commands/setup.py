@@ -40,9 +40,13 @@ def probe_argv(ports: Sequence[int]) -> Argv:
     return ("sh", "-c", _PROBE, "kamalpy-setup-probe", *(str(p) for p in ports))
 
 
+# Downloaded first, then run: in `curl | sh` a failed download reads as sh's success on no input.
+_INSTALL = 'script=$(curl -fsSL https://get.docker.com) && printf "%s\\n" "$script" | sh'
+
+
 def install_docker_argv() -> Argv:
     """Kamal's way on Debian/Ubuntu as root: Docker's convenience script."""
-    return ("sh", "-c", "curl -fsSL https://get.docker.com | sh")
+    return ("sh", "-c", _INSTALL)
 
 
 @dataclass(frozen=True)

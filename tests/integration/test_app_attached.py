@@ -8,26 +8,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
-import pytest
+from tests.integration.deploy_support import Service, service_fixture
 
-from tests.integration.deploy_support import Service, make_service, publish
-from tests.testbed import Bed
-
-
-@pytest.fixture(scope="module")
-def svc(
-    bed: Bed,
-    app_images: dict[str, str],
-    traefik_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Service]:
-    publish(bed, "att", ("v1",))
-    service = make_service(bed, tmp_path_factory.mktemp("att"), "att", workers=False)
-    deployed = service.kamalpy("deploy", "--skip-push", "--version", "v1")
-    assert deployed.returncode == 0, deployed.stdout + deployed.stderr
-    yield service
+svc = service_fixture("att", deployed="v1", workers=False)
 
 
 def test_logs_follow_streams_new_lines_until_interrupted(svc: Service) -> None:

@@ -6,28 +6,18 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.integration.deploy_support import HOSTS, LoadClient, Service, make_service, publish
+from tests.integration.deploy_support import (
+    HOSTS,
+    LoadClient,
+    Service,
+    service_fixture,
+)
 from tests.testbed import Bed, prereq, proc
 from tests.testbed.state import load
 
-
-@pytest.fixture(scope="module")
-def svc(
-    bed: Bed,
-    app_images: dict[str, str],
-    traefik_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Service]:
-    publish(bed, "fail", ("v1", "bad-up", "slow-start"))
-    service = make_service(bed, tmp_path_factory.mktemp("fail"), "fail", workers=False)
-    result = service.kamalpy("deploy", "--skip-push", "--version", "v1")
-    assert result.returncode == 0, result.stdout + result.stderr
-    yield service
+svc = service_fixture("fail", ("v1", "bad-up", "slow-start"), deployed="v1", workers=False)
 
 
 def test_release_whose_up_never_succeeds_is_removed_and_old_keeps_serving(svc: Service) -> None:

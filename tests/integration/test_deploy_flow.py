@@ -5,27 +5,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.integration.deploy_support import HOSTS, Service, make_service, publish
+from tests.integration.deploy_support import HOSTS, Service, service_fixture
 from tests.support.ci import require_tool
-from tests.testbed import Bed, proc
+from tests.testbed import proc
 
-
-@pytest.fixture(scope="module")
-def svc(
-    bed: Bed,
-    app_images: dict[str, str],
-    traefik_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Service]:
-    # No `docker login` on the hosts here: the deploy must log in by itself, as Kamal's does.
-    publish(bed, "flow", ("v1", "v2"))
-    service = make_service(bed, tmp_path_factory.mktemp("flow"), "flow")
-    yield service
+# No `docker login` on the hosts here: the deploy must log in by itself, as Kamal's does.
+svc = service_fixture("flow", ("v1", "v2"))
 
 
 def host_state(svc: Service, host: str) -> str:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.integration.deploy_support import HOSTS, Service, deploy_yml, make_service
-from tests.testbed import Bed, images
+from tests.integration.deploy_support import (
+    HOSTS,
+    Service,
+    deploy_yml,
+    service_fixture,
+)
+from tests.testbed import images
 
 HOSTILE = st.one_of(
     st.sampled_from(
@@ -39,15 +42,7 @@ HOSTILE = st.one_of(
 COUNTER = itertools.count()
 
 
-@pytest.fixture(scope="module")
-def svc(
-    bed: Bed,
-    app_images: dict[str, str],
-    traefik_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Service]:
-    service = make_service(bed, tmp_path_factory.mktemp("hostile"), "hostile", workers=False)
-    yield service
+svc = service_fixture("hostile", (), workers=False)
 
 
 def _write(svc: Service, value: str, label: str, arg: str) -> None:

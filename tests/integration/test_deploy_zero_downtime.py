@@ -4,31 +4,26 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
 
-import pytest
-
-from tests.integration.deploy_support import HOSTS, LoadClient, Service, make_service
+from tests.integration.deploy_support import (
+    HOSTS,
+    LoadClient,
+    Service,
+    service_fixture,
+)
 from tests.testbed import Bed, images
 
 DEPLOYS = int(os.environ.get("KAMALPY_ZERO_DOWNTIME_DEPLOYS", "20"))
 
 
-@pytest.fixture(scope="module")
-def svc(
-    bed: Bed,
-    app_images: dict[str, str],
-    traefik_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Service]:
-    # Two versions of the app that both serve a 2-second /cgi-bin/slow.
+def _slow_images(bed: Bed, service: Service) -> None:
+    """Two versions of the app that both serve a 2-second /cgi-bin/slow."""
     local = images.build_app("slow", "zd")
     for tag in ("slow-a", "slow-b"):
         images.publish(bed, local, f"{bed.registry}/zd:{tag}")
-    service = make_service(bed, tmp_path_factory.mktemp("zd"), "zd", workers=False)
-    result = service.kamalpy("deploy", "--skip-push", "--version", "slow-a")
-    assert result.returncode == 0, result.stdout + result.stderr
-    yield service
+
+
+svc = service_fixture("zd", (), prepare=_slow_images, deployed="slow-a", workers=False)
 
 
 def test_consecutive_deploys_lose_no_request_and_finish_in_flight_ones(svc: Service) -> None:

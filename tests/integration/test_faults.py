@@ -15,16 +15,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from kamalpy.commands.ssh import LOST_WITHIN
 from tests.integration.deploy_support import (
     HOSTS,
     LoadClient,
     Service,
     deploy_yml,
-    make_service,
-    publish,
+    service_fixture,
 )
 from tests.integration.test_deploy_failure import _descendants, _kill_sshd, _restart_sshd
 from tests.support.ci import require_tool
@@ -34,18 +31,7 @@ SEED = 13
 VARIANTS = ("v1", "v2")
 
 
-@pytest.fixture(scope="module")
-def svc(
-    bed: Bed,
-    app_images: dict[str, str],
-    traefik_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Service]:
-    publish(bed, "fault", VARIANTS)
-    service = make_service(bed, tmp_path_factory.mktemp("fault"), "fault", workers=False)
-    result = service.kamalpy("deploy", "--skip-push", "--version", "v1")
-    assert result.returncode == 0, result.stdout + result.stderr
-    yield service
+svc = service_fixture("fault", VARIANTS, deployed="v1", workers=False)
 
 
 def _deploy(svc: Service, version: str) -> subprocess.Popen[str]:

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from tests.integration.deploy_support import HOSTS, Service, make_service, publish
+from tests.integration.deploy_support import HOSTS, Service, service_fixture
 from tests.testbed import Bed, images
 
 ACCESSORY = """\
@@ -21,17 +18,10 @@ accessories:
 """
 
 
-@pytest.fixture(scope="module")
-def svc(
-    bed: Bed,
-    app_images: dict[str, str],
-    traefik_image: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Service]:
-    publish(bed, "ready", ("v1",))
-    images.publish_store(bed, "v1")
-    extra = ACCESSORY.format(registry=bed.registry)
-    yield make_service(bed, tmp_path_factory.mktemp("ready"), "ready", extra=extra)
+svc = service_fixture(
+    "ready", extra=lambda bed: ACCESSORY.format(registry=bed.registry),
+    prepare=lambda bed, _: images.publish_store(bed, "v1"),
+)  # fmt: skip
 
 
 def state(svc: Service, host: str) -> str:

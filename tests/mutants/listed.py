@@ -33,6 +33,9 @@ SCRIPTS = ("tests/unit/commands/test_host_scripts_app.py",)
 DRAIN = ("tests/unit/commands/test_host_scripts_probe.py",)
 RULES = ("tests/unit/config/test_rules_limits.py",)
 ENV = ("tests/unit/commands/test_env_file.py",)
+ACCESSORY = ("tests/unit/commands/test_host_scripts_accessory.py",)
+LOCK = ("tests/unit/commands/test_host_scripts_lock.py",)
+SETUP = ("tests/unit/commands/test_host_scripts_setup.py",)
 
 MUTANTS = (
     Mutant("boot.limit ignored", "kamalpy/plan.py",
@@ -68,6 +71,27 @@ MUTANTS = (
     Mutant("readiness delay ignored", "kamalpy/deploy/hostops.py",
            "remaining = plan.readiness_delay - (ctx.clock() - started)",
            "remaining = 0 - (ctx.clock() - started)", ("tests/unit/deploy/test_readiness.py",)),
+    # Host scripts held in module constants (mutmut mutates code inside functions only).
+    Mutant("accessory boot expands ~ after other flags", "kamalpy/commands/accessory.py",
+           '"$prev" = --volume', '"$prev" = --env', ACCESSORY),
+    Mutant("accessory boot keeps the / of ~/", "kamalpy/commands/accessory.py",
+           'a="$HOME/${a#??}"', 'a="$HOME/${a#?}"', ACCESSORY),
+    Mutant("details reads a failed docker ps as no containers", "kamalpy/commands/details.py",
+           "--quiet) || exit; ", "--quiet); ", ACCESSORY),
+    Mutant("route files named .yaml not read", "kamalpy/commands/proxy_claims.py",
+           '"$1"/*.yml "$1"/*.yaml', '"$1"/*.yml', ACCESSORY),
+    Mutant("setup probe counts established sockets as listeners", "kamalpy/commands/setup.py",
+           '$4 == "0A"', '$4 == "01"', SETUP),
+    Mutant("setup probe port column one short", "kamalpy/commands/setup.py",
+           "substr($2, length($2) - 4)", "substr($2, length($2) - 3)", SETUP),
+    Mutant("docker install runs after a failed download", "kamalpy/commands/setup.py",
+           "get.docker.com) && printf", "get.docker.com); printf", SETUP),
+    Mutant("takeover removes a lock that changed hands", "kamalpy/commands/lock.py",
+           '= "$3" ]; then rm -rf', '!= "$3" ]; then rm -rf', LOCK),
+    Mutant("takeover guard cleared after five minutes", "kamalpy/commands/lock.py",
+           "-mmin +1", "-mmin +5", LOCK),
+    Mutant("takeover guard of a live takeover cleared", "kamalpy/commands/lock.py",
+           "-mmin +1", "-mmin -1", LOCK),
 )  # fmt: skip
 
 

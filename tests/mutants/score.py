@@ -84,14 +84,26 @@ def mutmut(work: Path, *args: str, capture: bool = False) -> str:
     return done.stdout if capture else ""
 
 
+def not_killed(work: Path) -> dict[str, str]:
+    """Mutant name -> status ("survived", "no tests", ...) of every mutant not killed so far."""
+    results = mutmut(work, "results", capture=True)
+    pairs = (line.strip().rpartition(": ") for line in results.splitlines() if ": " in line)
+    return {mutant: status for mutant, _, status in pairs}
+
+
 def score(name: str) -> tuple[int, int, list[str]]:
     """(killed, total, survivors) for one package, after an incremental run on one core."""
     work = prepare(name)
+    earlier = (work / "mutants").exists()
     mutmut(work, "run", "--max-children", "1")
+    # mutmut keeps a verdict until the mutated function changes, so a survivor would stay one
+    # after tests were added for it: on a rerun, the mutants not killed are re-tested by name.
+    retest = [m for m, status in not_killed(work).items() if status in ("survived", "no tests")]
+    if earlier and retest:
+        mutmut(work, "run", "--max-children", "1", *retest)
     mutmut(work, "export-cicd-stats")
     stats = json.loads((work / "mutants" / "mutmut-cicd-stats.json").read_text())
-    results = mutmut(work, "results", capture=True)
-    survivors = [line.split(":")[0].strip() for line in results.splitlines() if ": " in line]
+    survivors = sorted(m for m, status in not_killed(work).items() if status != "timeout")
     killed = stats["killed"] + stats["timeout"]  # a mutant that hangs the tests is caught
     return killed, stats["total"] - stats["skipped"], survivors
 

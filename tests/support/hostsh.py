@@ -2,6 +2,7 @@
 
 No root and no Docker engine: `docker` on PATH is a small script that logs its arguments and
 answers from a table the test fills, so a test asserts what a script did, not how it reads.
+`stand_in("curl")` puts the same recording script on PATH under another name.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 # Each call is logged as its arguments, each ended by \037, the call ended by \036.
 _STAND_IN = r"""#!/bin/sh
 here=${0%/*}
-{ for arg in "$@"; do printf '%s\037' "$arg"; done; printf '\036'; } >> "$here/docker.log"
+{ for arg in "$@"; do printf '%s\037' "$arg"; done; printf '\036'; } >> "$0.log"
 i=0
 while [ -f "$here/rows/$i.match" ]; do
   row="$here/rows/$i"; i=$((i + 1)); ok=1
@@ -44,7 +45,7 @@ exit 0
 # whole PATH, so this machine's real docker (if any) can never answer in the stand-in's place.
 TOOLS = ("sh", "bash", "awk", "cat", "grep", "tail", "xargs", "mkdir", "install", "base64", "rm",
          "timeout", "sleep", "env", "touch", "dirname", "date", "stat", "head", "find",
-         "rmdir")  # fmt: skip
+         "rmdir", "chmod", "id", "tr", "cut")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,13 +71,17 @@ class HostShell:
         self.home = self.root / "home"
         self.bin.mkdir(parents=True)
         self.home.mkdir()
-        docker = self.bin / "docker"
-        docker.write_text(_STAND_IN)
-        docker.chmod(0o755)
+        self.stand_in("docker")
         for tool in TOOLS:
             found = shutil.which(tool, path="/usr/bin:/bin")
             if found is not None:
                 (self.bin / tool).symlink_to(found)
+
+    def stand_in(self, name: str) -> None:
+        """Put a recording stand-in called `name` on PATH (rows answer it like `docker`)."""
+        command = self.bin / name
+        command.write_text(_STAND_IN)
+        command.chmod(0o755)
 
     def answer(
         self,
@@ -114,7 +119,11 @@ class HostShell:
     @property
     def calls(self) -> list[tuple[str, ...]]:
         """Arguments of every `docker` call so far, in order."""
-        log = self.bin / "docker.log"
+        return self.calls_of("docker")
+
+    def calls_of(self, name: str) -> list[tuple[str, ...]]:
+        """Arguments of every call to the stand-in `name` so far, in order."""
+        log = self.bin / f"{name}.log"
         if not log.exists():
             return []
         records = log.read_text().split("\036")[:-1]

@@ -63,6 +63,10 @@ def test_terminal_lines_per_host() -> None:
         ("2025-12-30T01:00:00.5Z", "3d 2h"),
         ("0001-01-01T00:00:00Z", ""),
         ("garbage", ""),
+        ("2026-01-01T03:04:05Z", "1d"),  # exactly a day, an hour, a minute: no remainder
+        ("2026-01-02T02:04:05Z", "1h"),
+        ("2026-01-02T03:03:05Z", "1m"),
+        ("2026-01-02T03:04:06Z", ""),  # in the future: clocks disagree
     ],
 )
 def test_uptime(started: str, shown: str) -> None:
@@ -75,3 +79,33 @@ def test_no_containers_and_unreadable_answers_are_empty() -> None:
     assert details.host_details("h1", []).to_json() == {
         "host": "h1", "proxy": None, "apps": (), "accessories": (),
     }  # fmt: skip
+
+
+def test_uptime_counts_from_the_year_2000_on() -> None:
+    now = datetime(2000, 1, 1, 0, 0, 10, tzinfo=UTC)
+    assert details.uptime("2000-01-01T00:00:00Z", now) == "10s"
+    assert details.uptime("1999-12-31T23:59:59Z", now) == ""
+
+
+def test_missing_fields_read_as_empty_and_a_json_object_as_no_containers() -> None:
+    assert details.parse_inspect('{"Name": "/x"}') == []
+    assert details.parse_inspect("") == []
+    (bare,) = details.parse_inspect('[{"State": null, "Config": null}]')
+    assert bare == details.Container(name="", image="", state="", health="none", started_at="")
+    assert bare.labels == {} and bare.service == ""
+    named = details.parse_inspect('[{"Name": "//a/b"}, {"Name": "/Xa"}]')
+    assert [c.name for c in named] == ["a/b", "Xa"]
+
+
+def test_an_app_named_otherwise_takes_its_version_label_and_no_destination() -> None:
+    containers = details.parse_inspect(json.dumps([
+        inspected("custom", {"service": "hey", "role": "web", "version": "v9"}),
+        inspected("other", {"service": "hey", "role": "jobs"}),
+        inspected("zeta-db", {"service": "zeta-db"}),
+        inspected("alpha-db", {"service": "alpha-db"}),
+    ]))  # fmt: skip
+    found = details.host_details("h1", containers)
+    assert [(a.role, a.version, a.destination) for a in found.apps] == [
+        ("jobs", "", ""), ("web", "v9", ""),
+    ]  # fmt: skip
+    assert [c.name for c in found.accessories] == ["alpha-db", "zeta-db"]

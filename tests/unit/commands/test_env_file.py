@@ -69,3 +69,42 @@ def test_the_line_limit_is_docker_s_on_both_sides(value: str, size: int | None) 
         assert problem is None
     else:
         assert problem == f"NAME=value is {size} bytes; Docker's env-file lines stop at 65535"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("A B", "x", "its name is not a valid environment variable name"),
+        ("A", "two\nlines", "it contains a newline, which Docker's env-file format cannot carry"),
+        ("A", "nul\0", "it contains a NUL byte, which no environment variable can hold"),
+        ("A", "ends\r", "it ends with a carriage return, which Docker's env-file parser drops"),
+        ("A", "\ud800", "it is not valid Unicode text (a lone surrogate)"),
+        ("A", "fine\r ", None),
+    ],
+)
+def test_each_problem_is_said_in_full(name: str, value: str, problem: str | None) -> None:
+    assert env_file_problem(name, value) == problem
+
+
+@pytest.mark.parametrize(
+    ("sources", "label"),
+    [
+        (None, "secret TOKEN"),
+        ({"TOKEN": "TOKEN"}, "secret TOKEN"),
+        ({"TOKEN": "API_TOKEN_V2"}, "secret API_TOKEN_V2 (env TOKEN)"),
+        ({"OTHER": "X"}, "secret TOKEN"),
+    ],
+)
+def test_the_refusal_names_the_secret_and_its_env_name_and_says_what_to_do(
+    sources: dict[str, str] | None, label: str
+) -> None:
+    with pytest.raises(SecretsError) as error:
+        render_env_file({"TOKEN": Sensitive("a\nb")}, sources)
+    assert error.value.message == (
+        f"{label} cannot be passed to the container exactly: "
+        "it contains a newline, which Docker's env-file format cannot carry"
+    )
+    assert error.value.hint == (
+        "store the value in a form without that character (e.g. base64) "
+        "and decode it in the container"
+    )

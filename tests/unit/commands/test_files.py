@@ -46,3 +46,15 @@ def test_install_rejects_a_bad_parent_mode() -> None:
 def test_install_rejects_bad_modes_and_directory_paths(path: str, mode: str) -> None:
     with pytest.raises(ValueError):
         install_from_stdin_argv(path, mode)
+
+
+def test_install_defaults_to_mode_600_and_says_what_it_refused() -> None:
+    assert install_from_stdin_argv("a/b.env") == (
+        "install", "-D", "-m", "600", "/dev/stdin", "a/b.env",
+    )  # fmt: skip
+    with pytest.raises(ValueError) as bad_mode:
+        install_from_stdin_argv("a/b", "rw")
+    assert str(bad_mode.value) == "file mode must be octal digits like 600, got 'rw'"
+    with pytest.raises(ValueError) as bad_path:
+        install_from_stdin_argv("a/")
+    assert str(bad_path.value) == "upload needs a file path, got 'a/'"

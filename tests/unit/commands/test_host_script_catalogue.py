@@ -56,3 +56,11 @@ def test_accepted_findings_are_silenced_only_for_their_script() -> None:
     argv = SCRIPTS["drain.in_flight_old_argv"]
     assert shellcheck("drain.in_flight_old_argv", argv) == ""
     assert "SC2046" in shellcheck("another", argv)
+
+
+def test_every_catalogued_script_is_run_by_a_host_script_test() -> None:
+    """Shellcheck reads each script; a test_host_scripts_* module must also run it."""
+    modules = Path(__file__).parent.glob("test_host_scripts_*.py")
+    called = "".join(path.read_text() for path in modules)
+    builders = {name.split("[")[0] for name in SCRIPTS}
+    assert {b for b in builders if f"{b}(" not in called and f"{b})" not in called} == set()

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from kamalpy.commands import app, app_scripts, docker_build, health, image_reuse, proxy, running
+from kamalpy.commands import (
+    app,
+    app_scripts,
+    docker_build,
+    error_pages,
+    health,
+    image_reuse,
+    proxy,
+    running,
+)
 from tests.support.hostsh import HostShell
 
 NEWEST_FIRST = "hey-web-v5\nhey-web-v4\nhey-web-v3\nhey-web-v2\nhey-web-v1\n"
@@ -161,6 +170,29 @@ def test_proxy_boot_mounts_directories_made_under_home(host: HostShell) -> None:
         "--volume", f"{host.home}/{proxy.ACME_DIR}:{proxy.CONTAINER_ACME_DIR}",
     )  # fmt: skip
     assert run[5:] == argv[4:]
+
+
+def test_error_page_server_boot_mounts_the_pages_made_under_home_read_only(
+    host: HostShell,
+) -> None:
+    argv = error_pages.server_run_argv("busybox:1.37")
+    done = host.run(argv)
+    assert done.returncode == 0, done.stderr
+    assert (host.home / error_pages.PAGES_DIR).is_dir()
+    assert host.calls == [
+        ("run", "--volume", f"{host.home}/{error_pages.PAGES_DIR}:/pages:ro", *argv[4:]),
+    ]  # fmt: skip
+    assert argv[4:] == (
+        "--detach", "--init", "--restart", "unless-stopped", "--name", "kamal-proxy-pages",
+        "--network", "kamal", "--label", "org.kamalpy.proxy=error-pages", "busybox:1.37",
+        "httpd", "-f", "-p", "8080", "-h", "/pages",
+    )  # fmt: skip
+
+
+def test_error_page_server_boot_stops_when_the_directory_cannot_be_made(host: HostShell) -> None:
+    (host.home / ".kamal").write_text("a file where the directory goes")
+    done = host.run(error_pages.server_run_argv("busybox:1.37"))
+    assert done.returncode != 0 and host.calls == []
 
 
 def test_grep_output_filters_both_streams_by_the_pattern(host: HostShell) -> None:

@@ -1,9 +1,10 @@
-"""Drain, health, lock, audit and upload scripts run for real: real sockets, real files."""
+"""Drain, health, lock, audit, upload and ERB scripts run for real: real sockets, real files."""
 
 from __future__ import annotations
 
 import base64
 import os
+import random
 import socket
 import subprocess
 import threading
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kamalpy.commands import audit, drain, files, health, lock
+from kamalpy.commands import audit, drain, erb, files, health, lock
 from tests.support.hostsh import HostShell
 
 # /proc/net/tcp rows: local address, remote address, state (01 established, 0A listen, 06 wait).
@@ -49,10 +50,22 @@ def test_the_drain_filter_counts_established_sockets_on_the_local_port(
     assert int(out) == count
 
 
+def _server_below_the_ephemeral_range() -> socket.socket:
+    """A listener on a port no outgoing connection on this machine can have as its own: the
+    filter counts by local port, and an ephemeral port may be another socket's local port."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(low // 2, low), 200):
+        try:
+            return socket.create_server(("127.0.0.1", port))
+        except OSError:
+            continue
+    raise RuntimeError(f"no free port below {low}")
+
+
 @pytest.fixture
 def connections() -> Iterator[tuple[int, int]]:
     """A listening port in this process with 3 accepted connections: (port, count)."""
-    server = socket.create_server(("127.0.0.1", 0))
+    server = _server_below_the_ephemeral_range()
     port = server.getsockname()[1]
     clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
     accepted = [server.accept()[0] for _ in clients]
@@ -194,3 +207,17 @@ def test_upload_writes_stdin_with_the_file_and_directory_modes(host: HostShell) 
     target = host.home / ".kamal/env/web.env"
     assert target.read_text() == "A=1\n"
     assert (target.stat().st_mode & 0o777, target.parent.stat().st_mode & 0o777) == (0o600, 0o700)
+
+
+def test_erb_backticks_run_in_the_app_directory_with_the_command_untouched(
+    host: HostShell,
+) -> None:
+    app = host.home / "my app"
+    app.mkdir()
+    (app / "VERSION").write_text("v7\n")
+    done = host.run(erb.erb_command_argv("cat VERSION; echo \"$(echo 'a b')\" $((1 + 1))", app))
+    assert (done.returncode, done.stdout) == (0, "v7\na b 2\n"), done.stderr
+    failed = host.run(erb.erb_command_argv("exit 3", app))
+    assert failed.returncode == 3
+    missing = host.run(erb.erb_command_argv("touch ran", app / "gone"))
+    assert missing.returncode != 0 and not (host.home / "ran").exists()

@@ -79,3 +79,35 @@ def test_builders_pass_paths_and_details_as_arguments_never_in_the_script() -> N
     )  # fmt: skip
     assert lock.release_own_argv("hey", None, text)[-1] == encoded
     assert lock.heartbeat_argv("hey", None, text)[-1] == encoded
+
+
+@pytest.mark.parametrize(
+    ("line", "pidns", "command"),
+    [
+        ("Holder: user=a machine=m pid=1 started=2 boot=b pidns=n\nCommand: kamalpy deploy -d x",
+         "n", "kamalpy deploy -d x"),
+        ("Holder: user=a machine=m pid=1 started=2 boot=b", "", ""),  # older kamalpy: no pidns
+        ("Holder: user=a machine=m=2 pid=1 started=2 boot=b=c pidns=", "", ""),
+    ],
+)  # fmt: skip
+def test_parse_holder_reads_each_field_up_to_the_first_equals_sign(
+    line: str, pidns: str, command: str
+) -> None:
+    holder = lock.parse_holder("Locked by: a at T\n" + line)
+    assert holder is not None
+    assert (holder.pid_namespace, holder.command) == (pidns, command)
+    if "m=2" in line:
+        assert (holder.machine, holder.boot_id) == ("m=2", "b=c")
+
+
+def test_a_heartbeat_exactly_at_the_limit_is_not_stale_yet() -> None:
+    other = lock.details_text(performer="bob", recorded_at="T", version="v", message="m",
+                              holder=Holder("bob", "elsewhere", 7, "1", "b", "n", "c"))  # fmt: skip
+    reason = lock.stale_reason(other, 30, ME, running=lambda pid, started: True, stale_after=30)
+    assert reason is None
+    reason = lock.stale_reason(other, 31, ME, running=lambda pid, started: True, stale_after=30)
+    assert reason == "pid 7 on elsewhere sent no heartbeat for 31s (limit 30s)"
+
+
+def test_an_empty_inspect_answer_has_no_details_and_no_heartbeat() -> None:
+    assert lock.parse_inspect("") == lock.Inspected("", None)

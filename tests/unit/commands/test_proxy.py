@@ -167,3 +167,89 @@ def test_a_custom_certificate_replaces_the_acme_resolver() -> None:
             "keyFile": "/etc/traefik/dynamic/certs/hey-web.key",
         }]
     }  # fmt: skip
+
+
+def test_static_flags_in_full_with_every_acme_option() -> None:
+    settings = proxy.ProxySettings(ssl=True, acme_email="ops@a.test", acme_ca_pem="PEM",
+                                   acme_ca_server="https://ca.test/dir")  # fmt: skip
+    resolver = "--certificatesresolvers.letsencrypt.acme"
+    assert proxy.static_flags(settings) == (
+        "--entrypoints.web.address=:80", "--providers.file.directory=/etc/traefik/dynamic",
+        "--providers.file.watch=true", "--providers.providersThrottleDuration=100ms",
+        "--api=true", "--api.insecure=true", "--entrypoints.traefik.address=:8080",
+        "--ping=true", "--log.level=WARN", "--entrypoints.websecure.address=:443",
+        f"{resolver}.httpchallenge=true", f"{resolver}.httpchallenge.entrypoint=web",
+        f"{resolver}.storage=/etc/traefik/acme/acme.json", f"{resolver}.email=ops@a.test",
+        f"{resolver}.cacertificates=/etc/traefik/acme/ca.pem",
+        f"{resolver}.caserver=https://ca.test/dir",
+    )  # fmt: skip
+
+
+def test_run_argv_labels_the_container_as_kamalpy_s_traefik() -> None:
+    argv = proxy.run_argv(proxy.ProxySettings(bind_ips=("[::1]", "10.0.0.1")))
+    assert argv[4:13] == (
+        "--detach", "--restart", "unless-stopped", "--name", "kamal-proxy", "--network", "kamal",
+        "--label", "org.kamalpy.proxy=traefik",
+    )  # fmt: skip
+    assert argv[13:19] == (
+        "--publish", "[::1]:80:80", "--publish", "10.0.0.1:80:80",  # bracketed once only
+        "--publish", "127.0.0.1:8089:8080",
+    )  # fmt: skip
+
+
+def test_a_temp_config_sits_beside_the_live_one_hidden_and_versioned() -> None:
+    assert (
+        proxy.temp_path("hey", "web", "prod", "v2") == ".kamal/proxy/dynamic/.hey-web-prod.v2.tmp"
+    )
+    assert proxy.temp_path("hey", "web", None, "v2") == ".kamal/proxy/dynamic/.hey-web.v2.tmp"
+
+
+def test_the_rendered_route_file_in_full() -> None:
+    route = proxy.Route("hey-web", ("hey.test",), (), "hey-web-v2", 3000)
+    assert proxy.render_dynamic_config(route, version="v2").decode() == (
+        "# kamalpy: hey-web -> hey-web-v2 (version v2)\n"
+        "http:\n"
+        "  routers:\n"
+        "    hey-web:\n"
+        "      entryPoints:\n"
+        "      - web\n"
+        "      rule: Host(`hey.test`)\n"
+        "      service: hey-web\n"
+        "  serversTransports:\n"
+        "    hey-web:\n"
+        "      forwardingTimeouts:\n"
+        "        dialTimeout: 5s\n"
+        "        idleConnTimeout: 1s\n"
+        "        responseHeaderTimeout: 30s\n"
+        "  services:\n"
+        "    hey-web:\n"
+        "      loadBalancer:\n"
+        "        passHostHeader: true\n"
+        "        servers:\n"
+        "        - url: http://hey-web-v2:3000\n"
+        "        serversTransport: hey-web\n"
+    )
+
+
+def test_ssl_redirects_plain_http_permanently_and_a_bare_slash_is_no_prefix() -> None:
+    route = proxy.Route("w", ("a.test",), ("/", ""), "w-v1", 80, ssl=True)
+    http = proxy.dynamic_config(route)["http"]
+    assert http["middlewares"] == {  # type: ignore[index]
+        "w-https-redirect": {"redirectScheme": {"scheme": "https", "permanent": True}},
+    }  # fmt: skip
+    assert http["routers"]["w"]["rule"] == "Host(`a.test`)"  # type: ignore[index]
+    assert proxy.router_rule(("a.test",), ("/",)) == "Host(`a.test`)"
+
+
+def test_buffering_alone_is_the_only_middleware() -> None:
+    limits = proxy.BufferLimits(max_request_body=1, max_response_body=2, memory=3)
+    route = proxy.Route("w", (), (), "w-v1", 80, buffering=limits)
+    http = proxy.dynamic_config(route)["http"]
+    assert http["routers"]["w"]["middlewares"] == ["w-buffering"]  # type: ignore[index]
+
+
+def test_a_custom_certificate_without_ssl_adds_no_tls_section() -> None:
+    plain = proxy.Route("w", ("a.test",), (), "w-v1", 80, custom_cert=True)
+    assert set(proxy.dynamic_config(plain)) == {"http"}
+    secure = proxy.Route("w", ("a.test",), (), "w-v1", 80, ssl=True, custom_cert=True)
+    assert set(proxy.dynamic_config(secure)) == {"http", "tls"}

@@ -50,3 +50,19 @@ def test_describe_servers_for_errors() -> None:
     assert proxy_api.describe_servers(("http://a:80", "http://b:80")) == "http://a:80, http://b:80"
     assert proxy_api.describe_servers(()) == "no server"
     assert proxy_api.describe_servers(None) == "nothing (no answer, or no such service)"
+
+
+@pytest.mark.parametrize(
+    ("body", "servers"),
+    [
+        ("[]", None),  # not a service object
+        ('"text"', None),
+        ('{"loadBalancer": {"servers": [{"url": "http://a:80"}, {"weight": 1}, "junk"]}}',
+         ("http://a:80", "")),
+        ('{"loadBalancer": {"servers": null}}', ()),
+        ('{"loadBalancer": {"servers": {"url": "x"}}}', None),
+    ],
+)  # fmt: skip
+def test_reported_servers_of_odd_answers(body: str, servers: tuple[str, ...] | None) -> None:
+    raw = f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{body}"
+    assert proxy_api.reported_servers(raw) == servers

@@ -76,3 +76,42 @@ def test_services_deployed_together_collide_among_themselves() -> None:
     assert [(c.ours, c.theirs) for c in conflicts_within(routes)] == [
         ("c-web", "a-web"), ("c-web", "b-web"),
     ]  # fmt: skip
+
+
+def test_a_conflict_names_every_shared_claim_sorted_any_host_in_words() -> None:
+    shared = frozenset({("b.test", "/x"), (ANY_HOST, "/"), ("a.test", "/")})
+    described = proxy_claims.Conflict("web-a", "web-b", shared).describe()
+    assert described == "web-a and web-b both claim any host/, a.test/, b.test/x"
+
+
+def test_every_collision_among_routes_deployed_together_is_kept_with_its_shared_claims() -> None:
+    routes = [
+        ("one", claims_of(("a.test", "b.test"), ())),
+        ("two", claims_of(("a.test",), ())),
+        ("three", claims_of(("b.test", "c.test"), ())),
+    ]
+    found = conflicts_within(routes)
+    assert [(c.ours, c.theirs, c.claims) for c in found] == [
+        ("two", "one", {("a.test", "/")}),
+        ("three", "one", {("b.test", "/")}),
+    ]
+
+
+def test_route_names_keep_their_inner_dots_and_odd_files_claim_what_they_can() -> None:
+    mark = "#@kamalpy-route-file "
+    output = (
+        f"\n{mark}shop.web.yml\n" + route_file("shop.web", ("shop.test",)).decode()
+        + f"\n{mark}list.yml\n- a\n- b\n"
+        + f"\n{mark}scalar.yml\nhttp: 5\n"
+        + f"\n{mark}norule.yml\nhttp:\n  routers:\n    r: {{service: s}}\n"
+    )  # fmt: skip
+    assert proxy_claims.parse_routes(output) == {
+        "shop.web": {("shop.test", "/")},
+        "list": frozenset(),
+        "scalar": frozenset(),
+        "norule": {(ANY_HOST, "/")},  # a router without a rule answers every request
+    }
+
+
+def test_only_slashes_are_trimmed_from_a_prefix() -> None:
+    assert claims_of(("a.test",), ("/boX/", "/X")) == {("a.test", "/boX"), ("a.test", "/X")}

@@ -60,3 +60,39 @@ def test_probe_runs_in_a_plain_shell_without_docker() -> None:
     parsed = setup.parse_probe(done.stdout)
     assert parsed.user
     assert parsed.ports == ((1, "free"),)
+
+
+def test_problems_in_full_for_a_host_missing_everything() -> None:
+    parsed = report("docker missing\nport 80 listener\nport 443 container web1 \nport 8 free\n")
+    found = [(p.what, p.fix) for p in setup.problems(parsed)]
+    move = "or publish kamalpy's proxy elsewhere (proxy.run.http_port/https_port)"
+    assert found == [
+        ("Docker is not installed", "install it: curl -fsSL https://get.docker.com | sudo sh"),
+        ("curl is not installed", "sudo apt-get install -y curl"),
+        ("port 80 is in use by a process outside Docker (nginx? apache?)",
+         f"find it with: sudo ss -ltnp 'sport = :80', stop it, {move}"),
+        ("port 443 is published by container web1", f"stop it: docker rm -f web1, {move}"),
+    ]  # fmt: skip
+
+
+def test_an_unknown_user_is_called_the_ssh_user() -> None:
+    [problem] = setup.problems(report("docker unusable denied\ncurl ok\n"))
+    assert problem.what == "Docker is installed but the ssh user cannot use it (denied)"
+    assert problem.fix == (
+        "start it (sudo systemctl enable --now docker) and let the ssh user use it: "
+        "sudo usermod -aG docker the ssh user, then log in again"
+    )
+
+
+def test_kamal_s_proxy_on_a_port_is_named_with_its_removal() -> None:
+    [problem] = setup.problems(report("docker ok 1\ncurl ok\nport 443 container kamal-proxy \n"))
+    assert problem.what == "port 443 is held by Kamal's kamal-proxy (kamalpy runs Traefik)"
+    assert problem.fix == (
+        "remove it on this host: kamal proxy remove, "
+        "or publish kamalpy's proxy elsewhere (proxy.run.http_port/https_port)"
+    )
+
+
+def test_an_empty_probe_answer_reads_as_nothing_known() -> None:
+    assert report("") == setup.Report()
+    assert (setup.Report().docker, setup.Report().user, setup.Report().os) == ("missing", "", "")

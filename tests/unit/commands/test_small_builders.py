@@ -49,6 +49,39 @@ def test_hook_env_names_and_formats() -> None:
     }  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("optional", "added"),
+    [
+        ({}, {}),
+        ({"subcommand": "boot", "destination": "prod"},
+         {"KAMAL_SUBCOMMAND": "boot", "KAMAL_DESTINATION": "prod"}),
+        ({"roles": ["web", "jobs"], "runtime": 0.4},
+         {"KAMAL_ROLES": "web,jobs", "KAMAL_RUNTIME": "0"}),
+        ({"roles": [], "runtime": None, "lock": None}, {}),
+        ({"lock": True}, {"KAMAL_LOCK": "true"}),
+        ({"lock": False}, {"KAMAL_LOCK": "false"}),
+    ],
+)  # fmt: skip
+def test_hook_env_sets_optional_variables_only_when_known(
+    optional: dict[str, object], added: dict[str, str]
+) -> None:
+    base = {"recorded_at": "T", "performer": "ann", "service": "hey", "version": "v1",
+            "hosts": ["a"], "command": "app"}  # fmt: skip
+    env = hooks.hook_env(**base, **optional)  # type: ignore[arg-type]
+    assert {k: v for k, v in env.items() if k not in _ALWAYS} == added
+
+
+_ALWAYS = {"KAMAL_RECORDED_AT", "KAMAL_PERFORMER", "KAMAL_SERVICE", "KAMAL_VERSION",
+           "KAMAL_SERVICE_VERSION", "KAMAL_HOSTS", "KAMAL_COMMAND"}  # fmt: skip
+
+
+def test_http_get_gives_up_after_five_seconds_by_default() -> None:
+    argv = health.http_get_argv("10.0.0.2", 80, "/up")
+    assert argv[:4] == ("timeout", "5", "bash", "-c")
+    assert argv[5:] == ("kamalpy-http", "10.0.0.2", "80", "/up")
+    assert health.http_get_argv("a", 1, "/", timeout=9)[1] == "9"
+
+
 def test_healthcheck_passes_values_positionally() -> None:
     argv = health.healthcheck_argv("hey-web-v2", 3000, "/up")
     assert argv[:4] == ("timeout", "5", "bash", "-c")
@@ -61,6 +94,10 @@ def test_healthcheck_passes_values_positionally() -> None:
         ('HTTP/1.0 200 OK\r\nA: b\r\n\r\n{"x": 1}', 200, '{"x": 1}'),
         ("HTTP/1.1 404 Not Found\r\n\r\n", 404, ""),
         ("", 0, ""),
+        ("HTTP/1.1 204\r\n\r\n", 204, ""),  # the reason phrase is optional
+        ("HTTP/1.1 200 OK\r\n\r\none\n\ntwo", 200, "one\n\ntwo"),  # the first blank line ends
+        ("HTTP/1.1  200 OK\r\n\r\n", 0, ""),  # one space between fields, as HTTP writes them
+        ("HTTP/1.1\r\nX: 200 y\r\nZ: z\r\n\r\n", 0, ""),  # only the first line has the status
     ],
 )
 def test_split_http_response(raw: str, status: int, body: str) -> None:

@@ -4,6 +4,7 @@ import pytest
 
 from kamalpy.commands.ssh import (
     SshSettings,
+    proxy_host_name,
     remote_command,
     settings_from_config,
     ssh_argv,
@@ -82,11 +83,12 @@ def test_a_host_that_looks_like_an_option_stays_a_destination() -> None:
 
 
 def test_remote_command_refuses_an_empty_argv() -> None:
-    with pytest.raises(ValueError, match="at least one token"):
+    with pytest.raises(ValueError) as refused:
         remote_command([])
+    assert str(refused.value) == "a remote command needs at least one token"
 
 
-@pytest.mark.parametrize("operation", ["check", "exit"])
+@pytest.mark.parametrize("operation", ["check", "exit", "stop"])
 def test_control_argv_talks_to_the_master(operation: str) -> None:
     argv = ssh_control_argv(SshSettings(), "h1", operation, control_dir="/d")
     assert argv[0] == "ssh"
@@ -145,3 +147,44 @@ def test_a_proxy_that_is_also_a_server_is_reached_directly(
     settings = settings_from_config(Ssh(proxy=proxy), host)
     assert settings.proxy == expected_proxy
     assert ("ProxyJump" in " ".join(ssh_argv(settings, host, ["true"]))) == bool(expected_proxy)
+
+
+def test_every_option_adds_to_the_others_in_a_fixed_order() -> None:
+    settings = SshSettings(
+        config_file="/c", options=(("A", "1"), ("B", "2")), user="u", port=2222,
+        proxy="j", keys=("/k",), keys_only=True,
+    )  # fmt: skip
+    assert ssh_options(settings) == (
+        "-F", "/c", "-o", "A=1", "-o", "B=2", "-o", "User=u", "-o", "Port=2222",
+        "-o", "ProxyJump=j", "-i", "/k", "-o", "IdentitiesOnly=yes", *AUTOMATION,
+    )  # fmt: skip
+    command = SshSettings(use_config=False, user="u", proxy_command="nc %h %p")
+    assert ssh_options(command)[:6] == (
+        "-F", "/dev/null", "-o", "User=u", "-o", "ProxyCommand=nc %h %p",
+    )  # fmt: skip
+
+
+def test_ssh_argv_shares_the_master_when_given_a_control_dir() -> None:
+    argv = ssh_argv(SshSettings(), "h1", ["true"], control_dir="/d")
+    assert argv == (
+        "ssh", *AUTOMATION,
+        "-o", "ControlMaster=auto", "-o", "ControlPath=/d/%C", "-o", "ControlPersist=300",
+        "--", "h1", "true",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("proxy", "host"),
+    [
+        ("bastion", "bastion"),
+        ("u@bastion:2222", "bastion"),
+        ("a@b@bastion", "bastion"),  # the last @ ends the user part
+        ("[2001:db8::1]:22", "2001:db8::1"),
+        ("u@[::1]", "::1"),
+        ("[a]b]", "a"),
+        ("x]y:22", "x]y"),
+        ("2001:db8::1", "2001:db8::1"),  # bare IPv6: its colons are not a port
+    ],
+)
+def test_proxy_host_name(proxy: str, host: str) -> None:
+    assert proxy_host_name(proxy) == host

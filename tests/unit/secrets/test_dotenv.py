@@ -69,3 +69,41 @@ def test_multiline_double_quoted_value() -> None:
 def test_errors_name_the_file_and_line(text: str, message: str) -> None:
     with pytest.raises(SecretsError, match=message.replace("$", r"\$").replace("(", r"\(")):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("A=1\nB=2", {"A": "1", "B": "2"}),  # the last line needs no newline
+        ("\nAB=1\n", {"AB": "1"}),  # a blank first line
+        ("  # indented comment\nA=1\n", {"A": "1"}),
+        ("A=''\nB=\"\"\n", {"A": "", "B": ""}),
+        ('A="x" # comment\nB="y"#tight\n', {"A": "x", "B": "y"}),
+        ('A="x\n"\nB=1\n', {"A": "x\n", "B": "1"}),  # a quoted value may end in a newline
+        ('A="ab\\$x"\n', {"A": "ab$x"}),
+        ('A="x$(one)b"\n', {"A": "x<one>b"}),
+        ('A="(x) $(two)"\n', {"A": "(x) <two>"}),
+        ('A="$(echo (y))"\n', {"A": "<echo (y)>"}),
+    ],
+)
+def test_edges_of_lines_quotes_and_substitutions(text: str, values: dict[str, str]) -> None:
+    assert parse(text) == values
+
+
+def test_double_quoted_values_substitute_from_earlier_lines() -> None:
+    assert parse('B=1\nA="$B $(cmd)"\n') == {"B": "1", "A": "1 <cmd>"}
+    assert CALLS == [("cmd", {"B": "1"})]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("\nbad line\n", ".kamal/secrets:2: expected NAME=value"),
+        ('A="x"y\n', ".kamal/secrets:1: unexpected text after the closing quote"),
+        ('\nA="$(x"\n', ".kamal/secrets:2: unterminated $( command substitution"),
+    ],
+)
+def test_errors_name_the_line(text: str, message: str) -> None:
+    with pytest.raises(SecretsError) as refused:
+        parse(text)
+    assert refused.value.message == message
