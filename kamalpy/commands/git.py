@@ -44,6 +44,11 @@ def cat_blob_argv(root: Path, blob: str) -> tuple[str, ...]:
     return _git(root, "cat-file", "blob", blob)
 
 
+def cat_blobs_argv(root: Path) -> tuple[str, ...]:
+    """The content of each blob id read from stdin (one per line): `<id> <size>`, content, LF."""
+    return _git(root, "cat-file", "--batch=%(objectname) %(objectsize)")
+
+
 def has_commit_argv(root: Path, revision: str) -> tuple[str, ...]:
     """Exits 0 and prints the full SHA when `revision` names a commit present here."""
     return _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
