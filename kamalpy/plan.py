@@ -7,7 +7,7 @@ with the recording executor, so what is printed is exactly what would run.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kamalpy.commands import app, app_scripts, drain, error_pages, health, proxy, proxy_api
 from kamalpy.config.model import Buffering, Configuration, Proxy, Role
@@ -137,8 +137,23 @@ def container_spec(
 
 def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) -> proxy.Route:
     """The route of a proxied role to one container (by name) on the `kamal` network."""
+    route = section_route(
+        proxied, proxy.config_name(config.service, role.name, config.destination), backend
+    )
+    if not config.error_pages:
+        return route
+    pages = tuple(name for name, _ in config.error_pages)
+    return replace(
+        route,
+        error_pages=pages,
+        error_pages_dir=error_pages.pages_dir(config.service, config.destination),
+    )
+
+
+def section_route(proxied: Proxy, name: str, backend: str) -> proxy.Route:
+    """The route one `proxy:` section (a role's or an accessory's) asks for, to `backend`."""
     return proxy.Route(
-        name=proxy.config_name(config.service, role.name, config.destination),
+        name=name,
         hosts=proxied.hosts,
         path_prefixes=proxied.path_prefixes,
         backend=backend,
@@ -149,10 +164,6 @@ def role_route(config: Configuration, role: Role, proxied: Proxy, backend: str) 
         ssl_redirect=proxied.ssl_redirect,
         buffering=buffer_limits(proxied),
         custom_cert=proxied.ssl_certificate is not None,
-        error_pages=tuple(name for name, _ in config.error_pages),
-        error_pages_dir=error_pages.pages_dir(config.service, config.destination)
-        if config.error_pages
-        else "",
     )
 
 

@@ -15,7 +15,7 @@ from kamalpy.config.model import Accessory
 from kamalpy.deploy import hostops, proxy_ops, registry
 from kamalpy.deploy.context import Context
 from kamalpy.errors import UsageError
-from kamalpy.plan import buffer_limits, proxy_settings
+from kamalpy.plan import proxy_settings, section_route
 
 VERSION = "accessory"  # the route file's header names no app version
 
@@ -25,19 +25,7 @@ def accessory_route(acc: Accessory) -> proxy.Route:
     proxied = acc.proxy
     if proxied is None:
         raise ValueError(f"accessory {acc.name} has no proxy section")
-    return proxy.Route(
-        name=acc.service,
-        hosts=proxied.hosts,
-        path_prefixes=proxied.path_prefixes,
-        backend=acc.service,
-        app_port=proxied.app_port,
-        ssl=proxied.ssl,
-        response_timeout=proxied.response_timeout,
-        strip_path_prefix=proxied.strip_path_prefix,
-        ssl_redirect=proxied.ssl_redirect,
-        buffering=buffer_limits(proxied),
-        custom_cert=proxied.ssl_certificate is not None,
-    )
+    return section_route(proxied, acc.service, acc.service)
 
 
 def _check_claims(ctx: Context, acc: Accessory, host: str, route: proxy.Route) -> None:
