@@ -13,11 +13,12 @@ from kamalpy.errors import SecretsError
 from kamalpy.secrets import api
 from kamalpy.secrets.crypto import FileIdentity
 from kamalpy.secrets.edit import edit_secrets, parse_editable, render_editable, sweep_stale
-from tests.unit.secrets.conftest import Repo
+from tests.unit.secrets.conftest import Repo, property_settings
 
 NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,20}", fullmatch=True)
 
 
+@property_settings(100)
 @given(st.dictionaries(NAMES, st.text(max_size=80), max_size=8))
 def test_editable_text_round_trips_any_values(values: dict[str, str]) -> None:
     assert parse_editable(render_editable(FileIdentity("web", "prod"), values)) == values

@@ -4,7 +4,7 @@ import difflib
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from kamalpy.errors import SecretsError
@@ -13,7 +13,7 @@ from kamalpy.secrets.age import ARMOR_BEGIN, ARMOR_END, hkdf
 from kamalpy.secrets.age_file import armor, dearmor
 from kamalpy.secrets.crypto import FileIdentity, associated_data, file_mac, seal_value
 from kamalpy.secrets.format import SecretsFile, parse, render
-from tests.unit.secrets.conftest import Repo
+from tests.unit.secrets.conftest import Repo, property_settings
 
 NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,30}", fullmatch=True)
 TRICKY = st.sampled_from(
@@ -79,9 +79,7 @@ def test_rotate_changes_the_data_key_and_every_value_line(repo: Repo) -> None:
     }
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@property_settings(60)
 @given(values=st.dictionaries(NAMES, VALUES, min_size=1, max_size=6))
 def test_any_names_and_values_round_trip_exactly_through_set_and_get(
     repo: Repo, values: dict[str, str]
