@@ -13,7 +13,6 @@ from kamalpy.secrets import members
 from kamalpy.secrets.age import AgeIdentity
 from kamalpy.secrets.identity import Identity
 
-
 # mutmut (`nox -s mutants`) sets MUTANT_UNDER_TEST in every phase and runs each property test
 # once per mutant it reaches, on one shared core: there a property test draws a tenth of its
 # examples and has no per-example deadline, so a slow machine never reads as a killed mutant.
