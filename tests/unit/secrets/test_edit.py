@@ -136,3 +136,136 @@ def test_edit_refuses_before_the_editor_when_the_policy_differs(repo: Repo) -> N
     with pytest.raises(SecretsError, match=r"\+ bob"):
         edit_secrets(repo.root, "web", None, repo.alice, editor("A=2\n", seen=seen))
     assert seen == []
+
+
+def test_the_editor_header_explains_the_format_word_for_word() -> None:
+    assert render_editable(FileIdentity("web", "prod"), {"B": "2", "A": "1"}) == (
+        "# kamalpy secrets web/prod: one NAME=value per line.\n"
+        "# A value with newlines, tabs, or leading/trailing spaces, or starting with a quote,\n"
+        '# is a JSON string: NAME="two\\nlines". Lines starting with # are ignored.\n'
+        "# Save and quit to encrypt; quit with an error (vim: :cq) to cancel.\n"
+        "A=1\nB=2\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("XY\u00a0\u00a1é😀", "XY\u00a0\u00a1é😀"),  # printable beyond ASCII stays as typed
+        ("\u009f", '"\u009f"'),  # a C1 control character is quoted
+        ("é\n", '"é\\n"'),  # quoted, non-ASCII kept readable
+        ("a\u2028b", '"a\u2028b"'),
+        ('"x', '"\\"x"'),
+    ],
+)
+def test_values_are_quoted_exactly_when_the_plain_form_would_be_ambiguous(
+    value: str, shown: str
+) -> None:
+    text = render_editable(FileIdentity("web", "prod"), {"A": value})
+    assert text.split("\n")[-2] == f"A={shown}"
+    assert parse_editable(text) == {"A": value}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("1A=x\n", "line 1: expected NAME=value (NAME is letters, digits, _)"),
+        ("A\n", "line 1: expected NAME=value (NAME is letters, digits, _)"),
+        ("A=1\n\nA=2\n", "line 3: A is set twice"),
+        ('A="x\n', "line 1: bad quoted value (Unterminated string starting at)"),
+        ('# c\nA="x" y\n', "line 2: bad quoted value (Extra data)"),
+    ],
+)
+def test_parse_errors_name_the_line_and_the_problem(text: str, message: str) -> None:
+    with pytest.raises(SecretsError) as refused:
+        parse_editable(text)
+    assert refused.value.message == message
+
+
+def test_indented_comments_and_blank_lines_are_ignored() -> None:
+    assert parse_editable("  # a comment\n\t\n   \nA=1\n") == {"A": "1"}
+
+
+def test_edit_parent_is_tmpfs_when_it_is_a_writable_folder_else_the_temp_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from kamalpy.secrets import edit
+
+    monkeypatch.setattr(edit, "SHARED_MEMORY", tmp_path)
+    assert edit.edit_parent() == tmp_path
+    assert edit.edit_parent(tmp_path / "given") == tmp_path / "given"
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setattr(edit, "SHARED_MEMORY", not_a_folder)
+    assert edit.edit_parent() == Path(tempfile.gettempdir())
+
+
+def test_a_file_named_like_an_edit_folder_is_not_swept(tmp_path: Path) -> None:
+    (tmp_path / "proc" / "self").mkdir(parents=True)
+    (tmp_path / "shm").mkdir()
+    stray = tmp_path / "shm" / "kamalpy-secrets-999999-abc"
+    stray.write_text("not ours to remove")
+    assert sweep_stale(tmp_path / "shm", tmp_path / "proc") == []
+    assert stray.exists()
+
+
+def test_edit_of_a_destination_file_in_a_given_folder_sweeps_that_folder(
+    repo: Repo, tmp_path: Path
+) -> None:
+    (tmp_path / "parent").mkdir()
+    dead = tmp_path / "parent" / "kamalpy-secrets-999999-old"
+    dead.mkdir()
+    api.set_secrets(repo.root, "web", "prod", {"A": "1", "B": "2"}, repo.alice)
+    seen: list[Path] = []
+    result = edit_secrets(
+        repo.root, "web", "prod", repo.alice, editor("A=1\n", seen=seen), tmp_path / "parent"
+    )
+    assert (result.path, result.added, result.changed, result.removed) == (
+        "secrets/web/prod.secrets",
+        (),
+        (),
+        ("B",),
+    )
+    assert seen[0].name == "web-prod.env" and seen[0].parent.parent == tmp_path / "parent"
+    assert not dead.exists()
+    assert list(api.get_secrets(repo.root, "web", "prod", repo.alice)) == ["A"]
+
+
+def test_saving_an_empty_file_removes_every_value(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    result = edit_secrets(repo.root, "web", None, repo.alice, editor(""))
+    assert result.removed == ("A",)
+    assert api.get_secrets(repo.root, "web", None, repo.alice) == {}
+
+
+def test_an_unfixed_parse_error_gives_up_showing_the_error_over_the_whole_text(
+    repo: Repo,
+) -> None:
+    shown: list[str] = []
+
+    def launch(path: Path) -> int:
+        shown.append(path.read_text())
+        if len(shown) == 1:
+            path.write_text("A=1\nbad line\nB=2\n")
+        return 0  # the second time: saved without fixing anything
+
+    with pytest.raises(SecretsError) as refused:
+        edit_secrets(repo.root, "web", None, repo.alice, launch)
+    assert refused.value.message == (
+        "the parse error was not fixed; secrets/web/default.secrets is unchanged"
+    )
+    assert shown[1] == (
+        "# ERROR: line 2: expected NAME=value (NAME is letters, digits, _) (fix it, or quit "
+        "with an error)\nA=1\nbad line\nB=2\n"
+    )
+    assert not repo.file("web").exists()
+
+
+def test_a_failing_editor_names_its_status_and_the_unchanged_file(repo: Repo) -> None:
+    with pytest.raises(SecretsError) as refused:
+        edit_secrets(repo.root, "web", "prod", repo.alice, lambda path: 3)
+    assert refused.value.message == (
+        "editor exited with status 3; secrets/web/prod.secrets is unchanged"
+    )
