@@ -62,3 +62,17 @@ def test_gui_editors_are_told_to_wait_and_unknown_ones_get_advice(
     command = editor_command(editor, resolved="/snap/bin/snap")
     assert command.argv == argv
     assert command.advice is not None and "history" in command.advice
+
+
+def test_the_advice_names_the_editor_as_typed_and_what_to_check() -> None:
+    assert editor_command(["/opt/bin/nano", "-R"], resolved="/usr/bin/nano").advice == (
+        "kamalpy cannot switch off nano's own copies of what you edit: check that it keeps no "
+        "history, swap, undo, backup or 'local history' files of this file (e.g. VS Code "
+        "workbench.localHistory.enabled, emacs backups and auto-save, nano historylog); vi, "
+        "vim and nvim are started with all of these off"
+    )
+
+
+def test_a_launcher_that_resolves_to_a_known_gui_editor_is_told_to_wait() -> None:
+    command = editor_command(["my-editor"], resolved="/usr/share/code/code")
+    assert command.argv == ("my-editor", "--wait")

@@ -62,3 +62,49 @@ def test_an_identity_file_others_may_read_is_refused_with_the_fix(
     assert refused.value.hint == f"chmod 600 {path}"
     path.chmod(0o600)
     assert len(load_identity({}, tmp_path).keys) == 1
+
+
+def test_identity_refusals_in_full(tmp_path: Path) -> None:
+    from kamalpy.secrets.identity import parse_identities
+
+    with pytest.raises(SecretsError) as refused:
+        load_identity({}, tmp_path)
+    assert (refused.value.message, refused.value.hint) == (
+        f"no identity: KAMALPY_IDENTITY is not set and {tmp_path}/.config/kamalpy/identity.txt "
+        "does not exist",
+        "create one with `kamalpy secrets keygen`, or set KAMALPY_IDENTITY in CI",
+    )
+    with pytest.raises(SecretsError) as refused:
+        parse_identities("# only a comment\n\n", "keys.txt")
+    assert refused.value.message == "keys.txt: holds no AGE-SECRET-KEY-1… identity"
+    folder = tmp_path / "a-folder"
+    folder.mkdir(mode=0o700)
+    with pytest.raises(SecretsError) as refused:
+        load_identity({"KAMALPY_IDENTITY_FILE": str(folder)}, tmp_path)
+    assert refused.value.message == f"{folder}: cannot read identity: Is a directory"
+    junk = tmp_path / "junk.txt"
+    junk.write_text("# comment\nnot a key\n")
+    junk.chmod(0o600)
+    with pytest.raises(SecretsError) as refused:
+        load_identity({"KAMALPY_IDENTITY_FILE": str(junk)}, tmp_path)
+    assert refused.value.message == (f"{junk}:2: not an age identity (expected AGE-SECRET-KEY-1…)")
+    junk.chmod(0o640)
+    with pytest.raises(SecretsError) as refused:
+        load_identity({"KAMALPY_IDENTITY_FILE": str(junk)}, tmp_path)
+    assert refused.value.message == (
+        f"{junk}: permissions 0640 are too open: this private key must be readable by you alone"
+    )
+
+
+def test_keygen_refuses_to_overwrite_with_the_way_out(tmp_path: Path) -> None:
+    path = tmp_path / "identity.txt"
+    key = write_new_identity(path, "2026-12-06")
+    assert path.read_text() == (
+        f"# created: 2026-12-06\n# public key: {key.recipient()}\n{key.encode()}\n"
+    )
+    with pytest.raises(SecretsError) as refused:
+        write_new_identity(path, "later")
+    assert (refused.value.message, refused.value.hint) == (
+        f"{path} already exists; kamalpy never overwrites an identity",
+        "move it away first if you really want a new key",
+    )
