@@ -1,0 +1,141 @@
+"""The store's and the members' messages in full: which file, which names, what to run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kamalpy.errors import SecretsError
+from kamalpy.secrets import api, members
+from kamalpy.secrets.age import AgeIdentity
+from kamalpy.secrets.store import load_policy
+from tests.unit.secrets.conftest import Repo, identity
+from tests.unit.secrets.test_access import append_member
+
+FILE = "secrets/web/default.secrets"
+
+
+def refused(call: object, *args: object, **kwargs: object) -> SecretsError:
+    with pytest.raises(SecretsError) as error:
+        call(*args, **kwargs)  # type: ignore[operator]
+    return error.value
+
+
+def test_missing_names_and_files_are_named(repo: Repo) -> None:
+    assert refused(api.rotate, repo.root, "web", None, repo.alice).message == (
+        f"{FILE}: no such secrets file"
+    )
+    assert refused(api.get_secrets, repo.root, "web", None, repo.alice).message == (
+        f"{FILE}: no such secrets file"
+    )
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    error = refused(api.unset_secrets, repo.root, "web", None, ["X", "A", "Y"], repo.alice)
+    assert error.message == f"{FILE}: no secret named X, Y"
+
+
+@pytest.mark.parametrize(
+    ("destination", "hint"),
+    [
+        (None, "add it with `kamalpy secrets set web NAME`"),
+        ("prod", "add it with `kamalpy secrets set web NAME -d prod`"),
+    ],
+)
+def test_a_deploy_missing_secrets_says_where_it_looked(
+    repo: Repo, destination: str | None, hint: str
+) -> None:
+    api.set_secrets(repo.root, "common", destination, {"B": "b"}, repo.alice)
+    error = refused(api.resolve_secrets, repo.root, "web", destination, ["B", "Z", "A"], repo.alice)
+    file = f"{destination or 'default'}.secrets"
+    assert error.message == (
+        "secret(s) A, Z for service 'web' not found; searched "
+        f"secrets/web/{file} (absent), secrets/common/{file}"
+    )
+    assert error.hint == hint
+
+
+def test_a_repository_without_secrets_needs_no_recipients_file(tmp_path: Path) -> None:
+    error = refused(api.resolve_secrets, tmp_path, "web", None, ["A"], identity("x"))
+    assert error.message == (
+        "secret(s) A for service 'web' not found; searched "
+        "secrets/web/default.secrets (absent), secrets/common/default.secrets (absent)"
+    )
+    assert api.resolve_secrets(tmp_path, "web", None, [], identity("x"), warn=print) == {}
+
+
+def test_a_deploy_warns_once_per_file_the_policy_would_widen(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    warnings: list[str] = []
+    assert api.resolve_secrets(repo.root, "web", None, ["A"], repo.alice, warn=warnings.append)
+    assert warnings == []
+    append_member(repo.root, "carol", str(AgeIdentity.generate().recipient()))
+    append_member(repo.root, "bob", str(repo.bob.recipients()[0]))
+    api.resolve_secrets(repo.root, "web", None, ["A"], repo.alice, warn=warnings.append)
+    assert warnings == [
+        f"{FILE}: secrets/recipients.yml would also let bob, carol read it, but the file does "
+        "not (yet): review that change, then `kamalpy secrets recipients sync`"
+    ]
+
+
+def test_add_and_remove_report_what_each_file_got(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    bob = str(repo.bob.recipients()[0])
+    added = members.add_recipient(repo.root, "bob", bob, [], repo.alice)
+    assert added == [members.Change(FILE, "data key re-wrapped")]
+    assert [m.access for m in load_policy(repo.root).members] == [("*",), ("*",)]
+    removed = members.remove_recipient(repo.root, "bob", repo.alice)
+    assert removed == [members.Change(FILE, "new data key, all values re-encrypted")]
+    error = refused(members.remove_recipient, repo.root, "bob", repo.alice)
+    assert error.message == "secrets/recipients.yml: no recipient named bob"
+
+
+def test_a_hand_edited_policy_blocks_add_and_sync_of_another_change(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    bob = str(repo.bob.recipients()[0])
+    append_member(repo.root, "bob", bob)
+    error = refused(
+        members.add_recipient, repo.root, "carol", str(AgeIdentity.generate().recipient()), ["*"],
+        repo.alice,
+    )  # fmt: skip
+    assert error.message == (
+        "secrets/recipients.yml already differs from the files (edited by hand?), and this "
+        f"would apply that too:\n{FILE}:\n  + bob ({bob}) gains access"
+    )
+    assert error.hint == (
+        "review it with `kamalpy secrets recipients sync` (or restore recipients.yml from git), "
+        "then run this again"
+    )
+    error = refused(members.sync, repo.root, repo.alice, [])
+    assert error.message == (
+        "the recipients changed since the change was shown (secrets/ was modified meanwhile); "
+        "nothing was written"
+    )
+    assert error.hint == "run `kamalpy secrets recipients sync` again and review the new change"
+
+
+def test_verify_reports_each_problem_in_full(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    bob, carol = str(repo.bob.recipients()[0]), str(AgeIdentity.generate().recipient())
+    append_member(repo.root, "bob", bob)
+    append_member(repo.root, "carol", carol)
+    report = members.verify(repo.root, repo.alice)
+    assert report.problems == [
+        f"{FILE}: recipients differ from secrets/recipients.yml:\n"
+        f"  + bob ({bob}) gains access\n  + carol ({carol}) gains access\n"
+        "  (review, then `kamalpy secrets recipients sync`)"
+    ]
+    assert (report.verified, report.structure_only) == ([FILE], [])
+    stranger = members.verify(repo.root, identity("stranger"))
+    assert (stranger.verified, stranger.structure_only) == ([], [FILE])
+    nobody = members.verify(repo.root, None)
+    assert (nobody.verified, nobody.structure_only) == ([], [FILE])
+
+
+def test_verify_with_an_unreadable_policy_still_checks_every_file(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    (repo.root / "secrets" / "recipients.yml").write_text("recipients: [a list]\n")
+    report = members.verify(repo.root, repo.alice)
+    assert report.problems == [
+        "secrets/recipients.yml: recipients: should be a mapping of name to key and access"
+    ]
+    assert report.verified == [FILE]
