@@ -154,3 +154,41 @@ def test_read_secrets_refusals_in_full(tmp_path: Path) -> None:
         read_secrets(tmp_path, path, expected)
     assert refused.value.message == "secrets/web/prod.secrets: file is not UTF-8 text"
     assert refused.value.hint is not None and "restore it from git" in refused.value.hint
+
+
+def test_the_file_mac_of_format_v1_is_fixed() -> None:
+    """A known answer: the MAC's inputs (counts included) are the on-disk format v1."""
+    from kamalpy.secrets.crypto import file_mac
+
+    key, identity = bytes(range(32)), FileIdentity("web", "prod")
+    recipients = [("alice", "age1a"), ("bob", "age1b")]
+    values = [("A", b"\x01\x02"), ("B", b"")]
+    assert file_mac(key, identity, recipients, "BLOCK\n", values).hex() == (
+        "4d6e42bd6b64d2a837b0f36510059016b3157ef8df943a6b30fb25c035ca42fa"
+    )
+    assert file_mac(key, identity, [], "BLOCK\n", []).hex() == (
+        "3c23e5a57498274daa15c08bc7704809c9623c4bedb6bc7778240ac9ab1a59a7"
+    )
+
+
+BAD_ARGUMENT = "stanza argument is empty or has invalid characters"
+
+
+@pytest.mark.parametrize(
+    ("arg_line", "body", "message"),
+    [
+        (b"-> X25519  abc", b"AAAA", "stanza argument is empty or has invalid characters"),
+        (
+            "-> X25519 \u00e9".encode(),
+            b"AAAA",
+            "stanza argument is empty or has invalid characters",
+        ),
+        (b"-> X25519 abc", b"A" * 65, "stanza body line longer than 64 columns"),
+    ],
+    ids=["empty argument", "non-ASCII argument", "body line of 65 columns"],
+)
+def test_stanza_refusals(arg_line: bytes, body: bytes, message: str) -> None:
+    from kamalpy.secrets.age_file import parse_header
+
+    data = b"age-encryption.org/v1\n" + arg_line + b"\n" + body + b"\n--- " + b"A" * 43 + b"\n"
+    assert age_error(parse_header, data) == message

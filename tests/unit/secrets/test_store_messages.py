@@ -139,3 +139,47 @@ def test_verify_with_an_unreadable_policy_still_checks_every_file(repo: Repo) ->
         "secrets/recipients.yml: recipients: should be a mapping of name to key and access"
     ]
     assert report.verified == [FILE]
+
+
+def test_a_file_kept_from_a_removed_member_is_refused_naming_the_file(repo: Repo) -> None:
+    bob = str(repo.bob.recipients()[0])
+    members.add_recipient(repo.root, "bob", bob, ["*"], repo.alice)
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    kept = repo.file("web").read_text()
+    members.remove_recipient(repo.root, "bob", repo.alice)
+    repo.file("web").write_text(kept)  # an older copy restored
+    error = refused(api.resolve_secrets, repo.root, "web", None, ["A"], repo.alice)
+    assert error.message.startswith(f"{FILE}: still readable by bob ({bob}), whom ")
+
+
+def test_a_file_moved_from_another_scope_names_line_2(repo: Repo) -> None:
+    from kamalpy.secrets.crypto import FileIdentity
+    from kamalpy.secrets.store import read_secrets
+
+    api.set_secrets(repo.root, "api", None, {"A": "1"}, repo.alice)
+    repo.file("web").parent.mkdir(parents=True)
+    repo.file("web").write_text(repo.file("api").read_text())
+    error = refused(read_secrets, repo.root, repo.file("web"), FileIdentity("web", "default"))
+    assert error.message == (
+        f"{FILE}:2: file identity says scope 'api' destination 'default', but its path means "
+        "scope 'web' destination 'default' (edited, or moved from another file)"
+    )
+
+
+def test_the_diff_view_of_a_damaged_file_says_why_under_its_own_name() -> None:
+    from kamalpy.secrets.textconv import textconv
+
+    assert textconv("kamalpy-secrets: v1\n", "web.secrets") == (
+        "# web.secrets: not a valid kamalpy secrets file: web.secrets: file is truncated (it "
+        "ends before the mac line)\n"
+    )
+
+
+def test_an_access_refusal_lists_every_member_on_its_own_line() -> None:
+    from kamalpy.secrets.access import AccessChange, differs_error
+
+    change = AccessChange(FILE, (("bob", "age1b"), ("carol", "age1c")), (("dan", "age1d"),))
+    assert differs_error(change).message.endswith(
+        "it would change who can read it:\n  + bob (age1b) gains access\n"
+        "  + carol (age1c) gains access\n  - dan (age1d) loses access"
+    )
