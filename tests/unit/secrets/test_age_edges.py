@@ -192,3 +192,33 @@ def test_stanza_refusals(arg_line: bytes, body: bytes, message: str) -> None:
 
     data = b"age-encryption.org/v1\n" + arg_line + b"\n" + body + b"\n--- " + b"A" * 43 + b"\n"
     assert age_error(parse_header, data) == message
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("A", "invalid base64"), ("AA==", "invalid base64"), ("AB", "non-canonical base64")],
+)
+def test_unpadded_base64_refusals(text: str, message: str) -> None:
+    from kamalpy.secrets.age import b64_raw_decode
+
+    assert age_error(b64_raw_decode, text) == message
+
+
+V1 = b"age-encryption.org/v1\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\n" + V1, "not an age v1 file (first line is not age-encryption.org/v1)"),
+        (V1[:-1], "header is truncated"),
+        (V1 + b"junk\n", "malformed header line"),
+        (V1 + b"--- " + b"A" * 43 + b"\n", "header has no recipient stanza"),
+        (V1 + b"-> x y\nAAAA\n--- AAAA\n", "header MAC has the wrong length"),
+    ],
+    ids=["blank first line", "no newline", "junk line", "no stanza", "short mac"],
+)
+def test_header_refusals(data: bytes, message: str) -> None:
+    from kamalpy.secrets.age_file import parse_header
+
+    assert age_error(parse_header, data) == message

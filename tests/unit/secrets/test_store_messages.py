@@ -183,3 +183,107 @@ def test_an_access_refusal_lists_every_member_on_its_own_line() -> None:
         "it would change who can read it:\n  + bob (age1b) gains access\n"
         "  + carol (age1c) gains access\n  - dan (age1d) loses access"
     )
+
+
+POLICY = "secrets/recipients.yml"
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            "  b b:\n    key: K\n",
+            f"{POLICY}: recipients/b b: name should be letters, digits, '.', '_', '@', '-'",
+        ),
+        ("  bob: K\n", f"{POLICY}: recipients/bob: should be a mapping with key and access"),
+        (
+            "  bob:\n    key: 5\n",
+            f"{POLICY}: recipients/bob/key: should be an age1… public key "
+            "(not an age recipient (missing separator or checksum))",
+        ),
+        (
+            "  bob:\n    key: K\n    access: ['']\n",
+            f"{POLICY}: recipients/bob/access: should be a list of SCOPE or SCOPE/DESTINATION",
+        ),
+        (
+            "  bob:\n    key: K\n    access: 5\n",
+            f"{POLICY}: recipients/bob/access: should be a list of SCOPE or SCOPE/DESTINATION",
+        ),
+    ],
+    ids=["bad name", "not a mapping", "key not text", "empty access", "access not a list"],
+)
+def test_each_bad_member_is_named_with_its_key(repo: Repo, entry: str, message: str) -> None:
+    path = repo.root / POLICY
+    key = str(repo.bob.recipients()[0])
+    path.write_text(path.read_text() + entry.replace(" K\n", f" {key}\n"))
+    assert refused(load_policy, repo.root).message == message
+
+
+def test_a_single_access_pattern_may_be_written_as_text(repo: Repo) -> None:
+    path = repo.root / POLICY
+    path.write_text(path.read_text() + f"  bob:\n    key: {repo.bob.recipients()[0]}\n"
+                    "    access: web\n")  # fmt: skip
+    assert load_policy(repo.root).members[1].access == ("web",)
+
+
+def test_policy_file_refusals(tmp_path: Path) -> None:
+    error = refused(load_policy, tmp_path)
+    assert (error.message, error.hint) == (
+        f"{POLICY} does not exist",
+        "run `kamalpy secrets init` first",
+    )
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / POLICY).write_text("- a list\n")
+    assert refused(load_policy, tmp_path).message == (
+        f"{POLICY}: recipients: should be a mapping of name to key and access"
+    )
+    (tmp_path / POLICY).write_text("recipients: [\n")
+    assert refused(load_policy, tmp_path).message.startswith(f"{POLICY}: not valid YAML: ")
+
+
+def test_init_appends_the_diff_driver_to_gitattributes_once(tmp_path: Path) -> None:
+    (tmp_path / ".gitattributes").write_text("*.png binary")
+    done = members.init(tmp_path, "alice", AgeIdentity.generate().recipient())
+    assert done == [POLICY, ".gitattributes"]
+    expected = "*.png binary\nsecrets/**/*.secrets text eol=lf diff=kamalpy-secrets\n"
+    assert (tmp_path / ".gitattributes").read_text() == expected
+    assert members.init(tmp_path, "bob", AgeIdentity.generate().recipient()) == []
+    assert (tmp_path / ".gitattributes").read_text() == expected
+
+
+def test_writes_that_nobody_may_read_or_that_hold_the_key_are_refused(repo: Repo) -> None:
+    (repo.root / POLICY).write_text(
+        f"recipients:\n  alice:\n    key: {repo.alice.recipients()[0]}\n    access: [api]\n"
+    )
+    error = refused(api.set_secrets, repo.root, "web", "prod", {"A": "1"}, repo.alice)
+    assert (error.message, error.hint) == (
+        "nobody in secrets/recipients.yml may read web/prod",
+        "add an access pattern for it with `kamalpy secrets recipients add`",
+    )
+    own = f"x{repo.alice.keys[0].encode().lower()}"
+    error = refused(api.set_secrets, repo.root, "api", None, {"B": own}, repo.alice)
+    assert (error.message, error.hint) == (
+        "B: the value holds your kamalpy identity (the private key that opens this store); it "
+        "is never stored as a secret",
+        "give the service a key of its own",
+    )
+
+
+def test_an_ordinary_write_refused_for_access_names_the_file(repo: Repo) -> None:
+    api.set_secrets(repo.root, "web", None, {"A": "1"}, repo.alice)
+    append_member(repo.root, "bob", str(repo.bob.recipients()[0]))
+    error = refused(api.set_secrets, repo.root, "web", None, {"A": "2"}, repo.alice)
+    assert error.message.startswith(f"{FILE}: its recipients differ from {POLICY}")
+
+
+def test_labels_are_checked_by_kind(tmp_path: Path) -> None:
+    from kamalpy.secrets.store import file_identity, write_atomically
+
+    assert refused(file_identity, "web", "a b").message == (
+        "invalid destination 'a b': use letters, digits, '.', '_', '-'"
+    )
+    assert refused(file_identity, "a/b", None).message == (
+        "invalid scope 'a/b': use letters, digits, '.', '_', '-'"
+    )
+    write_atomically(tmp_path / "new" / "deeper" / "file.txt", "x")
+    assert (tmp_path / "new" / "deeper" / "file.txt").read_text() == "x"
