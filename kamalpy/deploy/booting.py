@@ -53,8 +53,10 @@ def boot(
     stdin = env_file_body(step, ctx.secrets) if env_file else None
     answer = _answer(_run(ctx, step, argv, stdin, retag=extras.retag is not None))
     ready = step.boot.ready
-    if ready is None or ctx.dry_run:
+    if ready is None:
         return Booted(answer.outcome or "boot")
+    if ctx.dry_run:  # the printed boot carries the audit line: not printed again after
+        return Booted("boot", audited=audit is not None)
     waited = 0.0
     while answer.verdict == "pending":  # the host waited its budget: ask again (a stop is seen)
         waited += answer.waited
@@ -107,7 +109,7 @@ def _check_retired(ctx: Context, host: str, answer: BootAnswer, retire: Argv | N
 def _audited(ctx: Context, host: str, answer: BootAnswer, audit: Argv | None) -> bool:
     """True when the folded audit line was written; a failure is a warning, as on its own."""
     if audit is None or ctx.dry_run:
-        return False
+        return audit is not None
     if len(answer.then) >= 2 and answer.then[1] == 0:
         return True
     ctx.console.warn(f"audit log not written on {host}: {answer.errors.strip() or 'no answer'}")

