@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,11 @@ def config(tmp_path: Path) -> Path:
     return path
 
 
+def commands(out: str) -> list[str]:
+    """The printed commands, one per host line (a script's own lines stay with it)."""
+    return re.split(r"\n(?=  [\w.]+: )", out)
+
+
 def test_dry_run_prints_every_command_per_host_and_a_summary(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -46,8 +52,8 @@ def test_dry_run_prints_every_command_per_host_and_a_summary(
         env = f".kamal/apps/hey/env/roles/{name.split('-')[1]}.env"
         boot = f"kamalpy-boot {name} replace {env} "
         run = "docker run --detach --restart unless-stopped"
-        assert any(line.startswith(f"  {host}: bash -c") and boot in line and run in line
-                   for line in lines)  # fmt: skip
+        assert any(c.startswith(f"  {host}: bash -c") and boot in c and run in c
+                   for c in commands(out))  # fmt: skip
     assert "10.0.0.1: mv -f -- .kamal/proxy/dynamic/.hey-web.v9.tmp" in out
     assert "10.0.0.3: mv -f" not in out  # workers are not behind the proxy
     assert "literal-password" not in out
