@@ -40,7 +40,6 @@ class HostStep:
     run: Argv  # the `docker run` inside `boot`, kept for inspection and tests
     boot: Boot  # one round trip: reuse / start again / run; no proxy: also ready + retire
     health: Argv | None
-    state: Argv
     switch: RouteSwitch | None
     in_flight: Argv | None
     retire: Argv  # after the new one took over: stop the old ones, prune beyond retain
@@ -223,7 +222,6 @@ def _host_step(
         )
         if p
         else None,
-        state=app.state_argv(name),
         switch=_route_switch(config, role, p) if p else None,
         in_flight=drain.in_flight_old_argv(config.service, role.name, dest, name, p.app_port)
         if p

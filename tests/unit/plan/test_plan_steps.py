@@ -38,7 +38,7 @@ def expected_step(role_index: int, host: str, *, rollback: bool = False) -> Host
         secret_env=(("DB_PASSWORD", "DB_PASSWORD"),), run=run,
         boot=Boot(name, run, rollback, None if p else Readiness(7, 30), None if p else retire),
         health=health.healthcheck_argv(name, 3000, "/health", timeout=7) if p else None,
-        state=app.state_argv(name), switch=None,
+        switch=None,
         in_flight=drain.in_flight_old_argv("hey", role.name, "prod", name, 3000) if p else None,
         retire=retire,
         prune=app_scripts.prune_containers_argv("hey", role.name, "prod", 2),
