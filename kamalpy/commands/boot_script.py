@@ -32,10 +32,10 @@ if [ -n "$envfile" ]; then
   fi
 fi
 exec </dev/null
-if [ -n "$src" ]; then
-  docker image inspect "$src" >/dev/null 2>&1 || docker pull "$src" >/dev/null || exit
-  for ref in "${refs[@]}"; do docker tag "$src" "$ref" || exit; done
-fi
+for ref in "${refs[@]}"; do
+  docker tag "$src" "$ref" 2>/dev/null ||
+    { docker pull "$src" >/dev/null && docker tag "$src" "$ref"; } || exit
+done
 if [ "$mode" != resume ]; then
   state=$(docker inspect --format '{{.State.Status}}' "$name" 2>/dev/null) || state=absent
   case "$state:$mode" in
@@ -105,7 +105,10 @@ class Boot:
 
 @dataclass(frozen=True)
 class Retag:
-    """Reuse an image built for the same inputs: `source` (pulled if absent) as `references`."""
+    """Reuse an image built for the same inputs: `source` (pulled if absent) as `references`.
+
+    A tag is tried first: it fails only when the host lacks `source`, which is then pulled.
+    """
 
     source: str
     references: tuple[str, ...]

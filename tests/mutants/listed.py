@@ -84,7 +84,7 @@ MUTANTS = (
     Mutant("audit line written after a failed retire", "kamalpy/commands/boot_script.py",
            '[ "$status" = 0 ] || exit 0', "true", BOOT),
     Mutant("retag failure ignored", "kamalpy/commands/boot_script.py",
-           'docker tag "$src" "$ref" || exit;', 'docker tag "$src" "$ref";', BOOT),
+           '"$src" "$ref"; } || exit', '"$src" "$ref"; }', BOOT),
     Mutant("a pending wait resumed with the whole delay", "kamalpy/deploy/booting.py",
            "left = ready.waited(waited)", "left = ready", ("tests/unit/deploy/test_readiness.py",)),
     # Host scripts held in module constants (mutmut mutates code inside functions only).

@@ -111,29 +111,27 @@ def test_retag_pulls_only_a_missing_source_then_tags_each_reference(host: HostSh
     argv = boot_script.boot_argv(
         Boot(NAME, RUN, False), retag=Retag("r/hey:digest-1", ("r/hey:v3", "hey:v3"))
     )
-    host.answer("image", "inspect", status=1)
+    host.answer("tag", status=1, stderr="No such image", times=1)  # absent until pulled
     _absent(host)
-    assert host.run(argv).returncode == 0
-    assert host.calls[:4] == [
-        ("image", "inspect", "r/hey:digest-1"), ("pull", "r/hey:digest-1"),
-        ("tag", "r/hey:digest-1", "r/hey:v3"), ("tag", "r/hey:digest-1", "hey:v3"),
-    ]  # fmt: skip
-    assert host.calls[-1] == RUN[1:]
+    done = host.run(argv)
+    assert done.returncode == 0 and done.stderr == ""
+    tag, tag_latest = ("tag", "r/hey:digest-1", "r/hey:v3"), ("tag", "r/hey:digest-1", "hey:v3")
+    assert host.calls == [tag, ("pull", "r/hey:digest-1"), tag, tag_latest, STATUS, RUN[1:]]
     present = HostShell(host.root / "present")
     _absent(present)
     assert present.run(argv).returncode == 0
-    assert [c[0] for c in present.calls] == ["image", "tag", "tag", "inspect", "run"]
+    assert present.calls == [tag, tag_latest, STATUS, RUN[1:]]
 
 
-@pytest.mark.parametrize("failing", ["pull", "tag"])
-def test_a_failed_retag_stops_before_the_boot(host: HostShell, failing: str) -> None:
-    host.answer("image", "inspect", status=1)
-    host.answer(failing, status=1)
+@pytest.mark.parametrize(("failing", "tags"), [("pull", 1), ("tag", 2), ("h:v3", 4)])
+def test_a_failed_retag_stops_before_the_boot(host: HostShell, failing: str, tags: int) -> None:
+    host.answer("tag", "r/h:v3", status=1, times=1)  # the source is not on the host yet
+    host.answer(failing, status=1, stderr="refused\n")
     argv = boot_script.boot_argv(Boot(NAME, RUN, False), retag=Retag("r/h:d", ("r/h:v3", "h:v3")))
     done = host.run(argv)
-    assert done.returncode == 1 and done.stdout == ""
-    assert len(host.commands("tag")) == (failing == "tag")
-    assert host.commands("run") == []
+    assert (done.returncode, done.stdout, done.stderr) == (1, "", "refused\n")
+    assert len(host.commands("tag")) == tags
+    assert host.commands("run") == [] and host.commands("inspect") == []
 
 
 def test_a_worker_is_ready_once_it_ran_for_the_delay_then_retires_and_audits(
