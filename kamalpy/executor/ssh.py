@@ -17,6 +17,7 @@ from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
 from kamalpy.executor.bounds import DEFAULT_BOUNDS, CommandBounds, bound_for, bounded_argv
 from kamalpy.executor.bounds import timed_out as bound_expired
 from kamalpy.executor.channel import (
+    STDIN_MAX,
     Channel,
     ChannelPool,
     as_process_result,
@@ -75,8 +76,8 @@ class SshExecutor(SpawningExecutor):
             PrivateAgent(self._control_dir, agent_keys, self._runner) if agent_keys else None
         )
         self._agent_started = False
-        # Commands without stdin share a few long-lived shell sessions per host (channel.py):
-        # one ssh client per command cost most of a fleet deploy's CPU.
+        # Commands (with small stdin too) share a few long-lived shell sessions per host
+        # (channel.py): one ssh client per command cost most of a fleet deploy's CPU.
         self._channels = ChannelPool() if channels else None
 
     @property
@@ -121,15 +122,15 @@ class SshExecutor(SpawningExecutor):
     def _run_remote(
         self, target: Target, remote: tuple[str, ...], stdin: bytes | None, limit: float
     ) -> ProcessResult:
-        """Over one of the host's channels when there is no stdin to send, else its own ssh."""
+        """Over one of the host's channels (stdin too, when small), else its own ssh."""
         pool = self._channels
         channel = None
-        if stdin is None and pool is not None:
+        if (stdin is None or len(stdin) <= STDIN_MAX) and pool is not None:
             channel = pool.take(target.name, lambda: self._open_channel(target))
         if pool is None or channel is None:
             full = self._ssh(target, remote)
             return self._runner(full, stdin=stdin, timeout=limit, env=self.process_env(target))
-        result = channel.run(shlex.join(remote), limit)
+        result = channel.run(shlex.join(remote), limit, stdin)
         if not result.ended:
             pool.give(target.name, channel)
             return as_process_result(result)

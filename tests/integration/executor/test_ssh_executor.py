@@ -190,18 +190,23 @@ def test_a_refused_key_fails_fast_with_a_hint(sshd: LocalSshd, tmp_path: Path) -
     assert refusals() - before == 1  # one attempt: a refused key is not retried
 
 
-def test_commands_without_stdin_share_one_shell_per_host(sshd: LocalSshd) -> None:
-    # The parent of the host's `timeout` is the shell that read the command: the channel's loop.
-    shell_of = ["sh", "-c", "cut -d' ' -f4 /proc/$PPID/stat"]
+def test_commands_share_one_shell_per_host_small_stdin_too(sshd: LocalSshd) -> None:
+    # The outermost ancestor running the channel's loop (a command with stdin is fed by a
+    # subshell forked from it, which shows the same command line), then the command's stdin.
+    loop_of = [
+        "sh", "-c", "p=$PPID; while [ \"$p\" -gt 1 ]; do "
+        "grep -qs kamalpy-channel /proc/$p/cmdline && loop=$p; "
+        "p=$(cut -d' ' -f4 /proc/$p/stat); done; echo \"$loop\"; cat",
+    ]  # fmt: skip
     with SshExecutor() as executor:
         target = sshd.target("h1")
-        shells = {executor.run(target, shell_of).stdout for _ in range(10)}
+        shells = {executor.run(target, loop_of).stdout for _ in range(10)}
         assert executor.run(target, ["cat"]).stdout == ""  # stdin is /dev/null, not the loop's
         assert executor.run(target, ["sh", "-c", "printf 'no newline'"]).stdout == "no newline"
-        uploaded = executor.run(target, ["cat"], stdin=b"own ssh for stdin").stdout
-        shells.add(executor.run(target, shell_of).stdout)
-    assert len(shells) == 1, shells
-    assert uploaded == "own ssh for stdin"
+        fed = executor.run(target, loop_of, stdin=b"stdin over the channel").stdout
+        shells.add(executor.run(target, loop_of).stdout)
+    assert len(shells) == 1 and shells != {"\n"}, shells
+    assert fed == shells.pop().rstrip("\n") + "\nstdin over the channel", fed
 
 
 def test_a_command_past_its_bound_is_killed_on_the_host_and_the_host_counts_as_lost(
