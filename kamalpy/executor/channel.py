@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 from kamalpy.executor.process import ProcessResult
 
-# The host side. $1 is the token. A header line "N" announces a command of N lines ("N in": and
+# The host side. $1 is the token. It greets with an empty frame (the session is up), then: a
+# header line "N" announces a command of N lines ("N in": and
 # then one line of stdin, escaped for printf's %b); the command runs under the shell's eval with
 # its stderr in a temp file, then "\nTOKEN STATUS\n", the stderr, "\nTOKEN\n". `read`, `[` and
 # `printf` are builtins: a command costs the host no extra process unless it wrote to stderr
@@ -35,6 +36,7 @@ e=$(mktemp) || exit 1
 trap 'rm -f "$e"' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
+printf '\n%s 0\n\n%s\n' "$T" "$T"
 while IFS=' ' read -r n d; do
   c='' i=0
   while [ "$i" -lt "$n" ]; do
@@ -101,11 +103,22 @@ class Channel:
             env={**os.environ, **env} if env is not None else None, start_new_session=True,
         )  # fmt: skip
         self._buffer = b""
+        self._greeted = False
 
     @property
     def alive(self) -> bool:
         """True while the ssh process runs."""
         return self._process.poll() is None
+
+    def ready(self, timeout: float) -> ChannelResult:
+        """Wait for the loop's greeting; `ended` (with what ssh said) if the session never began."""
+        start = time.monotonic()
+        if not self._greeted:
+            framed = self._read_frame(start + timeout)
+            if not isinstance(framed, tuple):
+                return self._ended(start, timed_out=framed == _DEADLINE)
+            self._greeted = True
+        return ChannelResult(0, b"", b"", time.monotonic() - start)
 
     def run(self, command: str, timeout: float, stdin: bytes | None = None) -> ChannelResult:
         """Send one joined command line (and its small stdin); its result, or `ended` if not."""
@@ -119,6 +132,9 @@ class Channel:
             self._process.stdin.flush()
         except (BrokenPipeError, OSError):
             return self._ended(start)
+        greeting = self.ready(timeout)
+        if greeting.ended:
+            return greeting
         framed = self._read_frame(start + timeout)
         if not isinstance(framed, tuple):
             return self._ended(start, timed_out=framed == _DEADLINE)
@@ -237,6 +253,13 @@ class ChannelPool:
         with self._lock:
             self._all.append(channel)
         return channel
+
+    def adopt(self, host: str, channel: Channel) -> None:
+        """Count a channel opened outside `take` (the one that opened the connection) as idle."""
+        with self._lock:
+            self._open[host] = self._open.get(host, 0) + 1
+            self._all.append(channel)
+            self._idle.setdefault(host, []).append(channel)
 
     def give(self, host: str, channel: Channel) -> None:
         """Return a channel after a finished command."""

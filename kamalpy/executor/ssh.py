@@ -26,7 +26,12 @@ from kamalpy.executor.channel import (
 )
 from kamalpy.executor.pipes import SpawningExecutor
 from kamalpy.executor.process import ProcessResult, ProcessRunner
-from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
+from kamalpy.executor.retry import (
+    ConnectionAttemptFailed,
+    RetryPolicy,
+    hint_for,
+    retry_connection,
+)
 
 SSH_FAILURE = 255
 _NO_SETTINGS = SshSettings()
@@ -229,21 +234,33 @@ class SshExecutor(SpawningExecutor):
             except ConnectionAttemptFailed as failure:
                 self._lost[target.name] = failure.detail
                 error = HostUnreachable(target.name, failure.detail)
-                error.hint = _hint_for(failure.detail)
+                error.hint = hint_for(failure.detail)
                 raise error from None
             with self._lock:
                 self._connected.add(target)
 
     def _open_master(self, target: Target) -> None:
+        """One connection attempt: the host's first channel (it becomes the master), else `true`."""
         settings = self._settings(target)
-        argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
-        with self._handshakes:
-            budget = _connect_budget(settings)
-            raw = self._runner(argv, timeout=budget, env=self.process_env(target))
-        if raw.exit_status != 0:
-            detail = raw.stderr.decode(errors="replace").strip() or f"ssh exited {raw.exit_status}"
-            permanent = any(marker in detail for marker in _PERMANENT)
-            raise ConnectionAttemptFailed(detail, transient=not permanent)
+        budget = _connect_budget(settings)
+        if self._channels is not None:
+            with self._handshakes:
+                channel = self._open_channel(target)
+                greeting = channel.ready(budget)
+            if not greeting.ended:  # no separate session (and login shell) just to connect
+                self._channels.adopt(target.name, channel)
+                return
+            channel.close(wait=0)
+            raw = as_process_result(greeting)
+        else:
+            argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
+            with self._handshakes:
+                raw = self._runner(argv, timeout=budget, env=self.process_env(target))
+        if raw.exit_status != 0 or raw.timed_out:
+            said = raw.stderr.decode(errors="replace").strip()
+            ended = f"ssh exited {raw.exit_status}"
+            detail = said or (f"timed out after {budget:g}s" if raw.timed_out else ended)
+            raise ConnectionAttemptFailed(detail, transient=hint_for(detail) is None)
 
     def _master_alive(self, target: Target) -> bool:
         settings = target.ssh or _NO_SETTINGS
@@ -270,22 +287,6 @@ class SshExecutor(SpawningExecutor):
         settings = target.ssh or _NO_SETTINGS
         argv = ssh_control_argv(settings, target.name, "exit", control_dir=self._control_dir)
         self._runner(argv, timeout=10)
-
-
-# ssh failures that a retry cannot fix, and what to do about them.
-_PERMANENT = {
-    "Host key verification failed": "the host key is unknown or changed: check it, then add "
-    "it with `ssh-keyscan HOST >> ~/.ssh/known_hosts` (or StrictHostKeyChecking=accept-new)",
-    "Permission denied": "the server refused every key: load the key in ssh-agent or list it "
-    "under ssh.keys in deploy.yml, and check ssh.user",
-    "Could not resolve hostname": "the host name does not resolve: check servers in deploy.yml "
-    "and your ~/.ssh/config",
-}
-
-
-def _hint_for(detail: str) -> str | None:
-    """What to do about a connection failure, when we recognise it."""
-    return next((hint for marker, hint in _PERMANENT.items() if marker in detail), None)
 
 
 def _connect_budget(settings: SshSettings) -> float:

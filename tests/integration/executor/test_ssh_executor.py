@@ -4,7 +4,9 @@ import os
 import stat
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from kamalpy.errors import CommandFailed, CommandTimedOut, HostUnreachable
 from kamalpy.executor.base import LOCAL, Target
 from kamalpy.executor.bounds import CommandBounds
 from kamalpy.executor.fanout import on_hosts
-from kamalpy.executor.process import ProcessRunner
+from kamalpy.executor.process import ProcessResult, ProcessRunner, run_process_direct
 from kamalpy.executor.retry import RetryPolicy
 from kamalpy.executor.routing import RoutingExecutor
 from kamalpy.executor.ssh import SshExecutor
@@ -207,6 +209,25 @@ def test_commands_share_one_shell_per_host_small_stdin_too(sshd: LocalSshd) -> N
         shells.add(executor.run(target, loop_of).stdout)
     assert len(shells) == 1 and shells != {"\n"}, shells
     assert fed == shells.pop().rstrip("\n") + "\nstdin over the channel", fed
+
+
+def test_the_first_channel_opens_the_connection_and_starts_no_other_process(
+    sshd: LocalSshd,
+) -> None:
+    spawned: list[tuple[str, ...]] = []
+
+    def recording(argv: Sequence[str], **kwargs: Any) -> ProcessResult:
+        spawned.append(tuple(argv))
+        return run_process_direct(argv, **kwargs)
+
+    before = sshd.accepted_connections("h1")
+    with SshExecutor(runner=recording) as executor:
+        target = sshd.target("h1")
+        assert executor.run(target, ["echo", "hi"]).stdout == "hi\n"
+        assert executor.run(target, ["cat"], stdin=b"fed").stdout == "fed"
+        assert spawned == []  # no `ssh HOST true` to connect, no ssh per command
+    assert sshd.accepted_connections("h1") - before == 1
+    assert [argv[-4:] for argv in spawned] == [("-O", "exit", "--", "h1")]
 
 
 def test_a_command_past_its_bound_is_killed_on_the_host_and_the_host_counts_as_lost(
