@@ -57,9 +57,12 @@ def _ensure_demo_host(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run unit and integration tests (integration needs root and docker); args go to pytest."""
     session.install("-e", ".[test]")
-    # The whole suite runs on two workers, each with its own bed; a module stays on one worker
-    # (its module-scoped fixtures, e.g. one monorepo deployed step by step, need that).
-    workers = [] if session.posargs else ["-n", "2", "--dist", "loadfile"]
+    # The whole suite runs on one worker per core plus one, each with its own bed: the tests wait
+    # on real servers much of the time (two workers on two cores kept the cores about half busy).
+    # A module stays on one worker (its module-scoped fixtures, e.g. one monorepo deployed step
+    # by step, need that); tests/conftest.py hands out the longest modules first.
+    count = min(4, (os.cpu_count() or 1) + 1)
+    workers = [] if session.posargs else ["-n", str(count), "--dist", "loadfile"]
     # Exit code 5 ("no tests collected") is a broken collection unless the arguments chose the
     # tests, where an empty choice (a -k that matches nothing) is the caller's business.
     # On ^C give pytest time to tear the test bed down before nox escalates to SIGKILL.

@@ -132,7 +132,8 @@ def test_sigterm_mid_deploy_exits_143_releases_the_lock_and_removes_new_containe
         seen: list[str] = []
         assert _read_until(deploy, f"web: boot fault-web-{new}", seen), "".join(seen)
         deploy.send_signal(signal.SIGTERM)
-        time.sleep(0.2)
+        # Only once the first is handled: two signals pending together are delivered as one.
+        assert _read_until(deploy, "SIGTERM received: stopping", seen), "".join(seen)
         deploy.send_signal(signal.SIGTERM)  # ignored while cleaning up
         out = _finish(deploy, seen)
         time.sleep(1)
