@@ -74,5 +74,12 @@ class LocalExecutor(SpawningExecutor):
             extra["HOME"] = self._host_home
         return extra or None
 
-    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
+    def after_exit(
+        self,
+        target: Target,
+        exit_status: int,
+        stderr: str,
+        argv: Sequence[str] = (),
+        seconds: float = 0,
+    ) -> None:
         """A local exit status is just a status."""

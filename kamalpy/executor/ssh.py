@@ -207,8 +207,19 @@ class SshExecutor(SpawningExecutor):
                 self._agent.start()
                 self._agent_started = True
 
-    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
+    def after_exit(
+        self,
+        target: Target,
+        exit_status: int,
+        stderr: str,
+        argv: Sequence[str] = (),
+        seconds: float = 0,
+    ) -> None:
         """Exit 255 with a dead master is a lost connection; with a live one it is the command's."""
+        # A pipe's end (argv given) stopped by the host's `timeout`: reported as `run` does.
+        bound = bound_for(argv, self._bounds) if argv else 0.0
+        if argv and bound_expired(exit_status, seconds, bound):
+            self.timed_out(target, argv, bound)
         if exit_status == SSH_FAILURE and not self._master_alive(target):
             detail = (stderr.strip() or "connection lost") + " (lost during a command)"
             with self._lock:

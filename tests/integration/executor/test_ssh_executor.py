@@ -156,6 +156,28 @@ def test_routing_streams_a_local_command_into_a_host(sshd: LocalSshd, tmp_path: 
     assert local.stdout == "$HOME\n"
 
 
+def test_a_pipe_end_past_its_bound_is_reported_as_timed_out_naming_host_and_command(
+    sshd: LocalSshd,
+) -> None:
+    marker = f"{4000 + os.getpid() % 997}.5"  # a sleep no other process runs
+    with RoutingExecutor(bounds=CommandBounds(quick=1, long=60, grace=1)) as executor:
+        started = time.monotonic()
+        with pytest.raises(CommandTimedOut) as failure:
+            executor.pipe(
+                LOCAL, ["echo", "image"],
+                sshd.target("h2"), ["sh", "-c", f"cat >/dev/null; sleep {marker}"],
+            )  # fmt: skip
+        took = time.monotonic() - started
+        left = _processes_naming(f"sleep {marker}")
+        with pytest.raises(HostUnreachable, match="lost earlier in this run"):
+            executor.run(sshd.target("h2"), ["true"])
+    assert failure.value.render().startswith(
+        "h2: timed out after 1s (killed on the host): sh -c 'cat >/dev/null; sleep"
+    )
+    assert took < 1 + 1 + 5, took
+    assert left == [], left
+
+
 def test_local_env_reaches_the_child_only() -> None:
     with RoutingExecutor() as executor:
         out = executor.run(LOCAL, ["sh", "-c", 'printf %s "$KP_SECRET"'], env={"KP_SECRET": "s3"})
