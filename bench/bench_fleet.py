@@ -146,15 +146,20 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(argv: list[str], cwd: Path, env: dict[str, str], bed: Bed) -> Sample:
+def _timed(
+    argv: list[str], cwd: Path, env: dict[str, str], bed: Bed, output: list[str] | None = None
+) -> Sample:
     """Run `argv`; its wall seconds, the ssh sessions each host authenticated meanwhile and
-    the CPU seconds it and its children used on this side (not sshd or dockerd on the hosts)."""
+    the CPU seconds it and its children used on this side (not sshd or dockerd on the hosts).
+    Its stderr goes to `output` when given."""
     before = {h: sessions(bed, h) for h in HOSTS}
     cpu, started = _children_cpu(), time.monotonic()
     result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
     seconds = time.monotonic() - started
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed in {cwd}:\n{result.stdout}\n{result.stderr}")
+    if output is not None:
+        output.append(result.stderr)
     return seconds, {h: sessions(bed, h) - before[h] for h in HOSTS}, _children_cpu() - cpu
 
 
@@ -169,12 +174,21 @@ class Fleet:
     dirs: dict[str, Path]  # Kamal's directory per service
     ssh_config: str
     rounds_done: int = 0
+    commands: list[dict[str, int]] = field(default_factory=list)  # per kamalpy run, per host
 
     def kamalpy(self, variant: int) -> Sample:
         """Check out the commit of `variant`, then one `kamalpy deploy` of every service."""
         _git(self.repo, "checkout", "-q", "--detach", self.commits[variant])
-        argv = [sys.executable, "-m", "kamalpy", "-q", "deploy"]
-        return _timed(argv, self.repo, self.env, self.bed)
+        # -v prints each command as it starts (`  <host>$ argv`): its round trips per host.
+        argv = [sys.executable, "-m", "kamalpy", "-v", "deploy"]
+        output: list[str] = []
+        sample = _timed(argv, self.repo, self.env, self.bed, output)
+        lines = output[0].splitlines()
+        ips = {h: self.bed.host(h).ip for h in HOSTS}
+        self.commands.append(
+            {h: sum(1 for line in lines if f"  {ip}$ " in line) for h, ip in ips.items()}
+        )
+        return sample
 
     def kamal(self, variant: int) -> Sample:
         """10 sequential `kamal deploy --skip-push` runs, one per service directory."""
@@ -256,7 +270,14 @@ def measure(bed: Bed, services: int, rounds: int) -> dict[str, object]:
         fleet = Fleet(bed, env, repo, commits, kamal, ssh_config)
         subjects = {name: Subject(name) for name in ("kamalpy", "kamal", "floor")}
         run_rounds(fleet, subjects, rounds)
-        return summarise(subjects)
+        report = summarise(subjects)
+        measured = fleet.commands[2:]  # after the two warm-up rounds
+        report["kamalpy_commands_per_host"] = measured
+        # Amortised: each run's own fixed work (survey, preparation, the lock) included.
+        report["kamalpy_commands_per_service_and_host"] = {
+            h: round(statistics.median(m[h] for m in measured) / services, 2) for h in HOSTS
+        }
+        return report
 
 
 def main(argv: list[str] | None = None) -> int:

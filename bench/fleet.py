@@ -14,6 +14,11 @@ host's sshd authenticated per deploy. Targets (issue 13): N hosts <= 3 x the tim
 `sshkit.max_concurrent_starts`' default (30, and at most 8 at once).
 
     python -m bench.fleet [--hosts 100] [--rounds 1] [--fan-out 100] [--json]
+                          [--ssh-option KexAlgorithms=curve25519-sha256 ...]
+
+`--ssh-option` adds client options for every host (a `Host *` block in the fleet's ssh config,
+as a user would in ~/.ssh/config): OpenSSH 9's default key exchange (sntrup761x25519) costs the
+client ~0.09 CPU s per connection, curve25519-sha256 ~0.01 s (docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import FrameType
 
@@ -178,6 +183,9 @@ def deploy(fleet: Fleet, root: Path, names: list[str], version: str, fan_out: in
     before = sessions(fleet, names)
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONPYCACHEPREFIX=str(root / "pycache"))
     env.pop("VERSION", None)
+    # The warm-up writes the bytecode every measured deploy then loads (a shell that sets
+    # PYTHONDONTWRITEBYTECODE would have each deploy compile kamalpy again: ~1 CPU s).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["FLEET_REGISTRY_PASSWORD"] = "unused"  # the stand-in's `docker login` accepts anything
     argv = [sys.executable, "-m", "kamalpy", "-q", "deploy", "--skip-push", "--version", version]
     started = time.monotonic()
@@ -232,6 +240,16 @@ def measure(fleet: Fleet, rounds: int, fan_out: int) -> dict[str, object]:
     }
 
 
+def with_ssh_options(fleet: Fleet, options: list[str]) -> Fleet:
+    """The fleet with `KEY=VALUE` ssh client options for every host (none: unchanged)."""
+    if not options:
+        return fleet
+    lines = [f"  {key} {value}" for key, _, value in (o.partition("=") for o in options)]
+    config = Path(fleet.run_dir) / "ssh_config.options"
+    config.write_text(Path(fleet.ssh_config).read_text() + "\nHost *\n" + "\n".join(lines) + "\n")
+    return replace(fleet, ssh_config=str(config))
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # SIGTERM unwinds like ^C, so the fleet is torn down
 
@@ -243,12 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--fan-out", type=int, default=100, help="x-kamalpy.parallel_hosts")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--ssh-option", action="append", default=[], metavar="KEY=VALUE")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupt)
     prefix = f"kf{os.getpid() % 100000}"
     fleet = up(args.hosts, prefix)
     try:
-        report = measure(fleet, args.rounds, args.fan_out)
+        fleet = with_ssh_options(fleet, args.ssh_option)
+        report = {**measure(fleet, args.rounds, args.fan_out), "ssh_options": args.ssh_option}
     finally:
         problems = lifecycle.down(prefix)
         if problems:

@@ -2,11 +2,13 @@
 # The fleet bench's stand-in for `docker` on a light host: records every call in
 # ~/.standin/calls.log and keeps just enough state (one file per container: "ROLE STATUS") to
 # answer what a deploy asks: inspect, image inspect, run, ps with role/status filters, stop, rm.
+# Shell builtins only, except `mkdir` once per host and `rm` for `docker rm`: the stand-in is
+# the bench's own cost on the hosts' side, not kamalpy's, so it forks no more than it must.
 d="$HOME/.standin"
-mkdir -p "$d/c"
+[ -d "$d/c" ] || mkdir -p "$d/c"
 printf '%s\n' "$*" >> "$d/calls.log"
-status_of() { [ -f "$d/c/$1" ] && cut -d' ' -f2 "$d/c/$1"; }
-set_status() { [ -f "$d/c/$1" ] && echo "$(cut -d' ' -f1 "$d/c/$1") $2" > "$d/c/$1"; }
+status_of() { [ -f "$d/c/$1" ] && read -r _ s < "$d/c/$1" && echo "$s"; }
+set_status() { [ -f "$d/c/$1" ] && read -r r _ < "$d/c/$1" && echo "$r $2" > "$d/c/$1"; }
 case "$1" in
 inspect)
   format=$3; name=$4
@@ -39,7 +41,7 @@ ps)
     if [ -n "$statuses" ]; then
       case " $statuses " in *" $s "*) ;; *) continue ;; esac
     elif [ -z "$all" ] && [ "$s" != running ]; then continue; fi
-    basename "$f"
+    echo "${f##*/}"
   done ;;
 stop)
   shift; [ "$1" = -t ] && shift 2

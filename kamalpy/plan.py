@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from kamalpy.commands import app, app_scripts, drain, error_pages, health, proxy, proxy_api
+from kamalpy.commands.boot_script import Boot, Readiness
 from kamalpy.config.model import Buffering, Configuration, Proxy, Role
 
 Argv = tuple[str, ...]
@@ -37,9 +38,8 @@ class HostStep:
     clear_env_names: tuple[str, ...]
     secret_env: tuple[tuple[str, str], ...]  # (variable, secret name): values never here
     run: Argv  # the `docker run` inside `boot`, kept for inspection and tests
-    boot: Argv  # one round trip: reuse / start again / run the new container
+    boot: Boot  # one round trip: reuse / start again / run; no proxy: also ready + retire
     health: Argv | None
-    state: Argv
     switch: RouteSwitch | None
     in_flight: Argv | None
     retire: Argv  # after the new one took over: stop the old ones, prune beyond retain
@@ -201,6 +201,13 @@ def _host_step(
     env = role.env_for_host(host)
     keep = max(config.retain_containers - 1, 0)
     run = app.run_argv(spec)
+    retire = app_scripts.retire_argv(
+        config.service, role.name, dest, name, None if p else config.drain_timeout, keep
+    )
+    boot = Boot(name, run, start_existing=rollback)
+    if p is None:  # ready (Docker's `healthy`, else running after the delay): replace the old
+        limit = max(config.deploy_timeout, config.readiness_delay + 5)
+        boot = replace(boot, ready=Readiness(config.readiness_delay, limit), retire=retire)
     return HostStep(
         host=host,
         role=role.name,
@@ -209,20 +216,17 @@ def _host_step(
         clear_env_names=tuple(env.clear),
         secret_env=tuple((ref.name, ref.secret) for ref in env.secrets),
         run=run,
-        boot=app_scripts.boot_argv(name, run, start_existing=rollback),
+        boot=boot,
         health=health.healthcheck_argv(
             name, p.app_port, p.healthcheck.path, timeout=p.healthcheck.timeout
         )
         if p
         else None,
-        state=app.state_argv(name),
         switch=_route_switch(config, role, p) if p else None,
         in_flight=drain.in_flight_old_argv(config.service, role.name, dest, name, p.app_port)
         if p
         else None,
-        retire=app_scripts.retire_argv(
-            config.service, role.name, dest, name, None if p else config.drain_timeout, keep
-        ),
+        retire=retire,
         prune=app_scripts.prune_containers_argv(config.service, role.name, dest, keep),
         logs=app.logs_argv(name, lines=50),
         health_log=app.health_log_argv(name),

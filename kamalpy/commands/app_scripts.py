@@ -1,4 +1,5 @@
-"""Pure builders for the host-side scripts of a deploy: network, boot, stop old, prune.
+"""Pure builders for the host-side scripts of a deploy: network, stop old, prune (boot:
+`boot_script`).
 
 Each is `sh -c SCRIPT NAME ARGS...`: values arrive as positional parameters and are never
 interpolated into the script text, so hostile names cannot execute anything.
@@ -97,24 +98,3 @@ def retire_argv(
     script = f'{_stop_others_script(timeout)}; set -- "$1" "$2" "$3" "$5"; {_PRUNE}'
     return ("sh", "-c", script, "kamalpy-retire", service, destination or "", role, keep,
             str(retain))  # fmt: skip
-
-
-_BOOT = (
-    "state=$(docker inspect --format '{{.State.Status}}' \"$1\" 2>/dev/null) || state=absent; "
-    'case "$state:$2" in '
-    "running:*) echo reuse; exit 0 ;; "
-    "absent:*) ;; "
-    '*:start) docker start "$1" >/dev/null && echo started; exit ;; '
-    '*) docker rm --force "$1" >/dev/null || exit ;; '
-    'esac; shift 2; echo boot; exec "$@"'
-)
-
-
-def boot_argv(name: str, run: Argv, *, start_existing: bool) -> Argv:
-    """Boot `name` with the `run` argv in one round trip; the first output line says how.
-
-    `reuse`: that version already runs; `started`: a stopped one was started again (rollback);
-    `boot`: a fresh `run` (a stopped leftover of the same name is removed first).
-    """
-    mode = "start" if start_existing else "replace"
-    return ("sh", "-c", _BOOT, "kamalpy-boot", name, mode, *run)

@@ -1,9 +1,10 @@
-"""Getting a service's image onto its hosts during a deploy: registry login, pull, stream, retag."""
+"""Getting a service's image onto its hosts during a deploy: registry login, pull, stream.
+
+A reused image is retagged in each boot's round trip instead (`commands.boot_script`)."""
 
 from __future__ import annotations
 
 from kamalpy.commands.docker_build import BuildSpec, build_spec, tag_argv
-from kamalpy.commands.image_reuse import retag_argv
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.hostops import fan_out, run, timed
 from kamalpy.deploy.image import goes_over_ssh, image_to_hosts, prepare_image
@@ -25,13 +26,6 @@ def pull_and_tag(ctx: Context, host: str) -> None:
     image = build_spec(ctx.config).image
     timed(ctx, host, f"pull {image}", lambda: image_to_hosts(
         ctx.executor, ctx.config, [ctx.target(host)], via_ssh=False, tag=True)[host])  # fmt: skip
-
-
-def retag_running(ctx: Context, source: str, host: str) -> None:
-    """Reuse an image already built for these inputs: tag it as this version (pull if absent)."""
-    spec = build_spec(ctx.config)
-    timed(ctx, host, f"reuse {source} as {spec.image}",
-          lambda: run(ctx, host, retag_argv(source, spec.tags)))  # fmt: skip
 
 
 def stream_to_hosts(ctx: Context, hosts: list[str]) -> None:

@@ -1,5 +1,6 @@
-"""The deploy flow: lock, env files, pre-deploy hook, boot beside old, health, barrier, switch,
-drain, stop old, prune, audit. A failing release is removed and the old one keeps serving."""
+"""The deploy flow: prepare hosts, lock, pre-deploy hook, then each role (`roles.py`: boot beside
+the old, health barrier, switch, drain, stop old), audit. A failing release is removed and the
+old one keeps serving."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import partial
 
+from kamalpy.commands.boot_script import Retag
 from kamalpy.commands.proxy_config import Drift
 from kamalpy.deploy import hostops, lock, proxy_ops, routes
+from kamalpy.deploy.booting import Extras
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.env_files import check_env_files
-from kamalpy.deploy.hooks import run_hook
-from kamalpy.errors import DeployFailed, Interrupted, KamalpyError
-from kamalpy.executor.fanout import HostsFailed
-from kamalpy.plan import DeployPlan, HostStep, RolePlan
+from kamalpy.deploy.hooks import has_hook, run_hook
+from kamalpy.deploy.roles import deploy_role
+from kamalpy.errors import Interrupted, KamalpyError
+from kamalpy.plan import DeployPlan, HostStep
 
 HostAction = Callable[[str], None]
 
@@ -41,6 +44,7 @@ def deploy(
     lock_stale_after: float = lock.DEFAULT_STALE_AFTER,
     switch_back: bool = True,
     prepared: Collection[str] = (),
+    retag: Retag | None = None,
 ) -> Summary:
     """Run the whole deploy under the lock; raise DeployFailed (exit 1) naming host and reason.
 
@@ -51,11 +55,12 @@ def deploy(
     switched when another host of the role fails after the barrier (mixed versions until a rerun).
     `prepared`: hosts whose tools, network and proxy the caller already made ready in this run
     (a monorepo deploy does it once per host for all its services): not checked again.
+    `retag`: an image built for the same inputs, tagged as this version in each boot.
     """
     with ctx.cancel.watching():
         try:
             return _deploy(ctx, plan, lock_wait, login_host, deliver_host, before_boot, message,
-                           bootstrap, lock_stale_after, switch_back, prepared)  # fmt: skip
+                           bootstrap, lock_stale_after, switch_back, prepared, retag)  # fmt: skip
         except KamalpyError as error:
             if ctx.cancel.requested and not isinstance(error, Interrupted):
                 raise ctx.cancel.error(f"{ctx.cancel.error()}: nothing changed") from error
@@ -74,6 +79,7 @@ def _deploy(
     lock_stale_after: float,
     switch_back: bool,
     prepared: Collection[str],
+    retag: Retag | None,
 ) -> Summary:
     start = ctx.clock()
     hosts = list(plan.hosts)
@@ -102,7 +108,7 @@ def _deploy(
     stopped: KamalpyError | None = None
     try:
         with lock.heartbeat(ctx, taken, lock_stale_after):
-            summary = _deploy_locked(ctx, plan, deliver_host, before_boot, switch_back)
+            summary = _deploy_locked(ctx, plan, deliver_host, before_boot, switch_back, retag)
     except KamalpyError as error:
         failed = f"Failed {message} of {plan.version}: {error.message.splitlines()[0]}"
         with ctx.cancel.shield():
@@ -128,22 +134,36 @@ def _deploy_locked(
     deliver_host: HostAction | None,
     before_boot: Callable[[], None] | None,
     switch_back: bool,
+    retag: Retag | None,
 ) -> Summary:
     if before_boot is not None:
         before_boot()  # e.g. stream the image to every host
-    steps = [s for role in plan.roles for s in role.hosts]
-    # Env files first, so the pre-deploy hook (migrations) already sees the new env on the hosts.
-    upload = _timed_step(ctx, "env files", partial(_upload_env_files, ctx, steps))
-    _each_host(ctx, plan, deliver_host, upload)
+    # A pre-deploy hook (migrations) must see the new env files on the hosts: they go first,
+    # in a step of their own; else each boot writes its role's env file in its round trip.
+    staged = has_hook(ctx, "pre-deploy")
+    steps = [s for role in plan.roles for s in role.hosts] if staged else []
+    if staged or routes.has_files(ctx.config):
+        what = "env files" if staged else "route files"
+        upload = _timed_step(ctx, what, partial(_upload_files, ctx, steps))
+        _each_host(ctx, plan, deliver_host, upload)
+    else:
+        _each_host(ctx, plan, deliver_host)
     run_hook(ctx, "pre-deploy", hosts=list(plan.hosts), roles=[r.role for r in plan.roles])
     summary = Summary(plan.version)
+    roles = ", ".join(r.role for r in plan.roles)
+    message = f"Deployed {plan.service} version {plan.version} ({roles})"
+    line = hostops.audit_argv(ctx, message)
+    # Each host's last step of the deploy appends the line in its own round trip.
+    last = {step.host: role.role for role in plan.roles for step in role.hosts}
+    audited: set[str] = set()
+    extras = Extras(env_files=not staged, retag=retag)
     for role in plan.roles:
-        summary.switched[role.role] = _deploy_role(ctx, plan, role, switch_back)
-    _audit(
-        ctx,
-        plan,
-        f"Deployed {plan.service} version {plan.version} ({', '.join(r.role for r in plan.roles)})",
-    )
+        audits = {h: line for h, r in last.items() if r == role.role}
+        summary.switched[role.role] = deploy_role(
+            ctx, plan, role, extras=extras, audits=audits, audited=audited,
+            switch_back=switch_back,
+        )  # fmt: skip
+    _audit(ctx, plan, message, skip=audited)
     return summary
 
 
@@ -160,7 +180,7 @@ def _prepare_host(
         drifts[host] = proxy_ops.ensure_network_and_proxy(ctx, plan, host, bootstrap)
 
 
-def _upload_env_files(ctx: Context, steps: list[HostStep], host: str) -> None:
+def _upload_files(ctx: Context, steps: list[HostStep], host: str) -> None:
     for step in steps:
         if step.host == host:
             hostops.upload_env_file(ctx, step)
@@ -184,156 +204,13 @@ def _each_host(ctx: Context, plan: DeployPlan, *actions: HostAction | None) -> N
     hostops.fan_out(ctx, plan.hosts, run_all).raise_for_failures()  # the one barrier
 
 
-def _audit(ctx: Context, plan: DeployPlan, message: str) -> None:
+def _audit(ctx: Context, plan: DeployPlan, message: str, skip: Collection[str] = ()) -> None:
     """The line on every host of the deploy: Kamal writes (and `kamal audit` reads) each one."""
-    results = hostops.fan_out(
-        ctx, plan.hosts, lambda host: hostops.record_audit(ctx, host, message)
-    )
+    hosts = [h for h in plan.hosts if h not in skip]
+    if not hosts:
+        return
+    results = hostops.fan_out(ctx, hosts, lambda host: hostops.record_audit(ctx, host, message))
     for host in results.failed:  # the audit must never hide the deploy's own outcome
         error = results.errors[host]
         why = error.message if isinstance(error, KamalpyError) else str(error)
         ctx.console.warn(f"audit log not written on {host}: {why}")
-
-
-def _deploy_role(ctx: Context, plan: DeployPlan, role: RolePlan, switch_back: bool) -> list[str]:
-    """Boot and check every batch; only when ALL hosts are healthy, switch them (the barrier)."""
-    booted: list[HostStep] = []
-    for index, batch in enumerate(role.batches):
-        if index and role.boot_wait and not ctx.dry_run and ctx.cancel.wait(role.boot_wait):
-            _abandon(ctx, role, booted)
-            raise ctx.cancel.error()
-        try:
-            _boot_batch(ctx, plan, batch, booted)
-        except KamalpyError:
-            _abandon(ctx, role, booted)
-            raise
-    if not role.proxied:
-        return [s.host for s in role.hosts]  # stopped old ones per host already (rolling)
-    # Past the barrier the role finishes (or switches back) even when a stop is requested: the
-    # new containers take traffic now, and half a switch would leave two versions serving.
-    with ctx.cancel.shield():
-        _switch_role(ctx, plan, role, switch_back)
-        retire = f"{role.role}: drain and stop old"
-        _each_role_host(ctx, role, retire, partial(hostops.drain_and_retire_old, ctx, plan))
-    return [s.host for s in role.hosts]
-
-
-def _switch_role(ctx: Context, plan: DeployPlan, role: RolePlan, switch_back: bool) -> None:
-    """Switch every host of the role; if one fails, switch the others back (unless told not to)."""
-    previous: dict[str, bytes | None] = {}
-
-    def one(host: str) -> None:
-        step = _step_for(role, host)
-        what = f"{role.role}: switch proxy to {step.container}"
-        previous[host] = hostops.timed(ctx, host, what, lambda: hostops.switch(ctx, plan, step))
-
-    results = hostops.fan_out(ctx, [s.host for s in role.hosts], one)
-    if results.ok:
-        return
-    failure = HostsFailed({h: results.errors[h] for h in results.failed})
-    switched = [h for h in results.succeeded if previous.get(h) is not None]
-    if not switch_back or not switched:
-        raise failure
-    reverted = _switch_back(ctx, plan, role, {h: previous[h] for h in switched})
-    kept = [h for h in switched if h not in reverted]
-    outcome = f"{role.role}: switched {', '.join(reverted)} back to the previous version" + (
-        f"; could NOT switch back {', '.join(kept)}" if kept else ": nothing changed"
-    )
-    raise DeployFailed(
-        f"{failure.message}\n{outcome}",
-        hint=f"once {', '.join(results.failed)} can be reached, deploy again "
-        "(--no-switch-back keeps the hosts that switched instead)",
-    )
-
-
-def _switch_back(
-    ctx: Context, plan: DeployPlan, role: RolePlan, previous: dict[str, bytes | None]
-) -> list[str]:
-    """Restore each host's previous route; the hosts where that worked."""
-
-    def one(host: str) -> None:
-        content = previous[host]
-        assert content is not None
-        step = _step_for(role, host)
-        what = f"{role.role}: switch proxy back"
-        hostops.timed(ctx, host, what, lambda: hostops.switch_back(ctx, plan, step, content))
-
-    results = hostops.fan_out(ctx, list(previous), one)
-    for host in results.failed:
-        ctx.console.warn(f"{host}: could not switch back: {results.errors[host]}")
-    return results.succeeded
-
-
-def _each_role_host(
-    ctx: Context, role: RolePlan, what: str, action: Callable[[HostStep], None]
-) -> None:
-    """`action` on each host of the role in parallel, one timed line each; raise for failures."""
-
-    def one(host: str) -> None:
-        hostops.timed(ctx, host, what, lambda: action(_step_for(role, host)))
-
-    hostops.fan_out(ctx, [s.host for s in role.hosts], one).raise_for_failures()
-
-
-def _step_for(role: RolePlan, host: str) -> HostStep:
-    return next(s for s in role.hosts if s.host == host)
-
-
-def _boot_batch(
-    ctx: Context, plan: DeployPlan, batch: tuple[HostStep, ...], booted: list[HostStep]
-) -> None:
-    def one(host: str) -> None:
-        step = _step_for_batch(batch, host)
-        outcome = hostops.timed(
-            ctx, host, f"{step.role}: boot {step.container}", lambda: hostops.boot(ctx, step)
-        )
-        if outcome == "boot":
-            booted.append(step)
-        hostops.timed(
-            ctx,
-            host,
-            f"{step.role}: healthy {step.container}",
-            lambda: hostops.wait_healthy(ctx, plan, step),
-        )
-        if step.switch is None:  # no proxy: ready means it can replace the old one now
-            hostops.timed(
-                ctx,
-                host,
-                f"{step.role}: stop old",
-                lambda: hostops.drain_and_retire_old(ctx, plan, step),
-            )
-
-    results = hostops.fan_out(ctx, [s.host for s in batch], one)
-    if results.ok:
-        return
-    ctx.cancel.check()  # stopped by a signal: Interrupted, not a failed release
-    failed = [_step_for_batch(batch, h) for h in results.failed]
-    report = [HostsFailed({h: results.errors[h] for h in results.failed}).message]
-    report += [hostops.diagnostics(ctx, s) for s in failed]
-    raise DeployFailed(
-        "\n".join(report),
-        hint="the previous version keeps serving; fix the release and deploy again",
-    )
-
-
-def _step_for_batch(batch: tuple[HostStep, ...], host: str) -> HostStep:
-    return next(s for s in batch if s.host == host)
-
-
-def _abandon(ctx: Context, role: RolePlan, booted: list[HostStep]) -> None:
-    """Remove every new container this deploy booted for the role; old ones were never touched."""
-    if not role.proxied:
-        return  # rolled hosts already run the new version; the rest keep the old one
-    with ctx.cancel.shield():
-        for step in booted:
-            try:
-                hostops.timed(
-                    ctx,
-                    step.host,
-                    f"{role.role}: remove failed {step.container}",
-                    partial(hostops.remove_new, ctx, step),
-                )
-            except KamalpyError as cleanup_error:
-                ctx.console.warn(
-                    f"{step.host}: could not remove {step.container}: {cleanup_error.message}"
-                )

@@ -14,18 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
 
+from kamalpy.commands.boot_script import Retag
 from kamalpy.commands.docker_build import build_spec, push_argv, tag_argv
 from kamalpy.commands.image_reuse import digest_reference
 from kamalpy.deploy import deploy as flow
 from kamalpy.deploy import lock
 from kamalpy.deploy.context import Context, Output
-from kamalpy.deploy.delivery import (
-    build_here,
-    login_on,
-    pull_and_tag,
-    retag_running,
-    stream_to_hosts,
-)
+from kamalpy.deploy.delivery import build_here, login_on, pull_and_tag, stream_to_hosts
 from kamalpy.deploy.env_files import check_env_files
 from kamalpy.deploy.fleet_hosts import Prepared, login_once, prepare_hosts
 from kamalpy.deploy.hooks import run_hook
@@ -221,13 +216,15 @@ def _deploy_one(job: Job, *, options: FlowOptions, prepared: Prepared) -> None:
     plan = job.plan()
     via_ssh = goes_over_ssh(ctx.config)
     reuse = job.decision.reuse_image
-    deliver = partial(retag_running, ctx, reuse) if reuse else partial(pull_and_tag, ctx)
+    # A reused image is retagged as this version in each boot's own round trip.
+    retag = Retag(reuse, build_spec(ctx.config).tags) if reuse else None
+    before: Callable[[], None] | None = None
+    deliver_host: Callable[[str], None] | None = None
+    if via_ssh and not reuse:
+        before = partial(stream_to_hosts, ctx, list(plan.hosts))
+    elif not reuse:
+        deliver_host = partial(pull_and_tag, ctx)
     try:
-        if via_ssh and not reuse:
-            before: Callable[[], None] | None = partial(stream_to_hosts, ctx, list(plan.hosts))
-            deliver_host = None
-        else:
-            before, deliver_host = None, deliver
         summary = flow.deploy(
             ctx,
             plan,
@@ -238,6 +235,7 @@ def _deploy_one(job: Job, *, options: FlowOptions, prepared: Prepared) -> None:
             deliver_host=deliver_host,
             before_boot=before,
             prepared=prepared.hosts,
+            retag=retag,
         )
     except KamalpyError as error:
         _fail(job, error, started)

@@ -16,6 +16,12 @@ def hook_path(ctx: Context, name: str) -> Path:
     return ctx.config.root / ctx.config.hooks_path / name
 
 
+def has_hook(ctx: Context, name: str) -> bool:
+    """True when the hook exists and is executable (else running it does nothing)."""
+    path = hook_path(ctx, name)
+    return path.is_file() and bool(path.stat().st_mode & 0o111)
+
+
 def run_hook(
     ctx: Context,
     name: str,
@@ -25,9 +31,9 @@ def run_hook(
     runtime: float | None = None,
 ) -> None:
     """Run the hook when it exists and is executable; a non-zero exit stops the command."""
-    path = hook_path(ctx, name)
-    if not (path.is_file() and path.stat().st_mode & 0o111):
+    if not has_hook(ctx, name):
         return
+    path = hook_path(ctx, name)
     env = dict(ctx.hooks_env)
     env.update(hook_env(
         recorded_at=ctx.recorded_at, performer=ctx.performer, service=ctx.config.service,

@@ -15,6 +15,7 @@ from kamalpy.executor.retry import poll_until
 from kamalpy.plan import DeployPlan, HostStep, RouteSwitch
 
 T = TypeVar("T")
+Argv = tuple[str, ...]
 # How long a route change may take to show in the proxy's API (~0.2 s measured) before failing.
 ROUTE_CONFIRM_TIMEOUT = 15.0
 
@@ -62,88 +63,6 @@ def upload_env_file(ctx: Context, step: HostStep) -> None:
     """Write the role's secret env file (0600) on the host through ssh's stdin, BEFORE any boot."""
     body = env_file_body(step, ctx.secrets)
     ctx.executor.upload(ctx.target(step.host), step.env_file, body, mode="600", parent_mode="700")
-
-
-def boot(ctx: Context, step: HostStep) -> str:
-    """Start the new container beside the old; `reuse` when that version already runs."""
-    said = run(ctx, step.host, step.boot).stdout.split()
-    return said[0] if said else "boot"
-
-
-def wait_healthy(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
-    """Poll until the new container is healthy (proxied) or ready (not proxied); raise if never."""
-    if ctx.dry_run:
-        if step.health:
-            run(ctx, step.host, step.health, check=False)
-        return
-    history: list[str] = []
-    if step.health is not None:
-        health = step.health
-        started = ctx.clock()
-
-        def attempt() -> bool:
-            result = run(ctx, step.host, health, check=False)
-            answer = (result.stdout.strip() or result.stderr.strip() or "no answer").splitlines()
-            history.append(f"{ctx.clock() - started:.1f}s {answer[-1]}")
-            return result.ok
-
-        ok = poll_until(
-            attempt,
-            interval=plan.health_interval,
-            timeout=plan.deploy_timeout,
-            attempt_timeout=plan.health_timeout + 5,
-        )
-    else:
-        ok = _wait_ready_without_proxy(ctx, plan, step)
-    if not ok:
-        raise DeployFailed(
-            f"{step.host}: {step.container} did not become healthy within "
-            f"{plan.deploy_timeout}s\n" + _history_text(history)
-        )
-
-
-def _history_text(history: list[str]) -> str:
-    """Health attempts, repeated answers folded: `0.0s-7.1s HTTP/1.1 404 Not Found (x8)`."""
-    folded: list[tuple[str, str, str, int]] = []
-    for entry in history:
-        at, _, answer = entry.partition(" ")
-        if folded and folded[-1][2] == answer:
-            first, _, _, count = folded[-1]
-            folded[-1] = (first, at, answer, count + 1)
-        else:
-            folded.append((at, at, answer, 1))
-    lines = [
-        f"    health check {a}-{b} {text} (x{n})" if n > 1 else f"    health check {a} {text}"
-        for a, b, text, n in folded
-    ]
-    return "\n".join(lines) if lines else "    (no health check completed)"
-
-
-def _wait_ready_without_proxy(ctx: Context, plan: DeployPlan, step: HostStep) -> bool:
-    """Docker health `healthy` when the image has a check, else still running after the delay."""
-    started = ctx.clock()
-    # A container dying during the delay is still noticed within one interval, but a 7 s delay
-    # costs 7 checks instead of 28, and the last stretch is waited exactly (no overshoot).
-    interval = min(1.0, max(0.25, plan.readiness_delay / 4))
-
-    def ready() -> bool:
-        fields = run(ctx, step.host, step.state, check=False).stdout.split()
-        if not fields or fields[0] not in ("running", "created", "restarting"):
-            raise DeployFailed(f"{step.host}: {step.container} stopped: {' '.join(fields)}")
-        if len(fields) > 1 and fields[1] != "none":
-            return fields[1] == "healthy"
-        if fields[0] != "running":
-            return False
-        remaining = plan.readiness_delay - (ctx.clock() - started)
-        if remaining > interval:
-            return False
-        if remaining > 0:
-            poll_until(lambda: False, interval=remaining, timeout=remaining)  # a pause
-            return ready()  # still running after the delay?
-        return True
-
-    timeout = max(plan.deploy_timeout, plan.readiness_delay + 5)
-    return poll_until(ready, interval=interval, timeout=timeout)
 
 
 def switch(ctx: Context, plan: DeployPlan, step: HostStep) -> bytes | None:
@@ -208,8 +127,8 @@ def confirm_route(
         )
 
 
-def drain_and_retire_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
-    """Wait until old containers have no request in flight (or drain_timeout); stop, prune."""
+def drain_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None:
+    """Wait until old containers have no request in flight (or drain_timeout)."""
     in_flight = step.in_flight
     if in_flight is not None and not ctx.dry_run:
         zeros = [0]
@@ -224,7 +143,6 @@ def drain_and_retire_old(ctx: Context, plan: DeployPlan, step: HostStep) -> None
         poll_until(drained, interval=0.25, timeout=plan.drain_timeout)
     elif in_flight is not None:
         run(ctx, step.host, in_flight, check=False)
-    run(ctx, step.host, step.retire)
 
 
 def diagnostics(ctx: Context, step: HostStep) -> str:
@@ -247,8 +165,8 @@ def remove_new(ctx: Context, step: HostStep) -> None:
     run(ctx, step.host, step.remove_new, check=False)
 
 
-def record_audit(ctx: Context, host: str, message: str, *, role: str | None = None) -> None:
-    """Append one line to the audit log on a host."""
+def audit_argv(ctx: Context, message: str, *, role: str | None = None) -> Argv:
+    """The command that appends one line to the audit log on a host."""
     line = audit.audit_line(
         message,
         recorded_at=ctx.recorded_at,
@@ -256,7 +174,12 @@ def record_audit(ctx: Context, host: str, message: str, *, role: str | None = No
         destination=ctx.config.destination,
         role=role,
     )
-    run(ctx, host, audit.record_argv(ctx.config.service, ctx.config.destination, line))
+    return audit.record_argv(ctx.config.service, ctx.config.destination, line)
+
+
+def record_audit(ctx: Context, host: str, message: str, *, role: str | None = None) -> None:
+    """Append one line to the audit log on a host."""
+    run(ctx, host, audit_argv(ctx, message, role=role))
 
 
 def first_error(results: HostResults[object]) -> KamalpyError | None:

@@ -20,6 +20,14 @@ def our_claims(config: Configuration, host: str) -> dict[str, frozenset[proxy_cl
     }
 
 
+def has_files(config: Configuration) -> bool:
+    """True when the service's routes need files on the hosts: certificates or error pages."""
+    return bool(config.error_pages) or any(
+        r.proxy is not None and r.proxy.ssl and r.proxy.ssl_certificate is not None
+        for r in config.roles
+    )
+
+
 def upload_certificates(ctx: Context, host: str) -> None:
     """This service's custom certificates on `host`, 0600, before a route points at them."""
     config = ctx.config

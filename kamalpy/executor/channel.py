@@ -4,8 +4,10 @@ Each command over ssh used to be one ssh client process and one sshd session (a 
 started for it). A channel is one `ssh HOST sh -c LOOP` over the host's master connection that
 lives for the run: the loop reads a command (already `shlex.join`ed: quoting still happens once,
 here at the ssh edge), runs it with stdin from /dev/null, then writes its exit status and stderr
-after a marker that carries a random token. Commands that need stdin (uploads: secrets travel
-that way, never in argv) keep their own ssh process, so a channel never has to frame stdin.
+after a marker that carries a random token. A command may bring a small stdin (uploads, a
+registry password): it travels as one escaped line after the command and reaches the command
+through a pipe from the shell's `printf` builtin, so it is never in any argv; larger input keeps
+its own ssh process.
 """
 
 from __future__ import annotations
@@ -23,16 +25,19 @@ from dataclasses import dataclass
 
 from kamalpy.executor.process import ProcessResult
 
-# The host side. $1 is the token. A header line "N" announces a command of N lines; the command
-# runs under the shell's eval with its stderr in a temp file, then "\nTOKEN STATUS\n", the
-# stderr, "\nTOKEN\n". `read` and `[` are builtins: a command costs the host no extra process
-# unless it wrote to stderr (cat).
+# The host side. $1 is the token. It greets with an empty frame (the session is up), then: a
+# header line "N" announces a command of N lines ("N in": and
+# then one line of stdin, escaped for printf's %b); the command runs under the shell's eval with
+# its stderr in a temp file, then "\nTOKEN STATUS\n", the stderr, "\nTOKEN\n". `read`, `[` and
+# `printf` are builtins: a command costs the host no extra process unless it wrote to stderr
+# (cat) or has stdin (the subshell that feeds it).
 LOOP = r"""T=$1
 e=$(mktemp) || exit 1
 trap 'rm -f "$e"' EXIT
 trap 'exit 129' HUP
 trap 'exit 143' TERM
-while IFS=' ' read -r n; do
+printf '\n%s 0\n\n%s\n' "$T" "$T"
+while IFS=' ' read -r n d; do
   c='' i=0
   while [ "$i" -lt "$n" ]; do
     IFS= read -r l || exit 0
@@ -40,7 +45,12 @@ while IFS=' ' read -r n; do
 $l"; fi
     i=$((i + 1))
   done
-  eval "$c" </dev/null 2>"$e"
+  if [ -n "$d" ]; then
+    IFS= read -r x || exit 0
+    printf '%b' "$x" | { eval "$c"; } 2>"$e"
+  else
+    eval "$c" </dev/null 2>"$e"
+  fi
   s=$?
   printf '\n%s %s\n' "$T" "$s"
   if [ -s "$e" ]; then cat "$e"; fi
@@ -49,6 +59,10 @@ done
 """
 
 _READ = 65536
+# Bigger stdin goes over its own ssh process: the host's `read` takes a pipe a byte at a time.
+STDIN_MAX = 64 * 1024
+# printf's %b escapes (\0ooo) for every byte but printable ASCII other than the backslash.
+_ESCAPED = {b: f"\\0{b:03o}" for b in range(256) if not 0x20 <= b < 0x7F or b == 0x5C}
 _EOF, _DEADLINE = "eof", "deadline"
 
 
@@ -89,22 +103,38 @@ class Channel:
             env={**os.environ, **env} if env is not None else None, start_new_session=True,
         )  # fmt: skip
         self._buffer = b""
+        self._greeted = False
 
     @property
     def alive(self) -> bool:
         """True while the ssh process runs."""
         return self._process.poll() is None
 
-    def run(self, command: str, timeout: float) -> ChannelResult:
-        """Send one joined command line; its result, or `ended` if the channel died first."""
+    def ready(self, timeout: float) -> ChannelResult:
+        """Wait for the loop's greeting; `ended` (with what ssh said) if the session never began."""
+        start = time.monotonic()
+        if not self._greeted:
+            framed = self._read_frame(start + timeout)
+            if not isinstance(framed, tuple):
+                return self._ended(start, timed_out=framed == _DEADLINE)
+            self._greeted = True
+        return ChannelResult(0, b"", b"", time.monotonic() - start)
+
+    def run(self, command: str, timeout: float, stdin: bytes | None = None) -> ChannelResult:
+        """Send one joined command line (and its small stdin); its result, or `ended` if not."""
         start = time.monotonic()
         lines = command.split("\n")
+        header = f"{len(lines)}\n" if stdin is None else f"{len(lines)} in\n"
+        data = b"" if stdin is None else escape_stdin(stdin) + b"\n"
         assert self._process.stdin is not None
         try:
-            self._process.stdin.write(f"{len(lines)}\n{command}\n".encode())
+            self._process.stdin.write(f"{header}{command}\n".encode() + data)
             self._process.stdin.flush()
         except (BrokenPipeError, OSError):
             return self._ended(start)
+        greeting = self.ready(timeout)
+        if greeting.ended:
+            return greeting
         framed = self._read_frame(start + timeout)
         if not isinstance(framed, tuple):
             return self._ended(start, timed_out=framed == _DEADLINE)
@@ -165,6 +195,11 @@ class Channel:
             self._process.wait()
 
 
+def escape_stdin(data: bytes) -> bytes:
+    """data as one line that the host's `printf '%b'` turns back into exactly data."""
+    return data.decode("latin-1").translate(_ESCAPED).encode("ascii")
+
+
 def _parse(buffer: bytes, opening: bytes, closing: bytes) -> tuple[int, bytes, bytes, bytes] | None:
     """(status, stdout, stderr, rest) once a whole frame is in buffer, else None."""
     at = buffer.find(opening)
@@ -218,6 +253,13 @@ class ChannelPool:
         with self._lock:
             self._all.append(channel)
         return channel
+
+    def adopt(self, host: str, channel: Channel) -> None:
+        """Count a channel opened outside `take` (the one that opened the connection) as idle."""
+        with self._lock:
+            self._open[host] = self._open.get(host, 0) + 1
+            self._all.append(channel)
+            self._idle.setdefault(host, []).append(channel)
 
     def give(self, host: str, channel: Channel) -> None:
         """Return a channel after a finished command."""

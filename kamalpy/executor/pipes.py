@@ -23,8 +23,15 @@ class Spawner(Protocol):
         """Extra environment for that local process (None: inherit ours)."""
         ...
 
-    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
-        """Raise HostUnreachable if this exit means the connection was lost."""
+    def after_exit(
+        self,
+        target: Target,
+        exit_status: int,
+        stderr: str,
+        argv: Sequence[str] = (),
+        seconds: float = 0,
+    ) -> None:
+        """Raise HostUnreachable for a lost connection, CommandTimedOut for argv past its bound."""
         ...
 
 
@@ -48,8 +55,8 @@ def pipe_between(
         dest_env=dst_spawner.process_env(dst_target),
     )
     src, dst = _completed(src_target, src_cmd, src_raw), _completed(dst_target, dst_cmd, dst_raw)
-    dst_spawner.after_exit(dst_target, dst.exit_status, dst.stderr)
-    src_spawner.after_exit(src_target, src.exit_status, src.stderr)
+    dst_spawner.after_exit(dst_target, dst.exit_status, dst.stderr, dst_cmd, dst_raw.seconds)
+    src_spawner.after_exit(src_target, src.exit_status, src.stderr, src_cmd, src_raw.seconds)
     # A dest failure explains a SIGPIPE at the source, so the dest is reported first.
     failed = dst if not dst.ok else (src if src.exit_status not in (0, SIGPIPE_STATUS) else None)
     if failed is None:
@@ -94,7 +101,14 @@ class SpawningExecutor(ExecutorBase):
         """Extra environment for the local process (None: inherit ours)."""
         return None
 
-    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
+    def after_exit(
+        self,
+        target: Target,
+        exit_status: int,
+        stderr: str,
+        argv: Sequence[str] = (),
+        seconds: float = 0,
+    ) -> None:
         """Raise HostUnreachable if this exit means the connection was lost."""
 
     def upload(

@@ -26,7 +26,7 @@ class RetryPolicy:
 
 
 class ConnectionAttemptFailed(Exception):
-    """One failed attempt to open a connection (ssh exited 255 running `true`)."""
+    """One failed attempt to open a connection (ssh ended before the host's shell answered)."""
 
     def __init__(self, detail: str, *, transient: bool = True) -> None:
         super().__init__(detail)
@@ -104,3 +104,19 @@ def _bounded(check: Callable[[], bool], seconds: float) -> Callable[[], bool]:
             pool.shutdown(wait=False)  # a stuck probe is abandoned, never waited on
 
     return attempt
+
+
+# ssh failures that a retry cannot fix, and what to do about them.
+_PERMANENT = {
+    "Host key verification failed": "the host key is unknown or changed: check it, then add "
+    "it with `ssh-keyscan HOST >> ~/.ssh/known_hosts` (or StrictHostKeyChecking=accept-new)",
+    "Permission denied": "the server refused every key: load the key in ssh-agent or list it "
+    "under ssh.keys in deploy.yml, and check ssh.user",
+    "Could not resolve hostname": "the host name does not resolve: check servers in deploy.yml "
+    "and your ~/.ssh/config",
+}
+
+
+def hint_for(detail: str) -> str | None:
+    """What to do about a connection failure a retry cannot fix; None when it may be transient."""
+    return next((hint for marker, hint in _PERMANENT.items() if marker in detail), None)

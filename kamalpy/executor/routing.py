@@ -32,7 +32,7 @@ class RoutingExecutor(ExecutorBase):
     ) -> None:
         self._on_command = on_command
         self.local = LocalExecutor(
-            on_command=on_command, env=local_env, runner=runner, host_home=host_home
+            on_command=on_command, env=local_env, runner=runner, host_home=host_home, bounds=bounds
         )
         self.ssh = SshExecutor(
             on_command=on_command,

@@ -17,6 +17,7 @@ from kamalpy.executor.base import Completed, OnCommand, Target, check_completed
 from kamalpy.executor.bounds import DEFAULT_BOUNDS, CommandBounds, bound_for, bounded_argv
 from kamalpy.executor.bounds import timed_out as bound_expired
 from kamalpy.executor.channel import (
+    STDIN_MAX,
     Channel,
     ChannelPool,
     as_process_result,
@@ -25,7 +26,12 @@ from kamalpy.executor.channel import (
 )
 from kamalpy.executor.pipes import SpawningExecutor
 from kamalpy.executor.process import ProcessResult, ProcessRunner
-from kamalpy.executor.retry import ConnectionAttemptFailed, RetryPolicy, retry_connection
+from kamalpy.executor.retry import (
+    ConnectionAttemptFailed,
+    RetryPolicy,
+    hint_for,
+    retry_connection,
+)
 
 SSH_FAILURE = 255
 _NO_SETTINGS = SshSettings()
@@ -75,8 +81,8 @@ class SshExecutor(SpawningExecutor):
             PrivateAgent(self._control_dir, agent_keys, self._runner) if agent_keys else None
         )
         self._agent_started = False
-        # Commands without stdin share a few long-lived shell sessions per host (channel.py):
-        # one ssh client per command cost most of a fleet deploy's CPU.
+        # Commands (with small stdin too) share a few long-lived shell sessions per host
+        # (channel.py): one ssh client per command cost most of a fleet deploy's CPU.
         self._channels = ChannelPool() if channels else None
 
     @property
@@ -121,15 +127,15 @@ class SshExecutor(SpawningExecutor):
     def _run_remote(
         self, target: Target, remote: tuple[str, ...], stdin: bytes | None, limit: float
     ) -> ProcessResult:
-        """Over one of the host's channels when there is no stdin to send, else its own ssh."""
+        """Over one of the host's channels (stdin too, when small), else its own ssh."""
         pool = self._channels
         channel = None
-        if stdin is None and pool is not None:
+        if (stdin is None or len(stdin) <= STDIN_MAX) and pool is not None:
             channel = pool.take(target.name, lambda: self._open_channel(target))
         if pool is None or channel is None:
             full = self._ssh(target, remote)
             return self._runner(full, stdin=stdin, timeout=limit, env=self.process_env(target))
-        result = channel.run(shlex.join(remote), limit)
+        result = channel.run(shlex.join(remote), limit, stdin)
         if not result.ended:
             pool.give(target.name, channel)
             return as_process_result(result)
@@ -201,8 +207,19 @@ class SshExecutor(SpawningExecutor):
                 self._agent.start()
                 self._agent_started = True
 
-    def after_exit(self, target: Target, exit_status: int, stderr: str) -> None:
+    def after_exit(
+        self,
+        target: Target,
+        exit_status: int,
+        stderr: str,
+        argv: Sequence[str] = (),
+        seconds: float = 0,
+    ) -> None:
         """Exit 255 with a dead master is a lost connection; with a live one it is the command's."""
+        # A pipe's end (argv given) stopped by the host's `timeout`: reported as `run` does.
+        bound = bound_for(argv, self._bounds) if argv else 0.0
+        if argv and bound_expired(exit_status, seconds, bound):
+            self.timed_out(target, argv, bound)
         if exit_status == SSH_FAILURE and not self._master_alive(target):
             detail = (stderr.strip() or "connection lost") + " (lost during a command)"
             with self._lock:
@@ -228,21 +245,33 @@ class SshExecutor(SpawningExecutor):
             except ConnectionAttemptFailed as failure:
                 self._lost[target.name] = failure.detail
                 error = HostUnreachable(target.name, failure.detail)
-                error.hint = _hint_for(failure.detail)
+                error.hint = hint_for(failure.detail)
                 raise error from None
             with self._lock:
                 self._connected.add(target)
 
     def _open_master(self, target: Target) -> None:
+        """One connection attempt: the host's first channel (it becomes the master), else `true`."""
         settings = self._settings(target)
-        argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
-        with self._handshakes:
-            budget = _connect_budget(settings)
-            raw = self._runner(argv, timeout=budget, env=self.process_env(target))
-        if raw.exit_status != 0:
-            detail = raw.stderr.decode(errors="replace").strip() or f"ssh exited {raw.exit_status}"
-            permanent = any(marker in detail for marker in _PERMANENT)
-            raise ConnectionAttemptFailed(detail, transient=not permanent)
+        budget = _connect_budget(settings)
+        if self._channels is not None:
+            with self._handshakes:
+                channel = self._open_channel(target)
+                greeting = channel.ready(budget)
+            if not greeting.ended:  # no separate session (and login shell) just to connect
+                self._channels.adopt(target.name, channel)
+                return
+            channel.close(wait=0)
+            raw = as_process_result(greeting)
+        else:
+            argv = ssh_argv(settings, target.name, ["true"], control_dir=self._control_dir)
+            with self._handshakes:
+                raw = self._runner(argv, timeout=budget, env=self.process_env(target))
+        if raw.exit_status != 0 or raw.timed_out:
+            said = raw.stderr.decode(errors="replace").strip()
+            ended = f"ssh exited {raw.exit_status}"
+            detail = said or (f"timed out after {budget:g}s" if raw.timed_out else ended)
+            raise ConnectionAttemptFailed(detail, transient=hint_for(detail) is None)
 
     def _master_alive(self, target: Target) -> bool:
         settings = target.ssh or _NO_SETTINGS
@@ -269,22 +298,6 @@ class SshExecutor(SpawningExecutor):
         settings = target.ssh or _NO_SETTINGS
         argv = ssh_control_argv(settings, target.name, "exit", control_dir=self._control_dir)
         self._runner(argv, timeout=10)
-
-
-# ssh failures that a retry cannot fix, and what to do about them.
-_PERMANENT = {
-    "Host key verification failed": "the host key is unknown or changed: check it, then add "
-    "it with `ssh-keyscan HOST >> ~/.ssh/known_hosts` (or StrictHostKeyChecking=accept-new)",
-    "Permission denied": "the server refused every key: load the key in ssh-agent or list it "
-    "under ssh.keys in deploy.yml, and check ssh.user",
-    "Could not resolve hostname": "the host name does not resolve: check servers in deploy.yml "
-    "and your ~/.ssh/config",
-}
-
-
-def _hint_for(detail: str) -> str | None:
-    """What to do about a connection failure, when we recognise it."""
-    return next((hint for marker, hint in _PERMANENT.items() if marker in detail), None)
 
 
 def _connect_budget(settings: SshSettings) -> float:

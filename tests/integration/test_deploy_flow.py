@@ -29,11 +29,14 @@ def test_dry_run_prints_commands_per_host_and_changes_nothing(svc: Service) -> N
     before = {h: host_state(svc, h) for h in HOSTS}
     result = svc.kamalpy("deploy", "--skip-push", "--version", "v1", "--dry-run")
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
 
     def boots(host: str, name: str) -> bool:
-        run = f"kamalpy-boot {name} replace docker run --detach --restart unless-stopped"
-        return any(f"{host}: sh -c" in line and run in line for line in lines)
+        # One round trip: the env file (its body on stdin, never in the line), boot, [ready].
+        env = f".kamal/apps/flow/env/roles/{name.split('-')[1]}.env"
+        boot = f"kamalpy-boot {name} replace {env} "
+        run = "docker run --detach --restart unless-stopped"
+        printed = re.split(r"\n(?=  [\w.]+: )", result.stdout)  # a script keeps its lines
+        return any(f"{host}: bash -c" in c and boot in c and run in c for c in printed)
 
     assert all(boots(host, "flow-web-v1") for host in HOSTS)
     assert boots("h1", "flow-workers-v1")

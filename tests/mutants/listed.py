@@ -36,13 +36,14 @@ ENV = ("tests/unit/commands/test_env_file.py",)
 ACCESSORY = ("tests/unit/commands/test_host_scripts_accessory.py",)
 LOCK = ("tests/unit/commands/test_host_scripts_lock.py",)
 SETUP = ("tests/unit/commands/test_host_scripts_setup.py",)
+BOOT = ("tests/unit/commands/test_host_scripts_boot.py",)
 
 MUTANTS = (
     Mutant("boot.limit ignored", "kamalpy/plan.py",
            "size = config.boot.batch_size(len(targets))", "size = len(targets)", PLAN),
     Mutant("boot.wait ignored (plan)", "kamalpy/plan.py",
            "batches, config.boot.wait)", "batches, None)", PLAN),
-    Mutant("boot.wait ignored (flow)", "kamalpy/deploy/deploy.py",
+    Mutant("boot.wait ignored (flow)", "kamalpy/deploy/roles.py",
            "if index and role.boot_wait and not ctx.dry_run and ctx.cancel.wait(role.boot_wait):",
            "if False:", PLAN),
     Mutant("primary role not first", "kamalpy/plan.py",
@@ -68,9 +69,24 @@ MUTANTS = (
            "MAX_LINE_BYTES: Final = 64 * 1024 - 1", "MAX_LINE_BYTES: Final = 64 * 1024", ENV),
     Mutant("env-file limit one byte down", "kamalpy/commands/env_file.py",
            "if size > MAX_LINE_BYTES:", "if size >= MAX_LINE_BYTES:", ENV),
-    Mutant("readiness delay ignored", "kamalpy/deploy/hostops.py",
-           "remaining = plan.readiness_delay - (ctx.clock() - started)",
-           "remaining = 0 - (ctx.clock() - started)", ("tests/unit/deploy/test_readiness.py",)),
+    Mutant("readiness delay ignored", "kamalpy/commands/boot_script.py",
+           "left=$(( delay - took ))", "left=$(( 0 - took ))", BOOT),
+    Mutant("readiness ignores Docker's health", "kamalpy/commands/boot_script.py",
+           '[ "$health" = healthy ] && break', "break", BOOT),
+    Mutant("readiness never times out", "kamalpy/commands/boot_script.py",
+           '[ "$took" -ge "$limit" ] && { echo timeout; exit 0; }', ":", BOOT),
+    Mutant("readiness never answers pending", "kamalpy/commands/boot_script.py",
+           '[ "$took" -ge "$budget" ] && { echo "pending $took"; exit 0; }', ":", BOOT),
+    Mutant("env file readable by others", "kamalpy/commands/boot_script.py",
+           "install -m 600 /dev/stdin", "install -m 644 /dev/stdin", BOOT),
+    Mutant("a resumed wait boots again", "kamalpy/commands/boot_script.py",
+           'if [ "$mode" != resume ]; then', "if true; then", BOOT),
+    Mutant("audit line written after a failed retire", "kamalpy/commands/boot_script.py",
+           '[ "$status" = 0 ] || exit 0', "true", BOOT),
+    Mutant("retag failure ignored", "kamalpy/commands/boot_script.py",
+           '"$src" "$ref"; } || exit', '"$src" "$ref"; }', BOOT),
+    Mutant("a pending wait resumed with the whole delay", "kamalpy/deploy/booting.py",
+           "left = ready.waited(waited)", "left = ready", ("tests/unit/deploy/test_readiness.py",)),
     # Host scripts held in module constants (mutmut mutates code inside functions only).
     Mutant("accessory boot expands ~ after other flags", "kamalpy/commands/accessory.py",
            '"$prev" = --volume', '"$prev" = --env', ACCESSORY),

@@ -17,6 +17,7 @@ from kamalpy.commands import (
     app,
     app_scripts,
     audit,
+    boot_script,
     details,
     docker_build,
     drain,
@@ -24,7 +25,6 @@ from kamalpy.commands import (
     error_pages,
     files,
     health,
-    image_reuse,
     lock,
     proxy,
     proxy_claims,
@@ -50,7 +50,8 @@ SCRIPTS: dict[str, Argv] = {
     ),
     "app_scripts.retire_argv": app_scripts.retire_argv("hey", "web", None, "n", None, 4),
     "app_scripts.retire_argv[timeout]": app_scripts.retire_argv("hey", "web", None, "n", 30, 4),
-    "app_scripts.boot_argv": app_scripts.boot_argv("hey-web-v2", RUN, start_existing=False),
+    "boot_script.boot_argv": boot_script.boot_argv(boot_script.Boot("hey-web-v2", RUN, False)),
+    "boot_script.then_argv": boot_script.then_argv([("docker", "ps"), ("true",)]),
     "audit.record_argv": audit.record_argv("hey", None, "[T] [ann] deploy"),
     "docker_build.pull_checked_argv": docker_build.pull_checked_argv("r/hey:v2", "hey", ("t",)),
     "drain.in_flight_argv": drain.in_flight_argv(["a", "b"], 80),
@@ -68,7 +69,6 @@ SCRIPTS: dict[str, Argv] = {
     "lock.inspect_argv": lock.inspect_argv("hey", None),
     "proxy.run_argv": proxy.run_argv(PROXY),
     "error_pages.server_run_argv": error_pages.server_run_argv("busybox:1.37"),
-    "image_reuse.retag_argv": image_reuse.retag_argv("r/hey:digest-1", ["r/hey:v3", "hey:v3"]),
     "running.running_containers_argv": running.running_containers_argv(),
     "accessory.run_argv": accessory.run_argv(accessory.AccessoryRun(db(), "h1", "db.env")),
     "accessory.mkdir_argv": accessory.mkdir_argv("~/db/data", "700"),
@@ -97,6 +97,9 @@ ACCEPTED: dict[str, dict[str, str]] = {
     },
     "setup.probe_argv": {
         "SC1091": "the host's /etc/os-release is read there; shellcheck cannot follow it",
+    },
+    "boot_script.boot_argv": {
+        "SC2174": "on purpose: only the env file's own directory gets mode 0700",
     },
     "files.install_from_stdin_argv": {
         "SC2174": "on purpose: only the file's own directory gets the mode (e.g. 0700 for env)",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
-from kamalpy.errors import CommandFailed
-from kamalpy.executor.base import LOCAL
+from kamalpy.errors import CommandFailed, CommandTimedOut
+from kamalpy.executor.base import LOCAL, Target
+from kamalpy.executor.bounds import CommandBounds
 from kamalpy.executor.local import LocalExecutor
 from kamalpy.executor.process import ProcessRunner
 
@@ -29,6 +32,32 @@ def test_timeout_kills_the_command_and_says_so(runner: ProcessRunner) -> None:
     with pytest.raises(CommandFailed, match=r"timed out after 0\.2s") as failure:
         LocalExecutor(runner=runner).run(LOCAL, ["sleep", "5"], timeout=0.2)
     assert failure.value.exit_status == 124
+
+
+def test_a_local_host_command_past_its_bound_is_stopped_with_its_children(
+    runner: ProcessRunner, tmp_path: Path
+) -> None:
+    marker = f"{5000 + os.getpid() % 997}.5"  # a sleep no other process runs
+    executor = LocalExecutor(runner=runner, host_home=str(tmp_path),
+                             bounds=CommandBounds(quick=1, long=60, grace=1))  # fmt: skip
+    started = time.monotonic()
+    with pytest.raises(CommandTimedOut) as failure:
+        executor.run(Target("localhost", local=True), ["sh", "-c", f"sleep {marker}; echo never"])
+    took = time.monotonic() - started
+    assert failure.value.render().startswith(
+        f"localhost: timed out after 1s (killed on the host): sh -c 'sleep {marker}"
+    )
+    assert took < 1 + 1 + 5, took
+    assert not any(  # the script's child too, not only the shell we waited for
+        f"sleep {marker}".encode() in _cmdline(pid) for pid in os.listdir("/proc") if pid.isdigit()
+    )
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return b""
 
 
 def test_killed_by_a_signal_reports_128_plus_signal(runner: ProcessRunner) -> None:

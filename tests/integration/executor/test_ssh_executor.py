@@ -4,7 +4,9 @@ import os
 import stat
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,7 @@ from kamalpy.errors import CommandFailed, CommandTimedOut, HostUnreachable
 from kamalpy.executor.base import LOCAL, Target
 from kamalpy.executor.bounds import CommandBounds
 from kamalpy.executor.fanout import on_hosts
-from kamalpy.executor.process import ProcessRunner
+from kamalpy.executor.process import ProcessResult, ProcessRunner, run_process_direct
 from kamalpy.executor.retry import RetryPolicy
 from kamalpy.executor.routing import RoutingExecutor
 from kamalpy.executor.ssh import SshExecutor
@@ -154,6 +156,28 @@ def test_routing_streams_a_local_command_into_a_host(sshd: LocalSshd, tmp_path: 
     assert local.stdout == "$HOME\n"
 
 
+def test_a_pipe_end_past_its_bound_is_reported_as_timed_out_naming_host_and_command(
+    sshd: LocalSshd,
+) -> None:
+    marker = f"{4000 + os.getpid() % 997}.5"  # a sleep no other process runs
+    with RoutingExecutor(bounds=CommandBounds(quick=1, long=60, grace=1)) as executor:
+        started = time.monotonic()
+        with pytest.raises(CommandTimedOut) as failure:
+            executor.pipe(
+                LOCAL, ["echo", "image"],
+                sshd.target("h2"), ["sh", "-c", f"cat >/dev/null; sleep {marker}"],
+            )  # fmt: skip
+        took = time.monotonic() - started
+        left = _processes_naming(f"sleep {marker}")
+        with pytest.raises(HostUnreachable, match="lost earlier in this run"):
+            executor.run(sshd.target("h2"), ["true"])
+    assert failure.value.render().startswith(
+        "h2: timed out after 1s (killed on the host): sh -c 'cat >/dev/null; sleep"
+    )
+    assert took < 1 + 1 + 5, took
+    assert left == [], left
+
+
 def test_local_env_reaches_the_child_only() -> None:
     with RoutingExecutor() as executor:
         out = executor.run(LOCAL, ["sh", "-c", 'printf %s "$KP_SECRET"'], env={"KP_SECRET": "s3"})
@@ -190,18 +214,42 @@ def test_a_refused_key_fails_fast_with_a_hint(sshd: LocalSshd, tmp_path: Path) -
     assert refusals() - before == 1  # one attempt: a refused key is not retried
 
 
-def test_commands_without_stdin_share_one_shell_per_host(sshd: LocalSshd) -> None:
-    # The parent of the host's `timeout` is the shell that read the command: the channel's loop.
-    shell_of = ["sh", "-c", "cut -d' ' -f4 /proc/$PPID/stat"]
+def test_commands_share_one_shell_per_host_small_stdin_too(sshd: LocalSshd) -> None:
+    # The outermost ancestor running the channel's loop (a command with stdin is fed by a
+    # subshell forked from it, which shows the same command line), then the command's stdin.
+    loop_of = [
+        "sh", "-c", "p=$PPID; while [ \"$p\" -gt 1 ]; do "
+        "grep -qs kamalpy-channel /proc/$p/cmdline && loop=$p; "
+        "p=$(cut -d' ' -f4 /proc/$p/stat); done; echo \"$loop\"; cat",
+    ]  # fmt: skip
     with SshExecutor() as executor:
         target = sshd.target("h1")
-        shells = {executor.run(target, shell_of).stdout for _ in range(10)}
+        shells = {executor.run(target, loop_of).stdout for _ in range(10)}
         assert executor.run(target, ["cat"]).stdout == ""  # stdin is /dev/null, not the loop's
         assert executor.run(target, ["sh", "-c", "printf 'no newline'"]).stdout == "no newline"
-        uploaded = executor.run(target, ["cat"], stdin=b"own ssh for stdin").stdout
-        shells.add(executor.run(target, shell_of).stdout)
-    assert len(shells) == 1, shells
-    assert uploaded == "own ssh for stdin"
+        fed = executor.run(target, loop_of, stdin=b"stdin over the channel").stdout
+        shells.add(executor.run(target, loop_of).stdout)
+    assert len(shells) == 1 and shells != {"\n"}, shells
+    assert fed == shells.pop().rstrip("\n") + "\nstdin over the channel", fed
+
+
+def test_the_first_channel_opens_the_connection_and_starts_no_other_process(
+    sshd: LocalSshd,
+) -> None:
+    spawned: list[tuple[str, ...]] = []
+
+    def recording(argv: Sequence[str], **kwargs: Any) -> ProcessResult:
+        spawned.append(tuple(argv))
+        return run_process_direct(argv, **kwargs)
+
+    before = sshd.accepted_connections("h1")
+    with SshExecutor(runner=recording) as executor:
+        target = sshd.target("h1")
+        assert executor.run(target, ["echo", "hi"]).stdout == "hi\n"
+        assert executor.run(target, ["cat"], stdin=b"fed").stdout == "fed"
+        assert spawned == []  # no `ssh HOST true` to connect, no ssh per command
+    assert sshd.accepted_connections("h1") - before == 1
+    assert [argv[-4:] for argv in spawned] == [("-O", "exit", "--", "h1")]
 
 
 def test_a_command_past_its_bound_is_killed_on_the_host_and_the_host_counts_as_lost(

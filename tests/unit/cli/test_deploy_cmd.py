@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,11 @@ def config(tmp_path: Path) -> Path:
     return path
 
 
+def commands(out: str) -> list[str]:
+    """The printed commands, one per host line (a script's own lines stay with it)."""
+    return re.split(r"\n(?=  [\w.]+: )", out)
+
+
 def test_dry_run_prints_every_command_per_host_and_a_summary(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -43,8 +49,11 @@ def test_dry_run_prints_every_command_per_host_and_a_summary(
     pull = "kamalpy-pull registry.example.com/hey:v9 hey"
     assert any(line.startswith("  10.0.0.1: sh -c 'docker pull") and pull in line for line in lines)
     for host, name in (("10.0.0.2", "hey-web-v9"), ("10.0.0.3", "hey-workers-v9")):
-        boot = f"kamalpy-boot {name} replace docker run --detach --restart unless-stopped"
-        assert any(line.startswith(f"  {host}: sh -c") and boot in line for line in lines)
+        env = f".kamal/apps/hey/env/roles/{name.split('-')[1]}.env"
+        boot = f"kamalpy-boot {name} replace {env} "
+        run = "docker run --detach --restart unless-stopped"
+        assert any(c.startswith(f"  {host}: bash -c") and boot in c and run in c
+                   for c in commands(out))  # fmt: skip
     assert "10.0.0.1: mv -f -- .kamal/proxy/dynamic/.hey-web.v9.tmp" in out
     assert "10.0.0.3: mv -f" not in out  # workers are not behind the proxy
     assert "literal-password" not in out

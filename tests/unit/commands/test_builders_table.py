@@ -12,10 +12,10 @@ from kamalpy.commands import (
     app,
     app_scripts,
     audit,
+    boot_script,
     docker_build,
     drain,
     erb,
-    image_reuse,
     lock,
     proxy,
     proxy_certs,
@@ -148,19 +148,41 @@ TABLE: dict[str, tuple[Callable[[], Argv], Argv]] = {
     "app_scripts.retire": (
         lambda: _without_script(app_scripts.retire_argv("hey", "web", "prod", "n", None, 3)),
         ("sh", "-c", "kamalpy-retire", "hey", "prod", "web", "n", "3")),
-    "app_scripts.boot replace": (
-        lambda: _without_script(app_scripts.boot_argv("n", RUN, start_existing=False)),
-        ("sh", "-c", "kamalpy-boot", "n", "replace", "docker", "run")),
-    "app_scripts.boot start": (
-        lambda: _without_script(app_scripts.boot_argv("n", RUN, start_existing=True)),
-        ("sh", "-c", "kamalpy-boot", "n", "start", "docker", "run")),
+    "boot_script.boot replace": (
+        lambda: _without_script(boot_script.boot_argv(boot_script.Boot("n", RUN, False))),
+        ("bash", "-c", "kamalpy-boot", "n", "replace", "", "", "0", "0", "", "0", "0",
+         "docker", "run")),
+    "boot_script.boot start": (
+        lambda: _without_script(boot_script.boot_argv(boot_script.Boot("n", RUN, True))),
+        ("bash", "-c", "kamalpy-boot", "n", "start", "", "", "0", "0", "", "0", "0",
+         "docker", "run")),
+    "boot_script.boot everything": (
+        lambda: _without_script(boot_script.boot_argv(
+            boot_script.Boot("n", RUN, False, boot_script.Readiness(7, 30.5), ("retire", "x")),
+            env_file="e/w.env", retag=boot_script.Retag("r/i:d", ("r/i:v3", "i:v3")),
+            audit=("audit",))),
+        ("bash", "-c", "kamalpy-boot", "n", "replace", "e/w.env", "r/i:d", "2", "r/i:v3",
+         "i:v3", "7000", "30500", "10000", "5", "2", "retire", "x", "1", "audit",
+         "docker", "run")),
+    "boot_script.boot resume": (
+        lambda: _without_script(boot_script.boot_argv(
+            boot_script.Boot("n", RUN, False, boot_script.Readiness(7, 30), ("retire",)),
+            resume=True, ready=boot_script.Readiness(0, 12.25))),
+        ("bash", "-c", "kamalpy-boot", "n", "resume", "", "", "0", "0", "12250", "10000",
+         "2", "1", "retire", "docker", "run")),
+    "boot_script.boot retire only once ready": (
+        lambda: _without_script(boot_script.boot_argv(
+            boot_script.Boot("n", RUN, False, None, ("retire",)), audit=("audit",))),
+        ("bash", "-c", "kamalpy-boot", "n", "replace", "", "", "0", "0", "", "0", "0",
+         "docker", "run")),
+    "boot_script.then": (
+        lambda: _without_script(boot_script.then_argv([("a", "b"), ("c",)])),
+        ("bash", "-c", "kamalpy-then", "5", "2", "a", "b", "1", "c")),
     "drain.in_flight": (lambda: _without_script(drain.in_flight_argv(["a", "b"], 80)),
                         ("bash", "-c", "kamalpy-drain", "80", "a", "b")),
     "drain.in_flight_old": (
         lambda: _without_script(drain.in_flight_old_argv("hey", "web", None, "n", 80)),
         ("bash", "-c", "kamalpy-drain", "80", "hey", "", "web", "n")),
-    "image_reuse.retag": (lambda: _without_script(image_reuse.retag_argv("r/i:d", ["r/i:v3"])),
-                          ("sh", "-c", "kamalpy-retag", "r/i:d", "r/i:v3")),
     "accessory.volume_args": (
         lambda: accessory.volume_args(db(
             files=(AccessoryFile("x", "/Xconf"),),

@@ -12,7 +12,6 @@ from kamalpy.commands import (
     docker_build,
     error_pages,
     health,
-    image_reuse,
     proxy,
     running,
 )
@@ -83,43 +82,6 @@ def test_running_others_lists_all_but_the_new_container(host: HostShell) -> None
     assert (
         host.run(app_scripts.running_others_argv("hey", "web", None, "hey-web-v2")).returncode == 0
     )
-
-
-def test_boot_runs_the_new_container_when_there_is_none(host: HostShell) -> None:
-    host.answer("inspect", status=1, stderr="Error: No such object: hey-web-v2")
-    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=False))
-    assert (done.returncode, done.stdout) == (0, "boot\n")
-    assert host.calls[-1] == RUN[1:]
-    assert host.commands("rm") == [] and host.commands("start") == []
-
-
-def test_boot_reuses_a_running_container_of_that_version(host: HostShell) -> None:
-    host.answer("inspect", stdout="running\n")
-    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=True))
-    assert (done.returncode, done.stdout) == (0, "reuse\n")
-    assert [c[0] for c in host.calls] == ["inspect"]
-
-
-def test_boot_starts_a_stopped_one_again_on_rollback(host: HostShell) -> None:
-    host.answer("inspect", stdout="exited\n")
-    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=True))
-    assert (done.returncode, done.stdout) == (0, "started\n")
-    assert host.calls[1:] == [("start", "hey-web-v2")]
-
-
-def test_boot_replaces_a_stopped_leftover_on_deploy(host: HostShell) -> None:
-    host.answer("inspect", stdout="exited\n")
-    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=False))
-    assert (done.returncode, done.stdout) == (0, "boot\n")
-    assert host.calls[1:] == [("rm", "--force", "hey-web-v2"), RUN[1:]]
-
-
-def test_boot_fails_when_the_leftover_cannot_be_removed(host: HostShell) -> None:
-    host.answer("inspect", stdout="dead\n")
-    host.answer("rm", status=1)
-    done = host.run(app_scripts.boot_argv("hey-web-v2", RUN, start_existing=False))
-    assert done.returncode == 1 and "boot" not in done.stdout
-    assert host.commands("run") == []
 
 
 @pytest.mark.parametrize(("exists", "created"), [(0, False), (1, True)])
@@ -216,25 +178,6 @@ def test_the_tool_check_says_ok_only_when_docker_is_there(host: HostShell) -> No
     (host.bin / "docker").unlink()
     done = host.run(health.TOOL_CHECK)
     assert (done.returncode, done.stdout) == (1, "")
-
-
-def test_retag_pulls_only_a_missing_source_then_tags_each_reference(host: HostShell) -> None:
-    argv = image_reuse.retag_argv("r/hey:digest-1", ["r/hey:v3", "hey:v3"])
-    host.answer("image", "inspect", status=1)
-    assert host.run(argv).returncode == 0
-    assert [c[0] for c in host.calls] == ["image", "pull", "tag", "tag"]
-    assert host.commands("tag") == [("tag", "r/hey:digest-1", "r/hey:v3"),
-                                    ("tag", "r/hey:digest-1", "hey:v3")]  # fmt: skip
-    present = HostShell(host.root / "present")
-    assert present.run(argv).returncode == 0
-    assert [c[0] for c in present.calls] == ["image", "tag", "tag"]
-
-
-def test_retag_stops_at_the_first_failure(host: HostShell) -> None:
-    host.answer("image", "inspect", status=1)
-    host.answer("pull", status=1)
-    assert host.run(image_reuse.retag_argv("r/hey:digest-1", ["r/hey:v3"])).returncode == 1
-    assert host.commands("tag") == []
 
 
 def test_running_containers_inspects_every_running_labelled_container(host: HostShell) -> None:

@@ -4,6 +4,7 @@ import dataclasses
 import itertools
 import threading
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -21,9 +22,20 @@ from kamalpy.sensitive import Sensitive
 from tests.unit.deploy.sample import HOSTS, sample_config
 
 
-def context(executor: RecordingExecutor) -> Context:
+def with_hook(root: Path) -> Path:
+    """A service root whose pre-deploy hook exists (the recording executor never runs it)."""
+    hook = root / ".kamal" / "hooks" / "pre-deploy"
+    hook.parent.mkdir(parents=True)
+    hook.write_text("#!/bin/sh\n")
+    hook.chmod(0o755)
+    return root
+
+
+def context(executor: RecordingExecutor, root: Path | None = None) -> Context:
     ticks = itertools.count()
     config = dataclasses.replace(sample_config(), registry=Registry(server="registry.example"))
+    if root is not None:
+        config = dataclasses.replace(config, root=root)
     return Context(
         config=config, executor=executor, console=Console(),
         clock=lambda: float(next(ticks)), recorded_at="2026-01-01T00:00:00Z", performer="ann",
@@ -49,7 +61,9 @@ def test_a_host_whose_pull_fails_is_named_with_the_registry_error() -> None:
     assert HOSTS[1] in failure.value.render() and "manifest unknown" in failure.value.render()
 
 
-def test_a_host_writes_its_env_files_without_waiting_for_a_slower_hosts_pull() -> None:
+def test_with_a_pre_deploy_hook_a_host_writes_its_env_files_without_waiting_for_a_slower_pull(
+    tmp_path: Path,
+) -> None:
     first_wrote_env = threading.Event()
     wrote_during_pull: list[bool] = []
 
@@ -59,9 +73,23 @@ def test_a_host_writes_its_env_files_without_waiting_for_a_slower_hosts_pull() -
         if host == HOSTS[1] and "kamalpy-pull" in argv:  # a slow pull on the 2nd host
             wrote_during_pull.append(first_wrote_env.wait(timeout=3))
 
-    ctx = context(RecordingExecutor(on_command=watch))
+    ctx = context(RecordingExecutor(on_command=watch), root=with_hook(tmp_path))
     deploy(ctx, deploy_plan(ctx.config), deliver_host=partial(pull_and_tag, ctx))
     assert wrote_during_pull == [True]
+
+
+def test_with_a_pre_deploy_hook_env_files_are_on_every_host_before_it_runs(
+    tmp_path: Path,
+) -> None:
+    executor = RecordingExecutor()
+    ctx = context(executor, root=with_hook(tmp_path))
+    deploy(ctx, deploy_plan(ctx.config))
+    kinds = ["install" if "kamalpy-install" in c.argv else "hook" if c.target == "local"
+             else "boot" if "kamalpy-boot" in c.argv else "" for c in executor.calls]  # fmt: skip
+    kinds = [k for k in kinds if k]
+    assert kinds == ["install"] * (len(HOSTS) + 1) + ["hook"] + ["boot"] * (len(HOSTS) + 1)
+    boots = [c.argv for c in executor.calls if "kamalpy-boot" in c.argv]
+    assert all(argv[6] == "" for argv in boots)  # not written again by the boot
 
 
 def test_no_host_boots_before_every_host_has_the_image_and_its_env_files() -> None:

@@ -5,7 +5,9 @@ import itertools
 import pytest
 
 from kamalpy.cli.output import Console
+from kamalpy.commands import boot_script
 from kamalpy.commands.app_scripts import network_create_argv
+from kamalpy.deploy import hostops
 from kamalpy.deploy.context import Context
 from kamalpy.deploy.deploy import deploy
 from kamalpy.errors import DeployFailed
@@ -37,7 +39,7 @@ def kinds(executor: RecordingExecutor, host: str) -> list[str]:
     return names
 
 
-def test_dry_run_walks_lock_env_boot_health_switch_drain_retire_audit_in_order() -> None:
+def test_dry_run_walks_lock_boot_health_switch_drain_retire_audit_in_order() -> None:
     executor = RecordingExecutor()
     ctx = context(executor)
     deploy(ctx, deploy_plan(ctx.config))
@@ -45,9 +47,10 @@ def test_dry_run_walks_lock_env_boot_health_switch_drain_retire_audit_in_order()
     # Other services' routes are read first (a clash stops the deploy before any change),
     # then preflight and network, before anything else.
     assert primary[:2] == ["kamalpy-routes", "sh -c"]
-    assert primary.index("kamalpy-lock") < primary.index("kamalpy-install")  # lock, then changes
-    order = ["kamalpy-install", "kamalpy-boot", "kamalpy-health", "install -D", "mv -f",
-             "kamalpy-drain", "kamalpy-retire", "kamalpy-audit", "kamalpy-lock"]  # fmt: skip
+    assert primary.index("kamalpy-lock") < primary.index("kamalpy-boot")  # lock, then changes
+    # The workers' boot (last on the primary) waits, retires and writes the audit line.
+    order = ["kamalpy-boot", "kamalpy-health", "install -D", "mv -f", "kamalpy-drain",
+             "kamalpy-retire", "kamalpy-boot", "kamalpy-lock"]  # fmt: skip
     at = 0
     for kind in order:  # each kind appears after the previous one
         at = primary.index(kind, at) + 1
@@ -56,6 +59,27 @@ def test_dry_run_walks_lock_env_boot_health_switch_drain_retire_audit_in_order()
     last_health = max(i for i, (_, a) in enumerate(calls) if "kamalpy-health" in a)
     first_switch = min(i for i, (_, a) in enumerate(calls) if a[:2] == ("mv", "-f"))
     assert last_health < first_switch
+    # Every host's last step carries the audit line: none is written on its own.
+    assert "kamalpy-audit" not in primary
+    audit = hostops.audit_argv(ctx, "Deployed hey version v2 (web, workers)")
+    workers = deploy_plan(ctx.config).roles[1].hosts[0]
+    exact = boot_script.boot_argv(workers.boot, env_file=workers.env_file, audit=audit)
+    assert [a for h, a in calls if "kamalpy-boot" in a][-1] == exact
+    others = [a for h in HOSTS[1:] for a in executor.commands_for(h) if "kamalpy-then" in a]
+    assert [a[-len(audit) :] for a in others] == [audit, audit]
+    assert [kinds(executor, h)[-1] for h in HOSTS[1:]] == ["kamalpy-then"] * 2
+
+
+def test_env_files_are_written_by_each_boot_through_stdin() -> None:
+    executor = RecordingExecutor()
+    ctx = context(executor)
+    deploy(ctx, deploy_plan(ctx.config))
+    boots = [c for c in executor.calls if "kamalpy-boot" in c.argv]
+    assert len(boots) == len(HOSTS) + 1  # web on each host, workers on the primary
+    for call in boots:
+        assert ".kamal/apps/hey/env/roles/" in call.argv[6] and call.argv[6].endswith(".env")
+        assert call.stdin_length == len("DB_PASSWORD=s3cret\n")
+    assert not any("kamalpy-install" in c.argv for c in executor.calls)
 
 
 def test_hosts_the_caller_prepared_skip_preflight_and_network_but_still_check_routes() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from kamalpy.cli.output import Console
+from kamalpy.commands.boot_script import SCRIPT
 from kamalpy.config.model import Boot, Configuration
 from kamalpy.deploy import deploy as deploy_module
 from kamalpy.deploy import hostops
@@ -62,21 +63,15 @@ def run_deploy(
         recorded_at="2026-01-01T00:00:00Z", performer="ann", dry_run=False, cancel=cancel,
         secrets={"DB_PASSWORD": Sensitive("s")},
     )  # fmt: skip
-    step = deploy_plan(config).roles[0].hosts[0]
-    executor.respond(step.state, stdout="running none 0")
+    # Each boot waits host-side until ready, then retires the old and appends the audit line.
+    executor.respond(("bash", "-c", SCRIPT), stdout="boot\nready\nthen 0 0\nthen 1 0\n")
     deploy_module.deploy(ctx, deploy_plan(config))
     return fanned, cancel.waits, executor
 
 
-def boot_order(executor: RecordingExecutor) -> list[tuple[str, str]]:
-    """(host, what) for each boot and readiness check, in the order they ran."""
-    seen = []
-    for call in executor.calls:
-        if "kamalpy-boot" in call.argv:
-            seen.append((call.target, "boot"))
-        elif call.argv[:2] == ("docker", "inspect"):
-            seen.append((call.target, "ready"))
-    return seen
+def boot_order(executor: RecordingExecutor) -> list[str]:
+    """The host of each boot (with its readiness wait), in the order they ran."""
+    return [call.target for call in executor.calls if "kamalpy-boot" in call.argv]
 
 
 def test_boot_limit_one_boots_host_after_host_waiting_boot_wait_between(
@@ -86,7 +81,10 @@ def test_boot_limit_one_boots_host_after_host_waiting_boot_wait_between(
     # besides the steps every host takes together, the three batches one after another
     assert [hosts for hosts in fanned if hosts != HOSTS] == [HOSTS[:1], HOSTS[1:2], HOSTS[2:]]
     assert pauses == [7, 7]  # between the batches, not before the first
-    assert boot_order(executor) == [(h, what) for h in HOSTS for what in ("boot", "ready")]
+    assert boot_order(executor) == list(HOSTS)
+    # After preparing (preflight and network), one round trip per host: the boot, readiness,
+    # retire and audit line all in it.
+    assert all(len(executor.commands_for(h)) == 2 for h in HOSTS[1:]), executor.calls
 
 
 def test_without_boot_wait_batches_follow_each_other_at_once(

@@ -1,59 +1,109 @@
-"""Readiness of a role without a proxy, timed by the context's injected clock, not the real one."""
+"""Readiness of a role without a proxy: the host waits, this side reads its verdicts."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
 from kamalpy.cli.output import Console
-from kamalpy.deploy import hostops
+from kamalpy.commands import boot_script
+from kamalpy.commands.boot_script import Readiness
+from kamalpy.deploy import booting
+from kamalpy.deploy.booting import Extras
 from kamalpy.deploy.context import Context
-from kamalpy.errors import DeployFailed
+from kamalpy.errors import CommandFailed, DeployFailed
 from kamalpy.executor.recording import RecordingExecutor
 from kamalpy.plan import DeployPlan, HostStep, deploy_plan
+from kamalpy.sensitive import Sensitive
 from tests.unit.deploy.sample import sample_config
 
-
-class StepClock:
-    """A clock on which every command takes one second; notes when each one started."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.ran_at: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def on_command(self, host: str, argv: tuple[str, ...]) -> None:
-        self.ran_at.append(self.now)
-        self.now += 1.0
+AUDIT = ("sh", "-c", "audit")
 
 
-def worker(delay: int) -> tuple[Context, DeployPlan, HostStep, RecordingExecutor, StepClock]:
-    clock = StepClock()
-    executor = RecordingExecutor(on_command=clock.on_command)
+def worker(delay: int = 8) -> tuple[Context, DeployPlan, HostStep, RecordingExecutor]:
+    executor = RecordingExecutor()
     ctx = Context(
-        config=sample_config(), executor=executor, console=Console(), clock=clock,
-        recorded_at="2026-01-01T00:00:00Z", performer="ann", dry_run=False, secrets={},
+        config=sample_config(), executor=executor, console=Console(), clock=lambda: 0.0,
+        recorded_at="2026-01-01T00:00:00Z", performer="ann", dry_run=False,
+        secrets={"DB_PASSWORD": Sensitive("s3cret")},
     )  # fmt: skip
     plan = deploy_plan(ctx.config)
-    object.__setattr__(plan, "readiness_delay", delay)
     step = next(s for role in plan.roles if not role.proxied for s in role.hosts)
-    return ctx, plan, step, executor, clock
+    ready = Readiness(delay, 30)
+    step = dataclasses.replace(step, boot=dataclasses.replace(step.boot, ready=ready))
+    return ctx, plan, step, executor
 
 
-def test_a_worker_without_healthcheck_is_ready_only_once_the_delay_has_passed() -> None:
-    ctx, plan, step, executor, clock = worker(2)
-    executor.respond(step.state, stdout="running none 0")
-    hostops.wait_healthy(ctx, plan, step)
-    assert [c.argv for c in executor.calls] == [step.state] * 2
-    # The check at 0 s answers at 1 s (too early); the one at 1 s answers at 2 s: the delay.
-    assert clock.ran_at == [0.0, 1.0] and clock.now == 2.0
+def _answers(executor: RecordingExecutor, *stdouts: str) -> None:
+    for stdout in stdouts:
+        executor.respond(("bash", "-c", boot_script.SCRIPT), stdout=stdout, times=1)
 
 
-def test_a_worker_that_dies_during_the_delay_fails_at_the_next_check() -> None:
-    ctx, plan, step, executor, clock = worker(8)
-    executor.respond(step.state, stdout="running none 0", times=2)
-    executor.respond(step.state, stdout="exited none 1")
-    with pytest.raises(DeployFailed, match="stopped: exited none 1"):
-        hostops.wait_healthy(ctx, plan, step)
-    assert clock.ran_at == [0.0, 1.0, 2.0]  # not after the 8 s delay
+def test_one_round_trip_boots_writes_the_env_file_waits_retires_and_audits() -> None:
+    ctx, plan, step, executor = worker()
+    _answers(executor, "boot\nready\nthen 0 0\nthen 1 0\n")
+    booted = booting.boot(ctx, plan, step, Extras(), AUDIT)
+    assert booted == booting.Booted("boot", audited=True)
+    (call,) = executor.calls
+    assert call.argv == boot_script.boot_argv(step.boot, env_file=step.env_file, audit=AUDIT)
+    assert "s3cret" not in " ".join(call.argv)  # the env file's body went through stdin
+
+
+def test_a_pending_wait_is_resumed_with_what_is_left_of_the_delay_and_limit() -> None:
+    ctx, plan, step, executor = worker(delay=8)
+    _answers(executor, "boot\npending 10000\n", "pending 10000\n", "ready\nthen 0 0\n")
+    booting.boot(ctx, plan, step, Extras(env_files=False))
+    first, second, third = (c.argv for c in executor.calls)
+    assert first == boot_script.boot_argv(step.boot)
+    left = Readiness(0, 20)
+    assert second == boot_script.boot_argv(step.boot, resume=True, ready=left)
+    assert third == boot_script.boot_argv(step.boot, resume=True, ready=Readiness(0, 10))
+
+
+def test_a_container_that_stops_fails_the_release_naming_its_state() -> None:
+    ctx, plan, step, executor = worker()
+    _answers(executor, "boot\nstopped exited none 1\n")
+    with pytest.raises(DeployFailed, match="stopped: exited none 1") as failure:
+        booting.boot(ctx, plan, step, Extras())
+    assert failure.value.message.startswith(f"{step.host}: {step.container} stopped")
+
+
+def test_never_ready_says_so_with_the_deploy_timeout() -> None:
+    ctx, plan, step, executor = worker()
+    _answers(executor, "boot\ntimeout\n")
+    with pytest.raises(DeployFailed) as failure:
+        booting.boot(ctx, plan, step, Extras())
+    assert failure.value.message == (
+        f"{step.host}: {step.container} did not become healthy within "
+        f"{plan.deploy_timeout}s\n    (no health check completed)"
+    )
+
+
+def test_a_failed_retire_is_reported_as_the_retire_command() -> None:
+    ctx, plan, step, executor = worker()
+    executor.respond(("bash", "-c", boot_script.SCRIPT), stdout="boot\nready\nthen 0 1\n",
+                     stderr="Error response from daemon: cannot stop\n")  # fmt: skip
+    with pytest.raises(CommandFailed) as failure:
+        booting.boot(ctx, plan, step, Extras(), AUDIT)
+    assert failure.value.exit_status == 1
+    assert "cannot stop" in failure.value.render()
+    assert "kamalpy-retire" in failure.value.render()
+
+
+def test_a_failed_audit_line_warns_and_the_release_stands(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ctx, plan, step, executor = worker()
+    executor.respond(("bash", "-c", boot_script.SCRIPT), stdout="boot\nready\nthen 0 0\nthen 1 1\n",
+                     stderr="disk full\n")  # fmt: skip
+    assert booting.boot(ctx, plan, step, Extras(), AUDIT).audited
+    assert f"audit log not written on {step.host}: disk full" in capsys.readouterr().err
+
+
+def test_a_failed_boot_raises_with_the_boot_s_status() -> None:
+    ctx, plan, step, executor = worker()
+    executor.respond(("bash", "-c"), stdout="boot\n", stderr="Conflict", exit_status=125)
+    with pytest.raises(CommandFailed) as failure:
+        booting.boot(ctx, plan, step, Extras())
+    assert failure.value.exit_status == 125 and "Conflict" in failure.value.render()

@@ -49,6 +49,42 @@ def test_each_command_comes_back_exactly(
     assert _run(channel, ["echo", "next"]) == (0, b"next\n", b"")  # still in step
 
 
+ALL_BYTES = bytes(range(256))
+STDIN_CASES = [
+    ALL_BYTES,
+    b"",
+    b"\n",
+    b"KEY=value\nOTHER='x y'\n",
+    b"no newline at the end",
+    b"\\c stops %b\\n here? %s %% \\0101 \\\\",
+    ALL_BYTES * 200,  # 51 KiB: under STDIN_MAX
+]
+
+
+@pytest.mark.parametrize("data", STDIN_CASES, ids=[str(i) for i in range(len(STDIN_CASES))])
+def test_stdin_reaches_the_command_exactly(channel: Channel, data: bytes) -> None:
+    result = channel.run("cat", 10, stdin=data)
+    assert (result.ended, result.exit_status, result.stdout) == (False, 0, data)
+    assert _run(channel, ["cat"]) == (0, b"", b"")  # the next command's stdin is /dev/null again
+
+
+def test_stdin_the_command_does_not_read_leaves_the_channel_in_step(channel: Channel) -> None:
+    result = channel.run("exit 4", 10, stdin=ALL_BYTES * 200)
+    assert (result.ended, result.exit_status) == (False, 4)
+    assert _run(channel, ["echo", "next"]) == (0, b"next\n", b"")
+
+
+def test_stdin_is_in_no_argv_on_the_host(channel: Channel) -> None:
+    # Every process the command's shell can see, while the feeding side still writes (more than
+    # a pipe holds): the subshell that feeds it is a fork running a builtin, not a new argv.
+    argvs = (
+        "for p in /proc/[0-9]*; do tr '\\0' ' ' < $p/cmdline; echo; done 2>/dev/null; "
+        "cat >/dev/null"
+    )
+    result = channel.run(argvs, 10, stdin=b"s3cret-value" + b"x" * 100_000)
+    assert result.exit_status == 0 and b"s3cret" not in result.stdout
+
+
 def test_a_multi_line_script_runs_as_one_command(channel: Channel) -> None:
     script = "for i in 1 2 3; do\n  echo line $i\ndone\n\necho done"
     assert _run(channel, ["sh", "-c", script]) == (0, b"line 1\nline 2\nline 3\ndone\n", b"")

@@ -32,8 +32,9 @@ def test_local_host_command_runs_in_its_home_without_ssh() -> None:
     with RoutingExecutor(runner=runner, host_home="/srv/demo") as executor:
         result = executor.run(Target("localhost", local=True), ["mkdir", "-p", ".kamal/x y"])
     argv, env = runner.calls[0]
+    # Under the bound a remote host's command gets (quick: 60 s, 10 s grace), argv untouched.
     assert argv == ("sh", "-c", 'cd "$HOME" && exec "$@"', "kamalpy-local-host",
-                    "mkdir", "-p", ".kamal/x y")  # fmt: skip
+                    "timeout", "-k", "10", "60", "mkdir", "-p", ".kamal/x y")  # fmt: skip
     assert env == {"HOME": "/srv/demo"}
     assert result.target == "localhost"
     assert result.argv == ("mkdir", "-p", ".kamal/x y")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import yaml
 
+from kamalpy.commands.boot_script import Boot
 from kamalpy.plan import deploy_plan
 from tests.unit.deploy.sample import HOSTS, sample_config
 
@@ -40,5 +41,4 @@ def test_plan_selection_by_hosts_and_roles() -> None:
 
 def test_rollback_plan_starts_retained_container() -> None:
     step = deploy_plan(sample_config(version="v1"), rollback=True).roles[0].hosts[0]
-    assert step.boot[3:6] == ("kamalpy-boot", "hey-web-v1", "start")
-    assert step.boot[6:] == step.run
+    assert step.boot == Boot("hey-web-v1", step.run, start_existing=True)

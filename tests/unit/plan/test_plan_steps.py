@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from kamalpy.commands import app, app_scripts, drain, health
+from kamalpy.commands.boot_script import Boot, Readiness
 from kamalpy.config.model import Configuration
 from kamalpy.config.sections import Healthcheck
 from kamalpy.plan import HostStep, container_spec, deploy_plan
@@ -29,16 +30,17 @@ def expected_step(role_index: int, host: str, *, rollback: bool = False) -> Host
     name = f"hey-{role.name}-prod-v2"
     run = app.run_argv(container_spec(config, role, host, LABELS))
     p = role.proxy
+    retire = app_scripts.retire_argv("hey", role.name, "prod", name, None if p else 12, 2)
     return HostStep(
         host=host, role=role.name, container=name,
         env_file=f".kamal/apps/hey-prod/env/roles/{role.name}.env",
         clear_env_names=tuple(role.env_for_host(host).clear),
         secret_env=(("DB_PASSWORD", "DB_PASSWORD"),), run=run,
-        boot=app_scripts.boot_argv(name, run, start_existing=rollback),
+        boot=Boot(name, run, rollback, None if p else Readiness(7, 30), None if p else retire),
         health=health.healthcheck_argv(name, 3000, "/health", timeout=7) if p else None,
-        state=app.state_argv(name), switch=None,
+        switch=None,
         in_flight=drain.in_flight_old_argv("hey", role.name, "prod", name, 3000) if p else None,
-        retire=app_scripts.retire_argv("hey", role.name, "prod", name, None if p else 12, 2),
+        retire=retire,
         prune=app_scripts.prune_containers_argv("hey", role.name, "prod", 2),
         logs=app.logs_argv(name, lines=50), health_log=app.health_log_argv(name),
         remove_new=app.remove_argv([name]),
