@@ -42,6 +42,7 @@ def age_error(call: object, *args: object) -> str:
         (str(ALICE.recipient()).upper(), "not an age X25519 identity (expected AGE-SECRET-KEY-1…)"),
         (ALICE.encode().lower(), "not an age X25519 identity (expected AGE-SECRET-KEY-1…)"),
     ],
+    ids=["junk", "a-recipient-in-capitals", "an-identity-in-lower-case"],  # keys vary per process
 )
 def test_identity_parse_refusals(text: str, message: str) -> None:
     assert age_error(AgeIdentity.parse, text) == message
