@@ -73,8 +73,17 @@ def start_edit(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        # kamalpy keeps a signal ignored when it starts ignored (nohup), and a shell without job
+        # control starts `cmd &` with SIGINT and SIGQUIT ignored: a suite started that way must
+        # still test the signals' handling, so kamalpy starts with their default dispositions.
+        preexec_fn=_default_signals,
     )
     return process, log, marker
+
+
+def _default_signals() -> None:
+    for sig in SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def assert_no_plaintext_left(log: Path, marker: str, tmp_path: Path) -> None:
