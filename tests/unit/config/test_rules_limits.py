@@ -161,3 +161,13 @@ def test_host_tags_from_every_host_count_for_accessories() -> None:
 
 def test_a_fourth_version_part_is_ignored() -> None:
     assert problems(minimum_version="2.11.0.9") == []
+
+
+def test_a_role_without_a_proxy_does_not_end_the_check_of_the_roles_after_it() -> None:
+    servers = {
+        "jobs": {"hosts": ["10.0.0.1"]},  # sorts first, not primary, no proxy: skipped
+        "web": {"hosts": ["10.0.0.1"], "proxy": {"host": "a", "hosts": ["b"]}},
+    }
+    assert problems(servers=servers) == [
+        "servers/web/proxy/hosts: use either host or hosts, not both"
+    ]
