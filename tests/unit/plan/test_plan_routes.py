@@ -8,9 +8,16 @@ import pytest
 
 from kamalpy.commands import proxy
 from kamalpy.config.model import Buffering, Proxy
-from kamalpy.config.sections import KamalpyExtras, SslCertificate
-from kamalpy.plan import buffer_limits, proxy_settings, role_route, section_route
-from tests.unit.deploy.sample import sample_config
+from kamalpy.config.sections import Healthcheck, KamalpyExtras, SslCertificate
+from kamalpy.plan import (
+    buffer_limits,
+    container_spec,
+    deploy_plan,
+    proxy_settings,
+    role_route,
+    section_route,
+)
+from tests.unit.deploy.sample import HOSTS, sample_config
 
 MIB, GIB = 1_048_576, 1_073_741_824
 
@@ -74,3 +81,29 @@ def test_the_proxy_takes_acme_settings_and_forwarded_headers_from_the_roles() ->
     unforwarded = dataclasses.replace(web, proxy=Proxy(ssl=True, hosts=("h",)))
     plain = dataclasses.replace(base, roles=(unforwarded, workers))
     assert proxy_settings(plain).trust_forwarded_headers is False  # ssl: headers not trusted
+
+
+def test_a_worker_s_container_runs_its_role_s_cmd() -> None:
+    config = sample_config()
+    workers = config.roles[1]
+    assert container_spec(config, workers, HOSTS[0]).cmd == ("sleep", "1000")
+
+
+@pytest.mark.parametrize(("delay", "timeout", "limit"), [(30, 10, 35), (7, 10, 12), (1, 60, 60)])
+def test_a_worker_waits_the_deploy_timeout_or_its_readiness_delay_plus_five(
+    delay: int, timeout: int, limit: int
+) -> None:
+    config = dataclasses.replace(sample_config(), readiness_delay=delay, deploy_timeout=timeout)
+    step = next(p for p in deploy_plan(config).roles if p.role == "workers").batches[0][0]
+    assert step.boot.ready is not None
+    assert (step.boot.ready.delay, step.boot.ready.limit) == (delay, limit)
+
+
+def test_the_deploy_plan_takes_the_api_port_and_the_health_interval() -> None:
+    base = sample_config()
+    web, workers = base.roles
+    assert web.proxy is not None
+    checked = dataclasses.replace(web.proxy, healthcheck=Healthcheck(interval=4))
+    config = dataclasses.replace(base, roles=(dataclasses.replace(web, proxy=checked), workers))
+    plan = deploy_plan(config, api_port=7001)
+    assert (plan.proxy.api_port, plan.health_interval) == (7001, 4)
