@@ -114,3 +114,24 @@ def test_a_staged_rename_reads_as_a_deletion_and_an_addition(repo: tuple[Path, P
     changed = _run(git.status_v2_argv(origin), origin).stdout.split("\0")
     assert [entry.split(" ")[:2] for entry in changed[:-1]] == [["1", "D."], ["1", "A."]]
     assert changed[0].endswith(" svc/a.txt") and changed[1].endswith(" svc/moved.txt")
+
+
+@pytest.mark.parametrize(
+    ("builder", "tail"),
+    [
+        (git.ls_files_fields_argv,
+         ("ls-files", "-z", "--format=%(path)%x00%(objectname)%x00%(stage)")),
+        (git.cat_blobs_argv, ("cat-file", "--batch=%(objectname) %(objectsize)")),
+    ],
+)  # fmt: skip
+def test_the_batched_reads_are_exact(builder: object, tail: tuple[str, ...]) -> None:
+    assert builder(Path("/repo")) == ("git", "-C", "/repo", *tail)  # type: ignore[operator]
+
+
+def test_cat_blobs_prints_each_blob_s_id_size_and_content(repo: tuple[Path, Path, str]) -> None:
+    origin, _, _ = repo
+    blob = _git(origin, "git", "rev-parse", "HEAD:svc/a.txt").strip()
+    content = _git(origin, "git", "cat-file", "blob", blob)
+    done = subprocess.run(git.cat_blobs_argv(origin), cwd=origin, input=blob + "\n",
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.stdout == f"{blob} {len(content.encode())}\n{content}\n"
