@@ -107,4 +107,9 @@ class LocalExecutor(SpawningExecutor):
         argv: Sequence[str] = (),
         seconds: float = 0,
     ) -> None:
-        """A local exit status is just a status."""
+        """A local host's pipe end stopped by its bound is CommandTimedOut, as a remote one is."""
+        if not (target.is_local_host and argv and self._timeout_tool):
+            return  # kamalpy's own commands have no bound: their exit is just a status
+        bound = bound_for(argv, self._bounds)
+        if bound_expired(exit_status, seconds, bound):
+            raise CommandTimedOut(target.name, shlex.join(argv)[:200], bound)

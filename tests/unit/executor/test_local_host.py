@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import pytest
+
+from kamalpy.errors import CommandTimedOut
 from kamalpy.executor.base import LOCAL, Target
+from kamalpy.executor.local import LocalExecutor
 from kamalpy.executor.process import ProcessResult
 from kamalpy.executor.routing import RoutingExecutor
 
@@ -59,3 +63,15 @@ def test_a_host_named_localhost_without_the_setting_is_an_ssh_target() -> None:
     assert not Target("localhost").is_local
     assert Target("localhost", local=True).is_local_host
     assert not LOCAL.is_local_host
+
+
+def test_a_local_host_s_pipe_end_stopped_by_its_bound_is_a_timeout_naming_the_host() -> None:
+    executor = LocalExecutor(runner=FakeRunner(), host_home="/srv/demo")
+    host = Target("localhost", local=True)
+    argv = ("mkdir", "-p", "x")  # quick: 60 s
+    executor.after_exit(host, 0, "", argv, 61.0)  # a success is a success whatever it took
+    executor.after_exit(host, 124, "", argv, 1.0)  # the command's own 124, well inside its bound
+    executor.after_exit(LOCAL, 124, "", argv, 61.0)  # kamalpy's own commands have no bound
+    with pytest.raises(CommandTimedOut) as stopped:
+        executor.after_exit(host, 124, "", argv, 61.0)
+    assert "localhost" in str(stopped.value) and "mkdir -p x" in str(stopped.value)
