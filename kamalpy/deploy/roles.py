@@ -47,6 +47,10 @@ def deploy_role(
             raise
     if not role.proxied:
         return [s.host for s in role.hosts]  # stopped old ones per host already (rolling)
+    if ctx.cancel.requested and not ctx.cancel.shielded:
+        # Stopped before the barrier opened: no host took traffic from the new containers yet.
+        _abandon(ctx, role, booted)
+        raise ctx.cancel.error()
     # Past the barrier the role finishes (or switches back) even when a stop is requested: the
     # new containers take traffic now, and half a switch would leave two versions serving.
     with ctx.cancel.shield():

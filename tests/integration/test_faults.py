@@ -31,7 +31,10 @@ SEED = 13
 VARIANTS = ("v1", "v2")
 
 
-svc = service_fixture("fault", VARIANTS, deployed="v1", workers=False)
+# slow-start answers its health check only after 4 s: a wide window to stop a deploy before
+# its barrier, however loaded the machine.
+SLOW = "slow-start"
+svc = service_fixture("fault", (*VARIANTS, SLOW), deployed="v1", workers=False)
 
 
 def _deploy(svc: Service, version: str) -> subprocess.Popen[str]:
@@ -139,7 +142,7 @@ def test_sigterm_mid_deploy_exits_143_releases_the_lock_and_removes_new_containe
     svc: Service,
 ) -> None:
     old = _serving(svc)[0]
-    new = _other(old)
+    new = SLOW
     with LoadClient(svc) as client:
         deploy = _deploy(svc, new)
         seen: list[str] = []

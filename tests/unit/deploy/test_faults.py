@@ -159,6 +159,28 @@ def test_stop_during_health_checks_removes_new_containers_and_releases_the_lock(
     assert ctx.cancel.request(signum) is False  # a second signal is ignored
 
 
+def test_stop_on_the_last_health_check_still_abandons_before_the_switch() -> None:
+    executor = RecordingExecutor()
+    ctx = context(executor)
+    health_calls: list[str] = []
+
+    def last_health_then_signal(argv: tuple[str, ...]) -> bool:
+        if argv[:1] == ("timeout",) and argv[5] == "kamalpy-health":
+            health_calls.append(argv[5])
+            if len(health_calls) == len(HOSTS):  # every host healthy: the barrier is open
+                ctx.cancel.request(signal.SIGTERM)
+        return False
+
+    executor.respond(last_health_then_signal)
+    with pytest.raises(Interrupted) as stopped:
+        deploy(ctx, deploy_plan(ctx.config))
+    assert stopped.value.exit_code == 143
+    argvs = [c.argv for c in executor.calls]
+    assert not any(a[:2] == ("mv", "-f") for a in argvs)  # never switched
+    removed = [c.target for c in executor.calls if c.argv[:3] == ("docker", "rm", "--force")]
+    assert sorted(removed) == sorted(HOSTS)
+
+
 def test_read_only_answers_are_emitted_as_each_host_answers_then_the_lost_are_named() -> None:
     from kamalpy.deploy import app_ops
     from kamalpy.errors import HostUnreachable
