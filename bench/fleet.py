@@ -212,6 +212,25 @@ def deploy(fleet: Fleet, root: Path, names: list[str], version: str, fan_out: in
     )  # fmt: skip
 
 
+def floor(fleet: Fleet, names: list[str]) -> float:
+    """Wall seconds for one bare `ssh HOST true` per host, all at once: what any deploy that
+    opens one ssh connection per host costs at least, with no kamalpy and no fan-out bound."""
+    started = time.monotonic()
+    quiet = {"stdin": subprocess.DEVNULL, "stdout": subprocess.DEVNULL}
+    children = {
+        name: subprocess.Popen(
+            ["ssh", "-F", fleet.ssh_config, name, "true"], stderr=subprocess.PIPE, **quiet
+        )
+        for name in names
+    }
+    errors = {name: child.communicate()[1] for name, child in children.items()}
+    seconds = time.monotonic() - started
+    for name, child in children.items():
+        if child.returncode:
+            raise RuntimeError(f"bare ssh to {name} failed: {errors[name].decode()[-500:]}")
+    return round(seconds, 2)
+
+
 def measure(fleet: Fleet, rounds: int, fan_out: int) -> dict[str, object]:
     """Warm up, then deploy to 1, 10 and all hosts `rounds` times each; the report."""
     names = [h.name for h in fleet.hosts]
@@ -221,10 +240,12 @@ def measure(fleet: Fleet, rounds: int, fan_out: int) -> dict[str, object]:
         root = Path(tmp)
         deploy(fleet, root, names, "v0", fan_out)  # warm-up: bytecode, first boots
         version = 1
+        floors: dict[int, list[float]] = {size: [] for size in sizes}
         for _ in range(rounds):
             for size in sizes:
                 samples.append(deploy(fleet, root, names[:size], f"v{version}", fan_out))
                 version += 1
+                floors[size].append(floor(fleet, names[:size]))
     by_size = {
         size: min((s for s in samples if s.hosts == size), key=lambda s: s.seconds)
         for size in sizes
@@ -236,6 +257,12 @@ def measure(fleet: Fleet, rounds: int, fan_out: int) -> dict[str, object]:
         "best_by_size": {str(k): asdict(v) for k, v in by_size.items()},
         "samples": [asdict(s) for s in samples],
         "full_over_10_time": round(full.seconds / ten.seconds, 2),
+        # The same ratio for bare connections: on a bed whose hosts share this machine's cores,
+        # kamalpy's ratio cannot beat it by much (docs/deploy.md).
+        "floor_seconds_by_size": {str(k): min(v) for k, v in floors.items()},
+        "floor_full_over_10_time": round(
+            min(floors[len(names)]) / min(floors[min(10, len(names))]), 2
+        ),
         "load_average": os.getloadavg(),
     }
 

@@ -29,4 +29,5 @@ def test_twenty_light_hosts_deploy_over_one_connection_each() -> None:
         assert sample["sessions_per_host"] == 1.0, (size, sample)
         # Both roles booted and the old containers were stopped on every host.
         assert sample["docker_calls_per_host"] >= 10, (size, sample)
+    assert sorted(report["floor_seconds_by_size"], key=int) == ["1", "10", "20"]  # type: ignore[call-overload]
     print(f"fleet bench at {HOSTS} hosts: {report['best_by_size']}")
