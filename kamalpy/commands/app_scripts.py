@@ -83,6 +83,32 @@ def _stop_others_script(timeout: int | None) -> str:
     return f"{_OTHERS} | xargs -r docker stop{wait} >/dev/null"
 
 
+# One `docker ps --all` serves both halves of the retire: the running others are stopped, and
+# they and the role's stopped containers (newest first, as ps lists them) are pruned beyond
+# `retain` in one `docker rm`. Each list is built in "$@" (a redirected loop runs in this shell).
+_RETIRE = """keep=$4 retain=$5
+all=$(docker ps --all --filter "label=service=$1" --filter "label=destination=$2" \\
+  --filter "label=role=$3" --format '{{.Names}} {{.State}}') || exit
+set --
+while read -r name state; do
+  if [ -z "$name" ] || [ "$name" = "$keep" ]; then continue; fi
+  case $state in running|restarting) set -- "$@" "$name" ;; esac
+done <<EOF
+$all
+EOF
+[ "$#" -eq 0 ] || docker stop@WAIT@ "$@" >/dev/null
+set --
+while read -r name state; do
+  if [ -z "$name" ] || [ "$name" = "$keep" ]; then continue; fi
+  case $state in running|restarting|created|exited|dead) set -- "$@" "$name" ;; esac
+done <<EOF
+$all
+EOF
+[ "$#" -gt "$retain" ] || exit 0
+shift "$retain"
+docker rm -- "$@" >/dev/null"""
+
+
 def retire_argv(
     service: str,
     role: str,
@@ -93,8 +119,9 @@ def retire_argv(
 ) -> Argv:
     """Stop the role's containers other than `keep`, then prune stopped ones beyond `retain`.
 
-    One round trip for what a deploy does after the new container took over on a host.
+    One round trip, one `docker ps`, for what a deploy does after the new container took over.
     """
-    script = f'{_stop_others_script(timeout)}; set -- "$1" "$2" "$3" "$5"; {_PRUNE}'
+    wait = f' -t "{timeout}"' if timeout is not None else ""
+    script = _RETIRE.replace("@WAIT@", wait)
     return ("sh", "-c", script, "kamalpy-retire", service, destination or "", role, keep,
             str(retain))  # fmt: skip

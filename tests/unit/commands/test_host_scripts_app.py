@@ -51,26 +51,51 @@ def test_prune_keeps_exactly_the_newest_keep_stopped_containers(
                   "--format", "{{.Names}}")  # fmt: skip
 
 
-@pytest.mark.parametrize(("timeout", "wait"), [(None, ()), (30, ("-t", "30"))])
+ROLE_NEWEST_FIRST = (
+    "hey-web-v2 running\nhey-web-v1 running\nhey-web-v0 restarting\nhey-web-old exited\n"
+    "hey-web-older dead\nhey-web-made created\nhey-web-held paused\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "retain", "removed"),
+    [
+        (None, 0, ["hey-web-v1", "hey-web-v0", "hey-web-old", "hey-web-older", "hey-web-made"]),
+        (30, 1, ["hey-web-v0", "hey-web-old", "hey-web-older", "hey-web-made"]),
+        (None, 3, ["hey-web-older", "hey-web-made"]),
+        (None, 4, ["hey-web-made"]),
+        (30, 5, []),
+        (None, 9, []),
+    ],
+)
 def test_retire_stops_every_other_running_container_then_prunes_beyond_retain(
-    host: HostShell, timeout: int | None, wait: tuple[str, ...]
+    host: HostShell, timeout: int | None, retain: int, removed: list[str]
 ) -> None:
-    host.answer("ps", "status=running", stdout="hey-web-v2\nhey-web-v1\nhey-web-v0\n")
-    host.answer("ps", "status=exited", stdout="hey-web-v1\nhey-web-v0\nhey-web-old\n")
-    done = host.run(app_scripts.retire_argv("hey", "web", None, "hey-web-v2", timeout, 1))
+    host.answer("ps", stdout=ROLE_NEWEST_FIRST)
+    done = host.run(app_scripts.retire_argv("hey", "web", None, "hey-web-v2", timeout, retain))
     assert done.returncode == 0, done.stderr
-    verbs = [c[0] for c in host.calls]
-    assert verbs == ["ps", "stop", "ps", "rm", "rm"]
+    wait = ("-t", str(timeout)) if timeout is not None else ()
+    assert [c[0] for c in host.calls] == ["ps", "stop"] + (["rm"] if removed else [])
+    assert host.commands("ps") == [
+        ("ps", "--all", "--filter", "label=service=hey", "--filter", "label=destination=",
+         "--filter", "label=role=web", "--format", "{{.Names}} {{.State}}")
+    ]  # fmt: skip
     assert host.commands("stop") == [("stop", *wait, "hey-web-v1", "hey-web-v0")]
-    assert host.commands("rm") == [("rm", "--", "hey-web-v0"), ("rm", "--", "hey-web-old")]
-    assert "label=destination=" in host.calls[0] and "label=role=web" in host.calls[2]
+    assert host.commands("rm") == ([("rm", "--", *removed)] if removed else [])
 
 
 def test_retire_with_nothing_else_running_stops_nothing_and_succeeds(host: HostShell) -> None:
-    host.answer("ps", "status=running", stdout="hey-web-v2\n")
+    host.answer("ps", stdout="hey-web-v2 running\n")
     done = host.run(app_scripts.retire_argv("hey", "web", None, "hey-web-v2", None, 5))
     assert done.returncode == 0, done.stderr
     assert host.commands("stop") == [] and host.commands("rm") == []
+
+
+def test_retire_fails_when_the_engine_cannot_list_the_role(host: HostShell) -> None:
+    host.answer("ps", status=1, stderr="Cannot connect to the Docker daemon")
+    done = host.run(app_scripts.retire_argv("hey", "web", None, "hey-web-v2", None, 5))
+    assert done.returncode == 1
+    assert [c[0] for c in host.calls] == ["ps"]
 
 
 def test_running_others_lists_all_but_the_new_container(host: HostShell) -> None:

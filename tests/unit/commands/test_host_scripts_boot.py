@@ -206,7 +206,7 @@ def test_a_failed_retire_stops_before_the_audit_line(host: HostShell) -> None:
 def test_the_real_retire_and_audit_line_run_after_the_boot(host: HostShell) -> None:
     _absent(host)
     _ready(host, "running none 0")
-    host.answer("ps", "status=running", stdout="hey-web-v2\nhey-web-v1\n")
+    host.answer("ps", "--all", stdout="hey-web-v2 running\nhey-web-v1 running\n")
     retire = app_scripts.retire_argv("hey", "web", None, NAME, 5, 1)
     line = audit.record_argv("hey", None, "[T] [ann] Deployed hey")
     done = host.run(boot_script.boot_argv(Boot(NAME, RUN, False, Readiness(0, 9), retire),
