@@ -79,8 +79,12 @@ def stop_others_argv(
 
 
 def _stop_others_script(timeout: int | None) -> str:
-    wait = f' -t "{timeout}"' if timeout is not None else ""
-    return f"{_OTHERS} | xargs -r docker stop{wait} >/dev/null"
+    return f"{_OTHERS} | xargs -r docker stop{_stop_wait(timeout)} >/dev/null"
+
+
+def _stop_wait(timeout: int | None) -> str:
+    """`docker stop`'s wait option for `timeout` seconds (none: Docker's default)."""
+    return f' -t "{timeout}"' if timeout is not None else ""
 
 
 # One `docker ps --all` serves both halves of the retire: the running others are stopped, and
@@ -121,7 +125,6 @@ def retire_argv(
 
     One round trip, one `docker ps`, for what a deploy does after the new container took over.
     """
-    wait = f' -t "{timeout}"' if timeout is not None else ""
-    script = _RETIRE.replace("@WAIT@", wait)
+    script = _RETIRE.replace("@WAIT@", _stop_wait(timeout))
     return ("sh", "-c", script, "kamalpy-retire", service, destination or "", role, keep,
             str(retain))  # fmt: skip
